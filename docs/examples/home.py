@@ -1,0 +1,39 @@
+"""Home page: the article's sin -> cos model trained with minilstm, and its predictions."""
+
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+from _site import record, save_figure, sci
+
+start = time.perf_counter()
+# --8<-- [start:quickstart]
+import minilstm as ml
+from minilstm.data import load_task
+
+data = load_task("sin_cos")  # 76 windows of 24 points: sin in, cos out
+model = ml.Seq2Seq(units=75, seed=0)
+history = model.fit(
+    data.enc_x, data.dec_x, data.dec_y, epochs=35, batch_size=10, optimizer=ml.Adam(), verbose=0
+)
+y = model.predict(data.enc_x)  # (76, 24, 1), each prediction fed back as the next input
+print(f"final training loss   {history.history['loss'][-1]:.1e}")
+print(f"autoregressive MSE    {np.mean((y - data.dec_y) ** 2):.1e}")
+# --8<-- [end:quickstart]
+seconds = time.perf_counter() - start
+
+record(
+    params=f"{model.count_params():,}",
+    loss=sci(history.history["loss"][-1]),
+    mse=sci(float(np.mean((y - data.dec_y) ** 2))),
+    seconds=f"{seconds:.1f}",
+)
+
+fig, ax = plt.subplots(figsize=(8, 3.2))
+ax.plot(data.x, data.seq_out, color="0.6", lw=4, alpha=0.5, label=r"$y=\cos x$ (truth)")
+for i in (0, 24, 49, 74):
+    ax.plot(data.x[i : i + 24], y[i, :, 0], lw=1.8, label=f"decoded window {i}")
+ax.set_xlabel("x")
+ax.set_title("minilstm decodes cos x from windows of sin x, feeding back its own predictions")
+ax.legend(ncol=3, fontsize=8, loc="lower left")
+save_figure(fig, "home-sin-cos")

@@ -1,0 +1,278 @@
+"""The docs site, opened page by page in a real browser (headless Debian Chromium).
+
+The site is built with `mkdocs build --strict` (or taken from $DOCS_SITE_DIR when a build
+already ran), served from 127.0.0.1 by a server inside this test, and each page is opened
+through Chromium's DevTools protocol. Every page must load with no console error, load every
+image, fetch nothing from outside this machine, and show its math typeset by MathJax.
+Screenshots of the home page and of the BPTT page (light and dark) are left in
+test-artifacts/ for a person to look at.
+
+Locally the test is skipped, saying why, when Chromium or MkDocs is missing; in CI (CI=true)
+that is a failure.
+"""
+
+import base64
+import functools
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+PAGES = sorted(
+    p.relative_to(ROOT / "docs").with_suffix(".html").as_posix()
+    for p in (ROOT / "docs").rglob("*.md")
+)
+SCREENSHOTS = {"index.html": "home", "bptt.html": "bptt"}
+# Chromium's flags for a machine with no network but loopback and no display.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--window-size=1280,900",
+    "--remote-debugging-port=0",
+]
+# A page is given this long to load, typeset its math and load its images.
+PAGE_TIMEOUT_S = 60
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI must run the docs browser test)")
+    pytest.skip(reason)
+
+
+def _chromium() -> str:
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).is_file():
+        _unavailable("Chromium not found: apt-get install chromium")
+    return path
+
+
+@pytest.fixture(scope="session")
+def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built site: $DOCS_SITE_DIR if set, else a fresh `mkdocs build --strict`."""
+    prebuilt = os.environ.get("DOCS_SITE_DIR")
+    if prebuilt:
+        site = Path(prebuilt)
+        assert (site / "index.html").is_file(), f"DOCS_SITE_DIR={prebuilt} holds no built site"
+        return site
+    try:
+        import mkdocs  # noqa: F401
+    except ImportError:
+        _unavailable("MkDocs not installed: pip install -e '.[docs]'")
+    site = tmp_path_factory.mktemp("site")
+    build = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert build.returncode == 0, f"mkdocs build --strict failed:\n{build.stderr[-5000:]}"
+    return site
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url(site_dir: Path) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+class Page:
+    """One browser tab, driven over the DevTools protocol's websocket."""
+
+    def __init__(self, websocket_url: str) -> None:
+        import websocket  # websocket-client, from the docs extra
+
+        self.ws = websocket.create_connection(websocket_url, timeout=PAGE_TIMEOUT_S)
+        self.next_id = 0
+        self.events: list[dict] = []
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            self.call(f"{domain}.enable")
+
+    def call(self, method: str, **params: object) -> dict:
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv())
+            if message.get("id") == self.next_id:
+                assert "error" not in message, f"{method}: {message['error']}"
+                return message["result"]
+            self.events.append(message)
+
+    def wait_for_event(self, method: str) -> None:
+        deadline = time.monotonic() + PAGE_TIMEOUT_S
+        while not any(e.get("method") == method for e in self.events):
+            assert time.monotonic() < deadline, f"no {method} within {PAGE_TIMEOUT_S} s"
+            self.events.append(json.loads(self.ws.recv()))
+
+    def evaluate(self, expression: str) -> object:
+        """The value of a JavaScript expression; a promise is awaited."""
+        result = self.call(
+            "Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True
+        )
+        assert "exceptionDetails" not in result, result["exceptionDetails"]
+        return result["result"].get("value")
+
+    def open(self, url: str) -> None:
+        self.events.clear()
+        self.call("Page.navigate", url=url)
+        self.wait_for_event("Page.loadEventFired")
+
+    def screenshot(self, path: Path) -> None:
+        data = self.call("Page.captureScreenshot", format="png")["data"]
+        path.write_bytes(base64.b64decode(data))
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Page]:
+    try:
+        import websocket  # noqa: F401
+    except ImportError:
+        _unavailable("websocket-client not installed: pip install -e '.[docs]'")
+    chromium = _chromium()
+    with tempfile.TemporaryDirectory(prefix="minilstm-chromium-") as profile:
+        process = subprocess.Popen(
+            [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            port_file = Path(profile) / "DevToolsActivePort"
+            deadline = time.monotonic() + PAGE_TIMEOUT_S
+            while not port_file.is_file() or not port_file.read_text().strip():
+                assert process.poll() is None, f"Chromium exited with {process.returncode}"
+                assert time.monotonic() < deadline, "Chromium did not open its DevTools port"
+                time.sleep(0.1)
+            port = int(port_file.read_text().split()[0])
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/json/new?about:blank", method="PUT"
+            )
+            with urllib.request.urlopen(request, timeout=PAGE_TIMEOUT_S) as response:
+                target = json.load(response)
+            page = Page(target["webSocketDebuggerUrl"])
+            yield page
+            page.close()
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+# Run in the page once it has loaded: waits for MathJax and for every image, then reports.
+INSPECT = """
+(async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await MathJax.startup.promise;
+  }
+  await Promise.all([...document.images].map(img => img.complete ? null :
+    new Promise(done => { img.onload = img.onerror = done; })));
+  const article = document.querySelector("article").cloneNode(true);
+  article.querySelectorAll("pre, code, mjx-container").forEach(e => e.remove());
+  const text = article.textContent;
+  return {
+    title: document.title,
+    images: document.images.length,
+    broken_images: [...document.images].filter(i => i.naturalWidth === 0).map(i => i.src),
+    math: document.querySelectorAll(".arithmatex").length,
+    typeset: document.querySelectorAll(".arithmatex mjx-container").length,
+    math_errors: [...document.querySelectorAll("mjx-merror")].map(e => e.textContent),
+    raw_math: ["\\\\(", "\\\\)", "\\\\[", "\\\\]", "$$"].filter(d => text.includes(d)),
+  };
+})()
+"""
+
+
+def _console_errors(events: list[dict]) -> list[str]:
+    errors = []
+    for event in events:
+        method, params = event.get("method"), event.get("params", {})
+        if method == "Runtime.exceptionThrown":
+            errors.append(params["exceptionDetails"].get("text", "exception"))
+        elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+            errors.append(
+                " ".join(str(a.get("value", a.get("description"))) for a in params["args"])
+            )
+        elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
+            errors.append(f"{params['entry']['text']} {params['entry'].get('url', '')}")
+    return errors
+
+
+def _outside_requests(events: list[dict], site_url: str) -> list[str]:
+    urls = [
+        e["params"]["request"]["url"]
+        for e in events
+        if e.get("method") == "Network.requestWillBeSent"
+    ]
+    return [u for u in urls if not u.startswith((site_url, "data:", "blob:"))]
+
+
+def test_the_site_has_a_page_for_every_step() -> None:
+    for page in ("index.html", "lstm-cell.html", "bptt.html", "api.html"):
+        assert page in PAGES
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_in_a_browser(page: str, browser: Page, site_url: str) -> None:
+    browser.open(f"{site_url}/{page}")
+    report = browser.evaluate(INSPECT)
+    ARTIFACTS.mkdir(exist_ok=True)
+    if page in SCREENSHOTS:
+        browser.screenshot(ARTIFACTS / f"{SCREENSHOTS[page]}.png")
+    # Let late errors (a font or a lazily loaded MathJax part that fails) arrive.
+    browser.evaluate("new Promise(done => setTimeout(done, 300))")
+
+    assert report["title"].endswith("minilstm"), report["title"]
+    assert _console_errors(browser.events) == []
+    assert _outside_requests(browser.events, site_url) == []
+    assert report["broken_images"] == []
+    assert report["math_errors"] == []
+    assert report["typeset"] == report["math"], "some math was not typeset"
+    assert report["raw_math"] == [], "TeX delimiters left in the text"
+
+
+def test_bptt_page_has_math_and_reads_in_dark_mode(browser: Page, site_url: str) -> None:
+    browser.open(f"{site_url}/bptt.html")
+    # The palette toggle's radio inputs carry the scheme they switch to.
+    toggle = "document.querySelector('input[data-md-color-scheme=\"%s\"]').click()"
+    browser.evaluate(toggle % "slate")
+    try:
+        report = browser.evaluate(INSPECT)
+        scheme = browser.evaluate("document.body.getAttribute('data-md-color-scheme')")
+        ARTIFACTS.mkdir(exist_ok=True)
+        browser.screenshot(ARTIFACTS / "bptt-dark.png")
+    finally:
+        browser.evaluate(toggle % "default")
+    assert scheme == "slate"
+    assert _console_errors(browser.events) == []
+    assert report["math"] > 10, "the BPTT page derives its gradients in equations"
+    assert report["typeset"] == report["math"]
