@@ -161,7 +161,9 @@ def browser() -> Iterator[Page]:
     except ImportError:
         _unavailable("websocket-client not installed: pip install -e '.[docs]'")
     chromium = _chromium()
-    with tempfile.TemporaryDirectory(prefix="minilstm-chromium-") as profile:
+    with tempfile.TemporaryDirectory(
+        prefix="minilstm-chromium-", ignore_cleanup_errors=True
+    ) as profile:
         process = subprocess.Popen(
             [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
             stdout=subprocess.DEVNULL,
@@ -206,6 +208,9 @@ INSPECT = """
     math: document.querySelectorAll(".arithmatex").length,
     typeset: document.querySelectorAll(".arithmatex mjx-container").length,
     math_errors: [...document.querySelectorAll("mjx-merror")].map(e => e.textContent),
+    // A character MathJax drew without its glyph rule shows as blank space.
+    blank_glyphs: [...document.querySelectorAll("mjx-c")]
+      .filter(c => getComputedStyle(c, "::before").content === "none").length,
     raw_math: ["\\\\(", "\\\\)", "\\\\[", "\\\\]", "$$"].filter(d => text.includes(d)),
   };
 })()
@@ -257,6 +262,7 @@ def test_page_renders_in_a_browser(page: str, browser: Page, site_url: str) -> N
     assert report["broken_images"] == []
     assert report["math_errors"] == []
     assert report["typeset"] == report["math"], "some math was not typeset"
+    assert report["blank_glyphs"] == 0, "typeset math drawn without its characters"
     assert report["raw_math"] == [], "TeX delimiters left in the text"
 
 
@@ -276,3 +282,4 @@ def test_bptt_page_has_math_and_reads_in_dark_mode(browser: Page, site_url: str)
     assert _console_errors(browser.events) == []
     assert report["math"] > 10, "the BPTT page derives its gradients in equations"
     assert report["typeset"] == report["math"]
+    assert report["blank_glyphs"] == 0

@@ -15,16 +15,5 @@ window.MathJax = {
 };
 
 // MathJax finds its fonts and extensions beside its own script (javascripts/mathjax/), so
-// nothing is fetched from outside the site.
-// Typeset again whenever Material swaps in a new page's content without a full reload; on the
-// first load MathJax typesets by itself once it is ready.
-if (typeof document$ !== "undefined") {
-  document$.subscribe(() => {
-    if (window.MathJax.typesetPromise) {
-      MathJax.startup.output.clearCache();
-      MathJax.typesetClear();
-      MathJax.texReset();
-      MathJax.typesetPromise();
-    }
-  });
-}
+// nothing is fetched from outside the site. It typesets each page once when it loads (the
+// site does not use Material's instant navigation, so there is no later page swap to redo).

@@ -1,0 +1,54 @@
+"""The task and the data: the article's arrays, their shapes, and pictures of the windows."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+from _site import record, save_figure
+
+# --8<-- [start:shapes]
+from minilstm.data import TASKS, load_task
+
+data = load_task("sin_cos", num_points=100, window=24)
+for name in ("x", "enc_x", "dec_x", "dec_y"):
+    print(f"{name:6} {getattr(data, name).shape}")
+
+np.set_printoptions(precision=3, suppress=True)
+print("first window, first 5 steps:")
+print("  enc_x", data.enc_x[0, :5, 0])
+print("  dec_x", data.dec_x[0, :5, 0])
+print("  dec_y", data.dec_y[0, :5, 0])
+# --8<-- [end:shapes]
+
+record(windows=len(data.enc_x), step=f"{data.x[1] - data.x[0]:.4f}")
+
+i, T = 30, 24
+steps = np.arange(T)
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.3), gridspec_kw={"width_ratios": [1.4, 1]})
+ax = axes[0]
+ax.plot(data.x, data.seq_in, color="C0", label=r"$\sin x$ (encoder curve)")
+ax.plot(data.x, data.seq_out, color="C1", label=r"$\cos x$ (decoder curve)")
+ax.axvspan(data.x[i], data.x[i + T - 1], color="0.85", label=f"window {i}")
+ax.set_xlabel("x")
+ax.set_title("100 points; window i covers points i ... i+23")
+ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3)
+ax = axes[1]
+ax.plot(
+    steps, data.enc_x[i, :, 0], "o-", ms=3, color="C0", label="enc_x[i]: what the encoder reads"
+)
+ax.plot(steps, data.dec_y[i, :, 0], "o-", ms=3, color="C1", label="dec_y[i]: the target")
+ax.plot(
+    steps, data.dec_x[i, :, 0], "x--", ms=5, color="C3", label="dec_x[i]: the target one step late"
+)
+ax.set_xlabel("time step t")
+ax.set_title(f"window {i}, step by step")
+ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=1)
+save_figure(fig, "data-window")
+
+fig, axes = plt.subplots(1, 3, figsize=(11, 2.8))
+for ax, name in zip(axes, ("sin_cos", "damped", "square_sqrt"), strict=True):
+    task = load_task(name)
+    ax.plot(task.x, task.seq_in, label=TASKS[name].encoder_label + " (in)")
+    ax.plot(task.x, task.seq_out, label=TASKS[name].decoder_label + " (out)")
+    ax.set_title(name)
+    ax.set_xlabel("x")
+    ax.legend(fontsize=8)
+save_figure(fig, "data-tasks")
