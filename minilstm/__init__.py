@@ -1,0 +1,21 @@
+"""minilstm: an LSTM encoder-decoder written from scratch in NumPy, to read, run and change."""
+
+from minilstm import data, gradcheck
+from minilstm.dense import Dense
+from minilstm.lstm import LSTM
+from minilstm.optimizers import SGD, Adam, Optimizer, RMSprop
+from minilstm.seq2seq import History, Seq2Seq
+
+__all__ = [
+    "LSTM",
+    "SGD",
+    "Adam",
+    "Dense",
+    "History",
+    "Optimizer",
+    "RMSprop",
+    "Seq2Seq",
+    "data",
+    "gradcheck",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,355 @@
+"""The LSTM: one time step forward and backward, the same over a whole sequence, and a layer.
+
+Shapes: N batch, T time steps, D input features, H units. The weights use Keras's layout,
+so they move between minilstm and Keras unchanged:
+
+    kernel            (D, 4H)   input  -> gates
+    recurrent_kernel  (H, 4H)   state  -> gates
+    bias              (4H,)
+
+with the four gate blocks in the order i (input), f (forget), c (candidate, called g below)
+and o (output). One time step (docs/lstm-cell.md):
+
+    z = x W + h_prev U + b                       (N, 4H)
+    i = sigma(z_i)   f = sigma(z_f)   g = tanh(z_g)   o = sigma(z_o)
+    c = f * c_prev + i * g
+    h = o * tanh(c)
+
+The backward functions mirror the forward ones line by line in reverse (docs/bptt.md).
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from minilstm.activations import sigmoid, sigmoid_grad, tanh, tanh_grad
+from minilstm.initializers import glorot_uniform, orthogonal, unit_forget_bias
+
+# --8<-- [start:cell]
+
+
+class CellCache(NamedTuple):
+    """What one step's backward needs from its forward: gate outputs and states."""
+
+    c_prev: np.ndarray  # (N, H)
+    gates: np.ndarray  # (N, 4H): i, f, g, o after their activations
+    tanh_c: np.ndarray  # (N, H)
+
+
+def lstm_cell_forward(
+    z: np.ndarray, c_prev: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, CellCache]:
+    """The gates and the state update of one step, from the pre-activations z.
+
+    Args:
+        z: (N, 4H) pre-activations x W + h_prev U + b, blocks i, f, g, o.
+        c_prev: (N, H) previous cell state.
+
+    Returns:
+        h: (N, H) new hidden state; c: (N, H) new cell state; cache for the backward.
+    """
+    H = c_prev.shape[1]
+    gates = np.empty_like(z)
+    gates[:, : 2 * H] = sigmoid(z[:, : 2 * H])  # i and f
+    gates[:, 2 * H : 3 * H] = tanh(z[:, 2 * H : 3 * H])  # g
+    gates[:, 3 * H :] = sigmoid(z[:, 3 * H :])  # o
+    i, f, g, o = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
+    c = f * c_prev + i * g
+    tanh_c = tanh(c)
+    h = o * tanh_c
+    return h, c, CellCache(c_prev, gates, tanh_c)
+
+
+def lstm_cell_backward(
+    dh: np.ndarray, dc: np.ndarray, cache: CellCache
+) -> tuple[np.ndarray, np.ndarray]:
+    """Backward of ``lstm_cell_forward``.
+
+    Args:
+        dh: (N, H) gradient on h. dc: (N, H) gradient on c from the next step.
+        cache: the forward's ``CellCache``.
+
+    Returns:
+        dz: (N, 4H) gradient on the pre-activations; dc_prev: (N, H) gradient on c_prev.
+    """
+    c_prev, gates, tanh_c = cache
+    H = c_prev.shape[1]
+    i, f, g, o = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
+    # h = o * tanh(c): the cell state gets gradient both from h and from the next step.
+    do = dh * tanh_c
+    dc = dc + dh * o * tanh_grad(tanh_c)
+    # c = f * c_prev + i * g
+    di = dc * g
+    dg = dc * i
+    df = dc * c_prev
+    dc_prev = dc * f
+    dz = np.empty_like(gates)
+    dz[:, :H] = di * sigmoid_grad(i)
+    dz[:, H : 2 * H] = df * sigmoid_grad(f)
+    dz[:, 2 * H : 3 * H] = dg * tanh_grad(g)
+    dz[:, 3 * H :] = do * sigmoid_grad(o)
+    return dz, dc_prev
+
+
+# --8<-- [end:cell]
+# --8<-- [start:step]
+
+
+class StepCache(NamedTuple):
+    """What ``lstm_step_backward`` needs from ``lstm_step_forward``."""
+
+    x: np.ndarray  # (N, D)
+    h_prev: np.ndarray  # (N, H)
+    kernel: np.ndarray  # (D, 4H)
+    recurrent_kernel: np.ndarray  # (H, 4H)
+    cell: CellCache
+
+
+def lstm_step_forward(
+    x: np.ndarray,
+    h_prev: np.ndarray,
+    c_prev: np.ndarray,
+    kernel: np.ndarray,
+    recurrent_kernel: np.ndarray,
+    bias: np.ndarray,
+) -> tuple[tuple[np.ndarray, np.ndarray], StepCache]:
+    """One LSTM time step.
+
+    Args:
+        x: (N, D) input at this step. h_prev, c_prev: (N, H) previous states.
+        kernel: (D, 4H). recurrent_kernel: (H, 4H). bias: (4H,).
+
+    Returns:
+        (h, c), each (N, H), and the cache for ``lstm_step_backward``.
+    """
+    z = x @ kernel + h_prev @ recurrent_kernel + bias
+    h, c, cell = lstm_cell_forward(z, c_prev)
+    return (h, c), StepCache(x, h_prev, kernel, recurrent_kernel, cell)
+
+
+def lstm_step_backward(dh: np.ndarray, dc: np.ndarray, cache: StepCache) -> tuple[np.ndarray, ...]:
+    """Backward of ``lstm_step_forward``.
+
+    Args:
+        dh: (N, H) gradient on h. dc: (N, H) gradient on c.
+        cache: the forward's ``StepCache``.
+
+    Returns:
+        dx (N, D), dh_prev (N, H), dc_prev (N, H), dkernel (D, 4H),
+        drecurrent_kernel (H, 4H), dbias (4H,): the forward's inputs, in order.
+    """
+    x, h_prev, kernel, recurrent_kernel, cell = cache
+    dz, dc_prev = lstm_cell_backward(dh, dc, cell)
+    dx = dz @ kernel.T
+    dh_prev = dz @ recurrent_kernel.T
+    dkernel = x.T @ dz
+    drecurrent_kernel = h_prev.T @ dz
+    dbias = dz.sum(axis=0)
+    return dx, dh_prev, dc_prev, dkernel, drecurrent_kernel, dbias
+
+
+# --8<-- [end:step]
+# --8<-- [start:sequence]
+
+
+class SequenceCache(NamedTuple):
+    """What ``lstm_backward`` needs from ``lstm_forward``."""
+
+    x: np.ndarray  # (N, T, D)
+    h_prevs: np.ndarray  # (N, T, H): the state each step started from, h0 first
+    kernel: np.ndarray  # (D, 4H)
+    recurrent_kernel: np.ndarray  # (H, 4H)
+    cells: list[CellCache]  # one per step
+
+
+def lstm_forward(
+    x: np.ndarray,
+    h0: np.ndarray,
+    c0: np.ndarray,
+    kernel: np.ndarray,
+    recurrent_kernel: np.ndarray,
+    bias: np.ndarray,
+) -> tuple[tuple[np.ndarray, np.ndarray], SequenceCache]:
+    """Run the LSTM over a whole sequence.
+
+    The input projection x W + b does not depend on the state, so it is computed for all
+    steps in one matrix product before the loop; only h U must wait for the previous step.
+
+    Args:
+        x: (N, T, D) inputs. h0, c0: (N, H) initial states.
+        kernel: (D, 4H). recurrent_kernel: (H, 4H). bias: (4H,).
+
+    Returns:
+        (hs, c): hs (N, T, H) the hidden state of every step, c (N, H) the last cell state;
+        and the cache for ``lstm_backward``.
+    """
+    N, T, _ = x.shape
+    H = h0.shape[1]
+    xz = x @ kernel + bias  # (N, T, 4H)
+    hs = np.empty((N, T, H), dtype=xz.dtype)
+    h_prevs = np.empty_like(hs)
+    cells = []
+    h, c = h0, c0
+    for t in range(T):
+        h_prevs[:, t] = h
+        z = xz[:, t] + h @ recurrent_kernel
+        h, c, cell = lstm_cell_forward(z, c)
+        hs[:, t] = h
+        cells.append(cell)
+    return (hs, c), SequenceCache(x, h_prevs, kernel, recurrent_kernel, cells)
+
+
+def lstm_backward(
+    dhs: np.ndarray, dh: np.ndarray, dc: np.ndarray, cache: SequenceCache
+) -> tuple[np.ndarray, ...]:
+    """Backpropagation through time: the backward of ``lstm_forward``.
+
+    Args:
+        dhs: (N, T, H) gradient on every step's hidden state (zeros where a step's output
+            is not used). dh, dc: (N, H) gradients on the final h and c (e.g. from a
+            decoder that starts from them).
+        cache: the forward's ``SequenceCache``.
+
+    Returns:
+        dx (N, T, D), dh0 (N, H), dc0 (N, H), dkernel (D, 4H), drecurrent_kernel (H, 4H),
+        dbias (4H,): the forward's inputs, in order.
+    """
+    x, h_prevs, kernel, recurrent_kernel, cells = cache
+    N, T, D = x.shape
+    dz = np.empty((N, T, 4 * h_prevs.shape[2]), dtype=dhs.dtype)
+    dh_next, dc_next = dh, dc
+    for t in reversed(range(T)):
+        # h_t feeds both the output at t and the next step: the two gradients add up.
+        dz[:, t], dc_next = lstm_cell_backward(dhs[:, t] + dh_next, dc_next, cells[t])
+        dh_next = dz[:, t] @ recurrent_kernel.T
+    # The weights are shared by all steps, so their gradient sums over steps and samples:
+    # one product over the flattened (N*T) axis does both (docs/bptt.md).
+    dz_flat = dz.reshape(N * T, -1)
+    dkernel = x.reshape(N * T, D).T @ dz_flat
+    drecurrent_kernel = h_prevs.reshape(N * T, -1).T @ dz_flat
+    dbias = dz_flat.sum(axis=0)
+    dx = dz @ kernel.T
+    return dx, dh_next, dc_next, dkernel, drecurrent_kernel, dbias
+
+
+# --8<-- [end:sequence]
+# --8<-- [start:layer]
+
+
+class LSTM:
+    """An LSTM layer with Keras's interface: ``units``, ``return_sequences``, ``return_state``.
+
+    The weights are made on the first ``forward`` (or by ``build``), when the number of
+    input features D is known, as Keras does. ``forward`` keeps the cache of its last call
+    for ``backward``; ``grads`` holds the weight gradients of the last ``backward``.
+
+    Args:
+        units: H, the size of the hidden and cell states.
+        return_sequences: return every step's h (N, T, H) instead of the last one (N, H).
+        return_state: return [y, h, c] instead of y.
+        seed: seed of the initial weights (None: fresh randomness).
+        dtype: float64 (default) or float32.
+    """
+
+    def __init__(
+        self,
+        units: int,
+        return_sequences: bool = False,
+        return_state: bool = False,
+        seed: int | None = None,
+        dtype: np.dtype = np.float64,
+    ) -> None:
+        self.units = int(units)
+        self.return_sequences = return_sequences
+        self.return_state = return_state
+        self.seed = seed
+        self.dtype = np.dtype(dtype)
+        self.kernel: np.ndarray | None = None
+        self.recurrent_kernel: np.ndarray | None = None
+        self.bias: np.ndarray | None = None
+        self.grads: dict[str, np.ndarray] = {}
+        self._cache: SequenceCache | None = None
+
+    @property
+    def built(self) -> bool:
+        return self.kernel is not None
+
+    def build(self, input_dim: int) -> None:
+        """Make the weights for D = input_dim input features (Keras's default initializers)."""
+        rng = np.random.default_rng(self.seed)
+        H = self.units
+        self.kernel = glorot_uniform((input_dim, 4 * H), rng, self.dtype)
+        self.recurrent_kernel = orthogonal((H, 4 * H), rng, self.dtype)
+        self.bias = unit_forget_bias(H, self.dtype)
+
+    def get_weights(self) -> list[np.ndarray]:
+        """[kernel (D, 4H), recurrent_kernel (H, 4H), bias (4H,)], copies; [] before build."""
+        if not self.built:
+            return []
+        return [self.kernel.copy(), self.recurrent_kernel.copy(), self.bias.copy()]
+
+    def set_weights(self, weights: list[np.ndarray]) -> None:
+        """Set [kernel (D, 4H), recurrent_kernel (H, 4H), bias (4H,)], copying them."""
+        kernel, recurrent_kernel, bias = (np.array(w, dtype=self.dtype) for w in weights)
+        self.kernel, self.recurrent_kernel, self.bias = kernel, recurrent_kernel, bias
+
+    def forward(
+        self, x: np.ndarray, initial_state: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> np.ndarray | list[np.ndarray]:
+        """Run the layer over x.
+
+        Args:
+            x: (N, T, D). initial_state: (h0, c0), each (N, H); zeros if None.
+
+        Returns:
+            y, or [y, h, c] with ``return_state``: y is (N, T, H) with ``return_sequences``,
+            else (N, H); h and c are (N, H), the final states.
+        """
+        x = np.asarray(x, dtype=self.dtype)
+        if not self.built:
+            self.build(x.shape[2])
+        N = x.shape[0]
+        if initial_state is None:
+            h0 = np.zeros((N, self.units), dtype=self.dtype)
+            c0 = np.zeros((N, self.units), dtype=self.dtype)
+        else:
+            h0, c0 = (np.asarray(s, dtype=self.dtype) for s in initial_state)
+        (hs, c), self._cache = lstm_forward(
+            x, h0, c0, self.kernel, self.recurrent_kernel, self.bias
+        )
+        h = hs[:, -1]
+        y = hs if self.return_sequences else h
+        return [y, h, c] if self.return_state else y
+
+    def backward(
+        self, dy: np.ndarray | None, dh: np.ndarray | None = None, dc: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Backward of the last ``forward``; sets ``grads``.
+
+        Args:
+            dy: gradient on y, shaped like y (None: zero). dh, dc: (N, H) gradients on the
+                final h and c returned with ``return_state`` (None: zero).
+
+        Returns:
+            dx (N, T, D), dh0 (N, H), dc0 (N, H).
+        """
+        if self._cache is None:
+            raise RuntimeError("LSTM.backward called before forward")
+        N, T, _ = self._cache.x.shape
+        H = self.units
+        dhs = np.zeros((N, T, H), dtype=self.dtype)
+        dh_last = np.zeros((N, H), dtype=self.dtype) if dh is None else dh
+        if dy is not None:
+            if self.return_sequences:
+                dhs[:] = dy
+            else:
+                dh_last = dh_last + dy  # y is the last h
+        dc_last = np.zeros((N, H), dtype=self.dtype) if dc is None else dc
+        dx, dh0, dc0, dkernel, drecurrent_kernel, dbias = lstm_backward(
+            dhs, dh_last, dc_last, self._cache
+        )
+        self.grads = {"kernel": dkernel, "recurrent_kernel": drecurrent_kernel, "bias": dbias}
+        return dx, dh0, dc0
+
+
+# --8<-- [end:layer]

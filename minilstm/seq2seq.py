@@ -1,0 +1,244 @@
+"""The encoder-decoder: an encoder LSTM hands its final states to a decoder LSTM, whose
+every step goes through a Dense layer (docs/encoder-decoder.md).
+
+Shapes: N windows, T_enc and T_dec time steps, D = input_dim, O = output_dim, H = units.
+The decoder reads the previous target value at each step, so its input has O features.
+"""
+
+import time
+
+import numpy as np
+
+from minilstm import optimizers
+from minilstm.dense import Dense
+from minilstm.losses import mse_backward, mse_forward
+from minilstm.lstm import LSTM, lstm_step_forward
+
+
+class History:
+    """What ``fit`` returns, as Keras's ``History``: ``history["loss"]`` has one mean
+    training loss per epoch, ``epoch`` the epoch numbers, ``params`` the settings."""
+
+    def __init__(self, params: dict) -> None:
+        self.history: dict[str, list[float]] = {"loss": []}
+        self.epoch: list[int] = []
+        self.params = params
+
+
+class Seq2Seq:
+    """The article's model: LSTM encoder, LSTM decoder started from the encoder's (h, c),
+    and a Dense layer on every decoder step.
+
+    Args:
+        units: H, the units of both LSTMs.
+        input_dim: D, features of the encoder input.
+        output_dim: O, features of the target (and so of the decoder input).
+        seed: fixes the initial weights and the shuffling in ``fit`` (None: fresh randomness).
+        dtype: float64 (default) or float32.
+    """
+
+    def __init__(
+        self,
+        units: int = 75,
+        input_dim: int = 1,
+        output_dim: int = 1,
+        seed: int | None = 0,
+        dtype: np.dtype = np.float64,
+    ) -> None:
+        self.units = int(units)
+        self.input_dim = int(input_dim)
+        self.output_dim = int(output_dim)
+        self.dtype = np.dtype(dtype)
+        self.seed = int(np.random.SeedSequence().entropy if seed is None else seed)
+        enc_seed, dec_seed, dense_seed = (
+            int(s.generate_state(1)[0]) for s in np.random.SeedSequence(self.seed).spawn(3)
+        )
+        self.encoder = LSTM(units, return_state=True, seed=enc_seed, dtype=self.dtype)
+        self.decoder = LSTM(
+            units, return_sequences=True, return_state=True, seed=dec_seed, dtype=self.dtype
+        )
+        self.dense = Dense(output_dim, seed=dense_seed, dtype=self.dtype)
+        self.encoder.build(self.input_dim)
+        self.decoder.build(self.output_dim)
+        self.dense.build(self.units)
+        self.optimizer: optimizers.Optimizer | None = None
+
+    @property
+    def trainable_weights(self) -> list[np.ndarray]:
+        """The 8 weight arrays themselves (not copies), in ``get_weights`` order; an
+        optimizer updates them in place."""
+        enc, dec, dense = self.encoder, self.decoder, self.dense
+        return [
+            enc.kernel,
+            enc.recurrent_kernel,
+            enc.bias,
+            dec.kernel,
+            dec.recurrent_kernel,
+            dec.bias,
+            dense.kernel,
+            dense.bias,
+        ]
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of the 8 weights: encoder kernel (D, 4H), recurrent_kernel (H, 4H), bias
+        (4H,); decoder kernel (O, 4H), recurrent_kernel (H, 4H), bias (4H,); dense kernel
+        (H, O), bias (O,). The same order as Keras's ``model.get_weights()``."""
+        return [w.copy() for w in self.trainable_weights]
+
+    def set_weights(self, weights: list[np.ndarray]) -> None:
+        """Set the 8 weights, in ``get_weights`` order and shapes (copied)."""
+        weights = list(weights)
+        expected = [w.shape for w in self.trainable_weights]
+        if len(weights) != len(expected):
+            raise ValueError(
+                f"weights must be a list of {len(expected)} arrays; got {len(weights)}"
+            )
+        for k, (w, shape) in enumerate(zip(weights, expected, strict=True)):
+            if np.shape(w) != shape:
+                raise ValueError(f"weights[{k}] must have shape {shape}; got {np.shape(w)}")
+        self.encoder.set_weights(weights[0:3])
+        self.decoder.set_weights(weights[3:6])
+        self.dense.set_weights(weights[6:8])
+
+    def count_params(self) -> int:
+        """The number of trainable numbers (46,276 for the article's model)."""
+        return sum(w.size for w in self.trainable_weights)
+
+    # --8<-- [start:forward]
+    def forward(self, enc_x: np.ndarray, dec_x: np.ndarray) -> np.ndarray:
+        """Teacher-forced forward pass: the decoder reads the true previous values.
+
+        Args:
+            enc_x: (N, T_enc, D). dec_x: (N, T_dec, O), the targets shifted right by one step.
+
+        Returns:
+            y: (N, T_dec, O) the prediction of every decoder step.
+        """
+        _, h, c = self.encoder.forward(enc_x)
+        hs, _, _ = self.decoder.forward(dec_x, initial_state=(h, c))
+        return self.dense.forward(hs)
+
+    # --8<-- [end:forward]
+    # --8<-- [start:backward]
+    def loss_and_grads(
+        self, enc_x: np.ndarray, dec_x: np.ndarray, dec_y: np.ndarray
+    ) -> tuple[float, list[np.ndarray]]:
+        """The MSE of a teacher-forced forward pass and its gradient on all 8 weights.
+
+        Args:
+            enc_x: (N, T_enc, D). dec_x: (N, T_dec, O). dec_y: (N, T_dec, O) targets.
+
+        Returns:
+            loss (a float) and 8 gradients aligned with ``get_weights()``.
+        """
+        y = self.forward(enc_x, dec_x)
+        loss, loss_cache = mse_forward(y, np.asarray(dec_y, dtype=self.dtype))
+        dy = mse_backward(1.0, loss_cache)
+        dhs = self.dense.backward(dy)
+        # The decoder started from the encoder's final states, so their gradients flow back
+        # into the encoder as gradients on its last h and c.
+        _, dh, dc = self.decoder.backward(dhs)
+        self.encoder.backward(None, dh=dh, dc=dc)
+        grads = [self.encoder.grads[k] for k in ("kernel", "recurrent_kernel", "bias")] + [
+            self.decoder.grads[k] for k in ("kernel", "recurrent_kernel", "bias")
+        ]
+        grads += [self.dense.grads["kernel"], self.dense.grads["bias"]]
+        return loss, grads
+
+    # --8<-- [end:backward]
+    def evaluate(self, enc_x: np.ndarray, dec_x: np.ndarray, dec_y: np.ndarray) -> float:
+        """The teacher-forced MSE on the given arrays (shapes as in ``loss_and_grads``)."""
+        y = self.forward(enc_x, dec_x)
+        return mse_forward(y, np.asarray(dec_y, dtype=self.dtype))[0]
+
+    # --8<-- [start:fit]
+    def fit(
+        self,
+        enc_x: np.ndarray,
+        dec_x: np.ndarray,
+        dec_y: np.ndarray,
+        epochs: int = 1,
+        batch_size: int = 32,
+        optimizer: "str | optimizers.Optimizer | None" = None,
+        shuffle: bool = True,
+        verbose: int = 1,
+        initial_epoch: int = 0,
+    ) -> History:
+        """Train with minibatches, as Keras's ``fit([enc_x, dec_x], dec_y)``.
+
+        Each epoch visits the N windows once, in batches of ``batch_size`` (the last one
+        may be smaller), in an order shuffled by a generator seeded from the model's seed
+        and the epoch number: the same seed gives the same run, and training resumed at
+        ``initial_epoch`` sees the orders an uninterrupted run would have seen.
+
+        Args:
+            enc_x: (N, T_enc, D). dec_x: (N, T_dec, O). dec_y: (N, T_dec, O).
+            epochs: train until this epoch number (Keras's meaning, with ``initial_epoch``).
+            batch_size: windows per gradient step.
+            optimizer: an ``Optimizer`` or a Keras name ("adam", "rmsprop", "sgd"); None
+                keeps the model's optimizer from an earlier ``fit``, or makes ``Adam()``.
+            shuffle: shuffle the windows every epoch.
+            verbose: 0 silent, 1 or 2 one line per epoch.
+            initial_epoch: the epoch to start at, when resuming.
+
+        Returns:
+            a ``History``: ``history["loss"]`` is the mean loss of each epoch, each batch
+            weighted by its size, as Keras reports it.
+        """
+        if optimizer is not None:
+            self.optimizer = optimizers.get(optimizer)
+        elif self.optimizer is None:
+            self.optimizer = optimizers.Adam()
+        enc_x, dec_x, dec_y = (np.asarray(a, dtype=self.dtype) for a in (enc_x, dec_x, dec_y))
+        n = len(enc_x)
+        history = History({"epochs": epochs, "batch_size": batch_size, "samples": n})
+        for epoch in range(initial_epoch, epochs):
+            start_time = time.perf_counter()
+            if shuffle:
+                order = np.random.default_rng([self.seed, epoch]).permutation(n)
+            else:
+                order = np.arange(n)
+            total = 0.0
+            for start in range(0, n, batch_size):
+                batch = order[start : start + batch_size]
+                loss, grads = self.loss_and_grads(enc_x[batch], dec_x[batch], dec_y[batch])
+                self.optimizer.apply(grads, self.trainable_weights)
+                total += loss * len(batch)
+            history.history["loss"].append(total / n)
+            history.epoch.append(epoch)
+            if verbose:
+                seconds = time.perf_counter() - start_time
+                print(
+                    f"Epoch {epoch + 1}/{epochs} - {seconds:.2f}s - loss: {total / n:.4e}",
+                    flush=True,
+                )
+        return history
+
+    # --8<-- [end:fit]
+    # --8<-- [start:predict]
+    def predict(self, enc_x: np.ndarray, steps: int | None = None) -> np.ndarray:
+        """Autoregressive decoding of a batch of windows, as done after training.
+
+        The decoder starts from the encoder's states and a zero input; at each step its
+        prediction becomes the next step's input (docs/inference.md).
+
+        Args:
+            enc_x: (N, T_enc, D) encoder inputs.
+            steps: how many values to generate (default T_enc).
+
+        Returns:
+            y: (N, steps, O) the predictions.
+        """
+        enc_x = np.asarray(enc_x, dtype=self.dtype)
+        steps = enc_x.shape[1] if steps is None else int(steps)
+        _, h, c = self.encoder.forward(enc_x)
+        dec, dense = self.decoder, self.dense
+        y_prev = np.zeros((len(enc_x), self.output_dim), dtype=self.dtype)
+        y = np.empty((len(enc_x), steps, self.output_dim), dtype=self.dtype)
+        for t in range(steps):
+            (h, c), _ = lstm_step_forward(y_prev, h, c, dec.kernel, dec.recurrent_kernel, dec.bias)
+            y_prev = h @ dense.kernel + dense.bias
+            y[:, t] = y_prev
+        return y
+
+    # --8<-- [end:predict]

@@ -1,0 +1,110 @@
+"""Each optimizer against steps worked out by hand from Keras 3's update rules."""
+
+import numpy as np
+import pytest
+
+from minilstm import SGD, Adam, RMSprop
+
+
+def run(optimizer, w0, grads):
+    w = np.array(w0, dtype=np.float64)
+    for g in grads:
+        optimizer.apply([np.array(g, dtype=np.float64)], [w])
+    return w
+
+
+def test_sgd_plain_step():
+    assert run(SGD(learning_rate=0.1), [1.0, -2.0], [[0.5, 1.0]]).tolist() == [0.95, -2.1]
+
+
+def test_sgd_momentum_two_steps():
+    # m1 = -0.1*1 = -0.1; w1 = 1 - 0.1 = 0.9.  m2 = 0.9*(-0.1) - 0.1*2 = -0.29; w2 = 0.61.
+    w = run(SGD(learning_rate=0.1, momentum=0.9), [1.0], [[1.0], [2.0]])
+    assert w[0] == pytest.approx(0.61, rel=1e-15)
+
+
+def test_sgd_nesterov_two_steps():
+    # m1 = -0.1; w1 = 1 + 0.9*(-0.1) - 0.1 = 0.81.
+    # m2 = -0.09 - 0.2 = -0.29; w2 = 0.81 + 0.9*(-0.29) - 0.2 = 0.349.
+    w = run(SGD(learning_rate=0.1, momentum=0.9, nesterov=True), [1.0], [[1.0], [2.0]])
+    assert w[0] == pytest.approx(0.349, rel=1e-14)
+
+
+def test_rmsprop_two_steps_with_epsilon_inside_the_root():
+    # v1 = 0.1*4 = 0.4;  w1 = 1 - 0.01*2/sqrt(0.4 + 1e-7)
+    # v2 = 0.9*0.4 + 0.1*1 = 0.46;  w2 = w1 - 0.01*1/sqrt(0.46 + 1e-7)
+    w1 = 1 - 0.01 * 2 / np.sqrt(0.4 + 1e-7)
+    w2 = w1 - 0.01 * 1 / np.sqrt(0.46 + 1e-7)
+    w = run(RMSprop(learning_rate=0.01), [1.0], [[2.0], [1.0]])
+    assert w[0] == pytest.approx(w2, rel=1e-15)
+
+
+def test_rmsprop_momentum_and_centered():
+    # centered: a1 = 0.1*2 = 0.2, v1 = 0.4, denominator = 0.4 - 0.04 + 1e-7
+    # momentum: m1 = increment; w1 = 1 - m1
+    inc1 = 0.01 * 2 / np.sqrt(0.4 - 0.04 + 1e-7)
+    w = run(RMSprop(learning_rate=0.01, momentum=0.5, centered=True), [1.0], [[2.0]])
+    assert w[0] == pytest.approx(1 - inc1, rel=1e-15)
+    # second step: a2 = 0.18 + 0.1 = 0.28, v2 = 0.36 + 0.1 = 0.46, m2 = 0.5 m1 + inc2
+    inc2 = 0.01 * 1 / np.sqrt(0.46 - 0.28**2 + 1e-7)
+    w = run(RMSprop(learning_rate=0.01, momentum=0.5, centered=True), [1.0], [[2.0], [1.0]])
+    assert w[0] == pytest.approx(1 - inc1 - (0.5 * inc1 + inc2), rel=1e-14)
+
+
+def test_adam_first_step_moves_every_weight_by_about_the_learning_rate():
+    # t=1: m = 0.1 g, v = 0.001 g^2, alpha = lr sqrt(0.001)/0.1, so the step is
+    # lr * 0.1 g sqrt(0.001) / 0.1 / (sqrt(0.001)|g| + eps) ~ lr * sign(g).
+    g = np.array([3.0, -0.5])
+    w = run(Adam(learning_rate=0.01), [0.0, 0.0], [g])
+    expected = -0.01 * np.sqrt(0.001) / 0.1 * (0.1 * g) / (np.sqrt(0.001 * g**2) + 1e-7)
+    np.testing.assert_allclose(w, expected, rtol=1e-15)
+    assert np.all(np.abs(np.abs(w) - 0.01) < 1e-7)
+
+
+def test_adam_three_steps_by_hand():
+    lr, b1, b2, eps = 0.001, 0.9, 0.999, 1e-7
+    w, m, v = 0.5, 0.0, 0.0
+    grads = [0.2, -0.1, 0.4]
+    for t, g in enumerate(grads, start=1):
+        m = m + (g - m) * (1 - b1)
+        v = v + (g * g - v) * (1 - b2)
+        w = w - lr * np.sqrt(1 - b2**t) / (1 - b1**t) * m / (np.sqrt(v) + eps)
+    got = run(Adam(), [0.5], [[g] for g in grads])
+    assert got[0] == pytest.approx(w, rel=1e-15)
+
+
+def test_adam_bias_correction_matters():
+    """Without the correction the first step would be sqrt(0.001)/0.1 ~ 0.32 of this one."""
+    got = run(Adam(learning_rate=0.1), [0.0], [[1.0]])
+    assert got[0] == pytest.approx(-0.1, rel=1e-5)
+
+
+def test_clipnorm_clips_each_gradient_to_the_norm():
+    w = run(SGD(learning_rate=1.0, clipnorm=1.0), [0.0, 0.0], [[3.0, 4.0]])
+    np.testing.assert_allclose(w, [-0.6, -0.8], rtol=1e-15)
+
+
+def test_global_clipnorm_and_clipvalue():
+    a, b = np.zeros(1), np.zeros(1)
+    SGD(learning_rate=1.0, global_clipnorm=1.0).apply([np.array([3.0]), np.array([4.0])], [a, b])
+    np.testing.assert_allclose([a[0], b[0]], [-0.6, -0.8], rtol=1e-15)
+    w = run(SGD(learning_rate=1.0, clipvalue=0.5), [0.0, 0.0], [[3.0, -0.2]])
+    np.testing.assert_allclose(w, [-0.5, 0.2], rtol=1e-15)
+
+
+def test_learning_rate_schedule_is_called_with_the_step_number():
+    seen = []
+
+    def schedule(step):
+        seen.append(step)
+        return 0.1
+
+    run(SGD(learning_rate=schedule), [0.0], [[1.0], [1.0], [1.0]])
+    assert seen == [0, 1, 2]
+
+
+def test_keras_defaults():
+    adam, rms, sgd = Adam(), RMSprop(), SGD()
+    assert (adam.learning_rate, adam.beta_1, adam.beta_2, adam.epsilon) == (1e-3, 0.9, 0.999, 1e-7)
+    assert (rms.learning_rate, rms.rho, rms.momentum, rms.epsilon) == (1e-3, 0.9, 0.0, 1e-7)
+    assert (sgd.learning_rate, sgd.momentum, sgd.nesterov) == (0.01, 0.0, False)
