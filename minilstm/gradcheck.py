@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 
+# --8<-- [start:numerical_gradient]
 def numerical_gradient(
     f: Callable[[], np.ndarray | float],
     x: np.ndarray,
@@ -55,6 +56,8 @@ def numerical_gradient(
     return grad
 
 
+# --8<-- [end:numerical_gradient]
+# --8<-- [start:rel_error]
 def rel_error(a: np.ndarray, b: np.ndarray) -> float:
     """Relative error ||a - b|| / (||a|| + ||b||) of two arrays of one shape.
 
@@ -66,6 +69,7 @@ def rel_error(a: np.ndarray, b: np.ndarray) -> float:
     return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
 
 
+# --8<-- [end:rel_error]
 def gradient_report(
     analytic: Mapping[str, np.ndarray], numeric: Mapping[str, np.ndarray], tol: float = 1e-7
 ) -> str:

@@ -26,6 +26,7 @@ from minilstm.activations import sigmoid, sigmoid_grad, tanh, tanh_grad
 from minilstm.initializers import glorot_uniform, orthogonal, unit_forget_bias
 
 # --8<-- [start:cell]
+# --8<-- [start:cell_forward]
 
 
 class CellCache(NamedTuple):
@@ -60,6 +61,8 @@ def lstm_cell_forward(
     return h, c, CellCache(c_prev, gates, tanh_c)
 
 
+# --8<-- [end:cell_forward]
+# --8<-- [start:cell_backward]
 def lstm_cell_backward(
     dh: np.ndarray, dc: np.ndarray, cache: CellCache
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -91,6 +94,7 @@ def lstm_cell_backward(
     return dz, dc_prev
 
 
+# --8<-- [end:cell_backward]
 # --8<-- [end:cell]
 # --8<-- [start:step]
 
