@@ -1,0 +1,47 @@
+"""Inference: autoregressive decoding against the teacher-forced fit, step by step."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+from _site import record, save_figure, sci
+
+import minilstm as ml
+from minilstm.data import load_task
+
+data = load_task("sin_cos")
+model = ml.Seq2Seq(units=75, seed=0)
+model.fit(data.enc_x, data.dec_x, data.dec_y, epochs=35, batch_size=10, verbose=0)
+
+# --8<-- [start:decode]
+y_free = model.predict(data.enc_x)  # (76, 24, 1): all windows at once, own predictions fed back
+y_forced = model.forward(data.enc_x, data.dec_x)  # (76, 24, 1): true previous values fed in
+one_by_one = np.concatenate([model.predict(data.enc_x[i : i + 1]) for i in range(76)])
+print("batched equals window by window:", np.allclose(y_free, one_by_one, rtol=0, atol=1e-12))
+print(f"teacher-forced MSE {np.mean((y_forced - data.dec_y) ** 2):.1e}")
+print(f"autoregressive MSE {np.mean((y_free - data.dec_y) ** 2):.1e}")
+# --8<-- [end:decode]
+
+per_step_free = np.mean((y_free - data.dec_y) ** 2, axis=(0, 2))
+per_step_forced = np.mean((y_forced - data.dec_y) ** 2, axis=(0, 2))
+record(
+    forced=sci(float(np.mean(per_step_forced))),
+    free=sci(float(np.mean(per_step_free))),
+    first=sci(float(per_step_free[0])),
+    last=sci(float(per_step_free[-1])),
+)
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.3))
+ax = axes[0]
+ax.semilogy(per_step_forced, "o-", ms=3, label="teacher-forced (true inputs)")
+ax.semilogy(per_step_free, "o-", ms=3, label="autoregressive (own predictions)")
+ax.set_xlabel("decoder step t")
+ax.set_ylabel("MSE over the 76 windows")
+ax.set_title("Error along the window")
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8)
+ax = axes[1]
+i = 49
+ax.plot(data.dec_y[i, :, 0], color="0.6", lw=4, alpha=0.5, label="truth")
+ax.plot(y_forced[i, :, 0], "o", ms=3, label="teacher-forced")
+ax.plot(y_free[i, :, 0], "-", label="autoregressive")
+ax.set_xlabel("decoder step t")
+ax.set_title(f"Window {i}")
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=8)
+save_figure(fig, "inference-steps")

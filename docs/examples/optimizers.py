@@ -1,0 +1,46 @@
+"""Optimizers: Adam's first step with and without its bias correction, and the three
+optimizers training the article's model."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+from _site import record, save_figure, sci
+
+# --8<-- [start:first_step]
+import minilstm as ml
+
+g = np.array([1e-4, -0.5, 30.0])  # gradients of very different sizes
+w = np.zeros(3)
+ml.Adam(learning_rate=0.001).apply([g], [w])
+print("Adam's first step:        ", w)
+
+# The same step without the bias correction: m and v are still mostly their zero start.
+m, v = 0.1 * g, 0.001 * g**2
+print("without the bias correction:", -0.001 * m / (np.sqrt(v) + 1e-7))
+# --8<-- [end:first_step]
+
+from minilstm.data import load_task
+
+data = load_task("sin_cos")
+runs = {
+    "SGD(0.01, momentum=0.9)": ml.SGD(learning_rate=0.01, momentum=0.9),
+    "RMSprop()": ml.RMSprop(),
+    "Adam()": ml.Adam(),
+}
+fig, ax = plt.subplots(figsize=(7, 3.3))
+final = {}
+for name, optimizer in runs.items():
+    model = ml.Seq2Seq(units=75, seed=0)
+    history = model.fit(data.enc_x, data.dec_x, data.dec_y, epochs=35, batch_size=10,
+                        optimizer=optimizer, verbose=0)  # fmt: skip
+    losses = history.history["loss"]
+    final[name] = losses[-1]
+    ax.semilogy(range(1, 36), losses, label=f"{name}: {losses[-1]:.1e}")
+    print(f"{name:25} final training loss {losses[-1]:.1e}")
+ax.set_xlabel("epoch")
+ax.set_ylabel("training loss (MSE)")
+ax.set_title("sin → cos, the article's settings, same initial weights")
+ax.legend()
+save_figure(fig, "optimizers-loss")
+record(
+    **{key: sci(final[name]) for key, name in zip(("sgd", "rmsprop", "adam"), runs, strict=True)}
+)
