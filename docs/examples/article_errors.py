@@ -55,7 +55,12 @@ damped, damped_model = train("damped")
 y_zeros, y_right = decode_feeding_zeros(model, sin_cos.enc_x), model.predict(sin_cos.enc_x)
 print(f"1. sin -> cos decoded feeding zeros:       MSE {mse(y_zeros, sin_cos):.1e}")
 print(f"   sin -> cos decoded feeding predictions: MSE {mse(y_right, sin_cos):.1e}")
-record(zeros=sci(mse(y_zeros, sin_cos)), right=sci(mse(y_right, sin_cos)))
+ratio = mse(y_zeros, sin_cos) / mse(y_right, sin_cos)
+record(
+    zeros=sci(mse(y_zeros, sin_cos)),
+    right=sci(mse(y_right, sin_cos)),
+    ratio=f"{float(f'{ratio:.1g}'):,.0f}",
+)
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.2), sharey=True)
 draw(
     axes[0],
