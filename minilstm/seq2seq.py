@@ -118,15 +118,15 @@ class Seq2Seq:
         self.decoder.set_weights(weights[3:6])
         self.dense.set_weights(weights[6:8])
 
-    def _check_data(self, enc_x, dec_x=None, dec_y=None) -> list[np.ndarray]:
-        # One batch size N for all three, one T_dec for the decoder's input and target.
-        sizes = {}
+    def _check_data(self, *arrays: np.ndarray) -> list[np.ndarray]:
+        # enc_x, then dec_x and dec_y if given: one batch size N for all of them, one
+        # number of steps T_dec for the decoder's input and target.
+        names = ("enc_x", "dec_x", "dec_y")
         shapes = [("N", "T_enc", self.input_dim)] + [("N", "T_dec", self.output_dim)] * 2
-        arrays = zip((enc_x, dec_x, dec_y), ("enc_x", "dec_x", "dec_y"), shapes, strict=True)
+        sizes = {}
         return [
             check_array(a, name, shape, self.dtype, sizes)
-            for a, name, shape in arrays
-            if a is not None
+            for a, name, shape in zip(arrays, names, shapes, strict=False)
         ]
 
     def count_params(self) -> int:
