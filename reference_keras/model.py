@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 ENCODER, DECODER, DENSE = "encoder_lstm", "decoder_lstm", "dense"
 
 
+# --8<-- [start:training_model]
 def build_training_model(
     units: int = 75,
     input_dim: int = 1,
@@ -78,6 +79,10 @@ def build_training_model(
     return model
 
 
+# --8<-- [end:training_model]
+
+
+# --8<-- [start:inference_models]
 def build_inference_models(model: keras.Model) -> tuple[keras.Model, keras.Model]:
     """The encoder model and the one-step decoder model, sharing ``model``'s layers.
 
@@ -110,6 +115,10 @@ def build_inference_models(model: keras.Model) -> tuple[keras.Model, keras.Model
     return encoder_model, decoder_model
 
 
+# --8<-- [end:inference_models]
+
+
+# --8<-- [start:decode]
 def decode(
     encoder_model: keras.Model,
     decoder_model: keras.Model,
@@ -144,6 +153,9 @@ def decode(
     return np.concatenate(ys, axis=1)
 
 
+# --8<-- [end:decode]
+
+
 def keras_settings(model: keras.Model) -> dict[str, int | None]:
     """The settings a model from ``build_training_model`` was built with.
 
@@ -159,6 +171,7 @@ def keras_settings(model: keras.Model) -> dict[str, int | None]:
     }
 
 
+# --8<-- [start:weights_to_keras]
 def weights_to_keras(seq2seq: "Seq2Seq", model: keras.Model) -> None:
     """Copy a ``minilstm.Seq2Seq``'s 8 weights into a Keras model, unchanged.
 
@@ -169,6 +182,9 @@ def weights_to_keras(seq2seq: "Seq2Seq", model: keras.Model) -> None:
     weights = seq2seq.get_weights()
     for layer, part in zip(_layers(model), (weights[0:3], weights[3:6], weights[6:8]), strict=True):
         layer.set_weights(part)
+
+
+# --8<-- [end:weights_to_keras]
 
 
 def weights_from_keras(model: keras.Model, seq2seq: "Seq2Seq") -> None:
