@@ -17,7 +17,7 @@ try:
     import reference_keras as rk
 except ImportError:
     print("TensorFlow is not installed where this site was built: pip install -e '.[keras]'")
-    keys = ("forward", "grads", "fit", "decode", "epochs", "float32")
+    keys = ("forward", "grads", "fit", "exact", "decode", "epochs", "float32")
     record(**dict.fromkeys(keys, "(not measured)"))
     sys.exit(0)
 
@@ -34,7 +34,8 @@ enc_x, dec_x, dec_y = data.enc_x, data.dec_x, data.dec_y
 model = ml.Seq2Seq(units=75, input_dim=1, output_dim=1, seed=0)
 # --8<-- [end:numpy_build]
 # --8<-- [start:keras_build]
-keras.config.set_floatx("float64")  # Keras builds in float32 unless told otherwise
+keras.config.set_floatx("float64")  # Keras builds in float32 unless told otherwise,
+keras.config.set_dtype_policy("float64")  # and its layers follow this policy
 keras_model = rk.build_training_model(units=75, input_dim=1, output_dim=1, window=24)
 rk.weights_to_keras(model, keras_model)  # the same 8 arrays, copied unchanged
 # --8<-- [end:keras_build]
@@ -78,6 +79,24 @@ keras_history = keras_model.fit([enc_x, dec_x], dec_y, epochs=epochs, batch_size
 keras_seconds = time.perf_counter() - start
 # --8<-- [end:keras_fit]
 
+# The same run again with Adam's betas given as float32 numbers, which Keras's cast of
+# its constants through float32 leaves unchanged.
+# --8<-- [start:exact_betas]
+beta_1, beta_2 = float(np.float32(0.9)), float(np.float32(0.999))  # 0.899999976..., 0.999000012...
+# --8<-- [end:exact_betas]
+model_exact = ml.Seq2Seq(units=75, seed=0)
+keras_exact = rk.build_training_model(units=75, window=24)
+rk.weights_to_keras(model_exact, keras_exact)
+keras_exact.compile(optimizer=keras.optimizers.Adam(beta_1=beta_1, beta_2=beta_2),
+                    loss="mean_squared_error")  # fmt: skip
+exact_adam = ml.Adam(beta_1=beta_1, beta_2=beta_2)
+model_exact.fit(enc_x, dec_x, dec_y, epochs=epochs, batch_size=10,
+                optimizer=exact_adam, shuffle=False, verbose=0)  # fmt: skip
+keras_exact.fit([enc_x, dec_x], dec_y, epochs=epochs, batch_size=10, shuffle=False, verbose=0)
+exact_error = max(
+    rel(a, b) for a, b in zip(model_exact.get_weights(), keras_exact.get_weights(), strict=True)
+)
+
 weight_pairs = zip(model.get_weights(), keras_model.get_weights(), strict=True)
 grad_error = max(rel(g, k) for g, k in zip(grads, keras_grads, strict=True))
 rows = [
@@ -87,12 +106,14 @@ rows = [
     ("autoregressive decoding", rel(y_free, y_free_keras)),
     (f"loss history, {epochs} epochs", rel(history.history["loss"], keras_history.history["loss"])),
     ("weights after training", max(rel(a, b) for a, b in weight_pairs)),
+    ("  the same, float32-exact betas", exact_error),
 ]  # fmt: skip
 print(f"{'compared (float64, same weights)':34} largest relative difference")
 for name, value in rows:
     print(f"{name:34} {value:.1e}")
 # The same forward pass in float32, Keras's default.
 keras.config.set_floatx("float32")
+keras.config.set_dtype_policy("float32")
 model32 = ml.Seq2Seq(units=75, seed=0, dtype=np.float32)
 keras32 = rk.build_training_model(units=75)
 rk.weights_to_keras(model32, keras32)
@@ -105,6 +126,7 @@ record(
     grads=f"{grad_error:.0e}",
     decode=f"{rows[3][1]:.0e}",
     fit=f"{rows[5][1]:.0e}",
+    exact=f"{exact_error:.0e}",
     epochs=epochs,
     float32=f"{float32_error:.0e}",
 )
