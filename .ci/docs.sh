@@ -14,8 +14,9 @@ if ! command -v chromium >/dev/null; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
-# MkDocs, its plugins, MathJax (from PyPI, served by the site itself) and websocket-client.
-python -c "import mkdocs, material, mkdocstrings_handlers.python, mathjax, websocket" 2>/dev/null \
+# MkDocs, its plugins, MathJax (from PyPI, served by the site itself), the test's runner.
+python -c "import mkdocs, material, mkdocstrings_handlers.python, mathjax, websocket, pytest" \
+    2>/dev/null \
     || pip install --quiet -e ".[docs]"
 
 if [[ "${1:-}" == "--install-only" ]]; then
