@@ -138,11 +138,20 @@ def _read_arrays(path: str) -> dict[str, np.ndarray]:
     # Every array is read here, so that a damaged file fails now, with its name, rather
     # than later on first use.
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            if not isinstance(archive, np.lib.npyio.NpzFile):
-                raise ValueError("it is a single .npy array, not an .npz archive")
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ValueError("it holds a single .npy array, not an .npz archive")
+        with archive:
             return {key: archive[key] for key in archive.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+    # zipfile reports some damaged headers as unsupported features or encryption.
+    except (
+        OSError,
+        ValueError,
+        EOFError,
+        zipfile.BadZipFile,
+        NotImplementedError,
+        RuntimeError,
+    ) as error:
         raise ValueError(
             f"cannot load {path}: not a readable minilstm model file (.npz archive): {error}"
         ) from None
