@@ -13,6 +13,7 @@ target only when it is complete, so an interrupted save leaves the previous file
 ``load_model`` checks every part and says which file is wrong and how.
 """
 
+import errno
 import json
 import os
 import uuid
@@ -100,7 +101,7 @@ def load_model(cls: "type[Seq2Seq]", path: str | os.PathLike) -> "Seq2Seq":
     """The model stored at ``path``, as a ``cls`` (see ``Seq2Seq.load``)."""
     path = os.fspath(path)
     if not os.path.isfile(path):
-        raise FileNotFoundError(2, "no model file at", path)
+        raise FileNotFoundError(errno.ENOENT, "no model file", path)
     arrays = _read_arrays(path)
 
     def fail(problem: str) -> ValueError:

@@ -164,7 +164,7 @@ def test_a_saved_file_gets_the_usual_permissions_not_a_private_temporary_files(s
 
 
 def test_a_missing_file(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"no model file at.*nothing\.npz"):
+    with pytest.raises(FileNotFoundError, match=r"no model file: .*nothing\.npz"):
         ml.Seq2Seq.load(tmp_path / "nothing.npz")
 
 
