@@ -179,9 +179,6 @@ class SGD(Optimizer):
         self.nesterov = check_bool(nesterov, "nesterov")
         self.slot_names = ("momentum",) if momentum != 0 else ()
 
-    def get_config(self) -> dict:
-        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
-
     def update_step(self, gradient, variable, slots, lr):
         if self.momentum == 0:
             variable -= gradient * lr
@@ -192,6 +189,9 @@ class SGD(Optimizer):
             variable += m * self.momentum - gradient * lr
         else:
             variable += m
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
 
 
 # --8<-- [end:sgd]
@@ -224,15 +224,6 @@ class RMSprop(Optimizer):
             + (("average_gradient",) if centered else ())
         )
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "rho": self.rho,
-            "momentum": self.momentum,
-            "epsilon": self.epsilon,
-            "centered": self.centered,
-        }
-
     def update_step(self, gradient, variable, slots, lr):
         v = slots["velocity"]
         v[...] = self.rho * v + (1 - self.rho) * np.square(gradient)
@@ -249,6 +240,15 @@ class RMSprop(Optimizer):
             variable -= m
         else:
             variable -= increment
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "rho": self.rho,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "centered": self.centered,
+        }
 
 
 # --8<-- [end:rmsprop]
@@ -277,14 +277,6 @@ class Adam(Optimizer):
         self.epsilon = check_float(epsilon, "epsilon", low_open=False)
         self.slot_names = ("m", "v")
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "beta_1": self.beta_1,
-            "beta_2": self.beta_2,
-            "epsilon": self.epsilon,
-        }
-
     def update_step(self, gradient, variable, slots, lr):
         m, v = slots["m"], slots["v"]
         t = self.iterations + 1
@@ -294,6 +286,14 @@ class Adam(Optimizer):
         m += (gradient - m) * (1 - self.beta_1)
         v += (np.square(gradient) - v) * (1 - self.beta_2)
         variable -= m * alpha / (np.sqrt(v) + self.epsilon)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "beta_1": self.beta_1,
+            "beta_2": self.beta_2,
+            "epsilon": self.epsilon,
+        }
 
 
 # --8<-- [end:adam]
