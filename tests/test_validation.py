@@ -6,6 +6,7 @@ import pytest
 
 import minilstm as ml
 from minilstm.data import load_task, make_windows
+from minilstm.gradcheck import numerical_gradient
 
 rng = np.random.default_rng(0)
 ENC_X = rng.normal(size=(5, 4, 1))
@@ -320,6 +321,17 @@ CASES = {
         lambda: ml.Seq2Seq(dtype=np.ones((50, 50))),
         TypeError,
         r"dtype must be float32 or float64; got an array of shape \(50, 50\) and dtype float64$",
+    ),
+    # gradcheck
+    "gradcheck integer x": (
+        lambda: numerical_gradient(lambda: 0.0, np.arange(3)),
+        TypeError,
+        r"x must be a float NumPy array, changed in place; got an array of shape \(3,\)",
+    ),
+    "gradcheck h": (
+        lambda: numerical_gradient(lambda: 0.0, np.ones(3), h=0.0),
+        ValueError,
+        r"h must be a finite number > 0.0; got 0.0",
     ),
     # data
     "task name": (
