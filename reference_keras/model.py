@@ -51,8 +51,10 @@ def build_training_model(
 
     Article: its sizes were globals (NUM_MID, NUM_LSTM) and every input had one feature;
     here they are the settings of ``minilstm.Seq2Seq`` so that both models can be built
-    alike. It builds with ``keras.backend.floatx()``: call
-    ``keras.config.set_floatx("float64")`` first for a float64 model.
+    alike. The layers take Keras's global dtype policy, which Keras fixes from
+    ``floatx()`` when the first layer is made: for a float64 model call both
+    ``keras.config.set_floatx("float64")`` and ``keras.config.set_dtype_policy("float64")``
+    first (the optimizer's learning rate takes ``floatx()``).
 
     Args:
         units: H, the units of both LSTMs. input_dim: D. output_dim: O.
@@ -126,9 +128,10 @@ def decode(
     Returns:
         y: (N, steps, O) the predictions.
     """
-    enc_x = np.asarray(enc_x, dtype=keras.backend.floatx())
+    y_spec = decoder_model.outputs[0]
+    enc_x = np.asarray(enc_x, dtype=y_spec.dtype)
     steps = enc_x.shape[1] if steps is None else int(steps)
-    O = decoder_model.outputs[0].shape[-1]
+    O = y_spec.shape[-1]
     # Article: it called ``predict`` once per window and per step. ``predict`` sets up a
     # whole input pipeline on every call; calling the models directly on the whole batch
     # runs each step once for all windows.
