@@ -272,7 +272,7 @@ def test_keras_default_adam_is_adam_with_float32_powers():
 # --- 4. fit -----------------------------------------------------------------------------
 
 
-def test_fit_without_shuffling_gives_the_same_loss_history():
+def test_fit_without_shuffling_gives_the_same_loss_history_and_model():
     """Three epochs of 76 windows in batches of 10 (the last batch has 6): both frameworks
     average each epoch's batch losses weighted by batch size. Same tolerance as the
     optimizer runs, for the same reason (float32-exact Adam constants)."""
@@ -281,6 +281,8 @@ def test_fit_without_shuffling_gives_the_same_loss_history():
         units=75, window=24, optimizer=keras.optimizers.Adam(beta_1=BETA_1, beta_2=BETA_2)
     )
     rk.weights_to_keras(model, keras_model)
+    # Made before training, so that decoding after it shows they share the trained layers.
+    inference_models = rk.build_inference_models(keras_model)
     settings = {"epochs": 3, "batch_size": 10, "shuffle": False, "verbose": 0}
     keras_history = keras_model.fit([DATA.enc_x, DATA.dec_x], DATA.dec_y, **settings)
     history = model.fit(
@@ -294,6 +296,8 @@ def test_fit_without_shuffling_gives_the_same_loss_history():
     assert relative(keras_history.history["loss"], history.history["loss"]) < 1e-12
     for a, b in zip(keras_model.get_weights(), model.get_weights(), strict=True):
         assert relative(a, b) < 1e-12
+    y_keras = rk.decode(*inference_models, DATA.enc_x)
+    assert relative(y_keras, model.predict(DATA.enc_x)) < 1e-12
 
 
 # --- 5. autoregressive decoding -----------------------------------------------------------
