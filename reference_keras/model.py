@@ -68,6 +68,8 @@ def build_training_model(
     """
     enc_x = keras.Input(shape=(window, input_dim), name="enc_x")
     dec_x = keras.Input(shape=(window, output_dim), name="dec_x")
+    # Article: its layers were unnamed globals; names let the inference models and the
+    # weight transfer find them in any model this function made.
     encoder = keras.layers.LSTM(units, return_state=True, name=ENCODER)
     decoder = keras.layers.LSTM(units, return_sequences=True, return_state=True, name=DECODER)
     dense = keras.layers.Dense(output_dim, name=DENSE)
