@@ -212,6 +212,8 @@ INSPECT = """
     blank_glyphs: [...document.querySelectorAll("mjx-c")]
       .filter(c => getComputedStyle(c, "::before").content === "none").length,
     raw_math: ["\\\\(", "\\\\)", "\\\\[", "\\\\]", "$$"].filter(d => text.includes(d)),
+    // A snippet line left as text means its code was never included.
+    snippet_lines: /--8\\s*<\\s*-/.test(document.querySelector("article").textContent),
   };
 })()
 """
@@ -264,6 +266,7 @@ def test_page_renders_in_a_browser(page: str, browser: Page, site_url: str) -> N
     assert report["typeset"] == report["math"], "some math was not typeset"
     assert report["blank_glyphs"] == 0, "typeset math drawn without its characters"
     assert report["raw_math"] == [], "TeX delimiters left in the text"
+    assert not report["snippet_lines"], "a --8<-- line shows instead of the code it names"
 
 
 def test_bptt_page_has_math_and_reads_in_dark_mode(browser: Page, site_url: str) -> None:

@@ -31,6 +31,10 @@ from mkdocs.structure.pages import Page
 # Generous: the longest script trains the article's three tasks in a few seconds each.
 SCRIPT_TIMEOUT_S = 300
 PLACEHOLDER = re.compile(r"\{\{ ([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*) \}\}")
+# A snippet line that a code formatter has respaced ("--8 < --") is no longer replaced by
+# the code it names and would show as text.
+SNIPPET_LIKE = re.compile(r"^[ \t]*-+8[ \t]*<[ \t]*-*[ \t]*\"", re.MULTILINE)
+SNIPPET = re.compile(r"^[ \t]*--8<-- \"", re.MULTILINE)
 
 
 def _paths(config: MkDocsConfig) -> tuple[Path, Path, Path]:
@@ -106,6 +110,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     _, _, out = _paths(config)
+    for line in SNIPPET_LIKE.finditer(markdown):
+        if not SNIPPET.match(line.group(0)):
+            raise PluginError(f"{page.file.src_uri}: a snippet line is mangled: {line.group(0)!r}")
 
     def value(match: re.Match) -> str:
         name, key = match.groups()
