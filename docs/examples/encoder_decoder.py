@@ -9,9 +9,16 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 import minilstm as ml
 
 model = ml.Seq2Seq(units=75, input_dim=1, output_dim=1, seed=0)
-names = ["encoder kernel", "encoder recurrent_kernel", "encoder bias",
-         "decoder kernel", "decoder recurrent_kernel", "decoder bias",
-         "dense kernel", "dense bias"]  # fmt: skip
+names = [
+    "encoder kernel",
+    "encoder recurrent_kernel",
+    "encoder bias",
+    "decoder kernel",
+    "decoder recurrent_kernel",
+    "decoder bias",
+    "dense kernel",
+    "dense bias",
+]
 for name, w in zip(names, model.get_weights(), strict=True):
     print(f"{name:25} {w.shape!s:10} {w.size:6,}")
 print(f"{'total':25} {'':10} {model.count_params():6,}")
@@ -39,8 +46,11 @@ record(params=f"{model.count_params():,}")
 
 
 def box(ax, x, y, text, colour):
-    ax.add_patch(FancyBboxPatch((x - 0.42, y - 0.3), 0.84, 0.6, boxstyle="round,pad=0.04",
-                                fc=colour, ec="0.3"))  # fmt: skip
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - 0.42, y - 0.3), 0.84, 0.6, boxstyle="round,pad=0.04", fc=colour, ec="0.3"
+        )
+    )
     ax.text(x, y, text, ha="center", va="center", fontsize=9)
 
 

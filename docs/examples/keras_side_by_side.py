@@ -67,15 +67,17 @@ y_free_keras = rk.decode(encoder_model, decoder_model, enc_x)
 epochs = 5
 # --8<-- [start:numpy_fit]
 start = time.perf_counter()
-history = model.fit(enc_x, dec_x, dec_y, epochs=epochs, batch_size=10,
-                    optimizer=ml.Adam(), shuffle=False, verbose=0)  # fmt: skip
+history = model.fit(
+    enc_x, dec_x, dec_y, epochs=epochs, batch_size=10, optimizer=ml.Adam(), shuffle=False, verbose=0
+)
 numpy_seconds = time.perf_counter() - start
 # --8<-- [end:numpy_fit]
 # --8<-- [start:keras_fit]
 keras_model.compile(optimizer=keras.optimizers.Adam(), loss="mean_squared_error")
 start = time.perf_counter()
-keras_history = keras_model.fit([enc_x, dec_x], dec_y, epochs=epochs, batch_size=10,
-                                shuffle=False, verbose=0)  # fmt: skip
+keras_history = keras_model.fit(
+    [enc_x, dec_x], dec_y, epochs=epochs, batch_size=10, shuffle=False, verbose=0
+)
 keras_seconds = time.perf_counter() - start
 # --8<-- [end:keras_fit]
 
@@ -87,11 +89,20 @@ beta_1, beta_2 = float(np.float32(0.9)), float(np.float32(0.999))  # 0.899999976
 model_exact = ml.Seq2Seq(units=75, seed=0)
 keras_exact = rk.build_training_model(units=75, window=24)
 rk.weights_to_keras(model_exact, keras_exact)
-keras_exact.compile(optimizer=keras.optimizers.Adam(beta_1=beta_1, beta_2=beta_2),
-                    loss="mean_squared_error")  # fmt: skip
+keras_exact.compile(
+    optimizer=keras.optimizers.Adam(beta_1=beta_1, beta_2=beta_2), loss="mean_squared_error"
+)
 exact_adam = ml.Adam(beta_1=beta_1, beta_2=beta_2)
-model_exact.fit(enc_x, dec_x, dec_y, epochs=epochs, batch_size=10,
-                optimizer=exact_adam, shuffle=False, verbose=0)  # fmt: skip
+model_exact.fit(
+    enc_x,
+    dec_x,
+    dec_y,
+    epochs=epochs,
+    batch_size=10,
+    optimizer=exact_adam,
+    shuffle=False,
+    verbose=0,
+)
 keras_exact.fit([enc_x, dec_x], dec_y, epochs=epochs, batch_size=10, shuffle=False, verbose=0)
 exact_error = max(
     rel(a, b) for a, b in zip(model_exact.get_weights(), keras_exact.get_weights(), strict=True)
@@ -107,7 +118,7 @@ rows = [
     (f"loss history, {epochs} epochs", rel(history.history["loss"], keras_history.history["loss"])),
     ("weights after training", max(rel(a, b) for a, b in weight_pairs)),
     ("  the same, float32-exact betas", exact_error),
-]  # fmt: skip
+]
 print(f"{'compared (float64, same weights)':34} largest relative difference")
 for name, value in rows:
     print(f"{name:34} {value:.1e}")

@@ -30,8 +30,9 @@ fig, ax = plt.subplots(figsize=(7, 3.3))
 final = {}
 for name, optimizer in runs.items():
     model = ml.Seq2Seq(units=75, seed=0)
-    history = model.fit(data.enc_x, data.dec_x, data.dec_y, epochs=35, batch_size=10,
-                        optimizer=optimizer, verbose=0)  # fmt: skip
+    history = model.fit(
+        data.enc_x, data.dec_x, data.dec_y, epochs=35, batch_size=10, optimizer=optimizer, verbose=0
+    )
     losses = history.history["loss"]
     final[name] = losses[-1]
     ax.semilogy(range(1, 36), losses, label=f"{name}: {losses[-1]:.1e}")

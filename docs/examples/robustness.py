@@ -30,8 +30,15 @@ for what, call in bad_calls.items():
 # --8<-- [start:divergence]
 model = ml.Seq2Seq(units=8, seed=0)
 try:
-    model.fit(data.enc_x, data.dec_x, data.dec_y, epochs=5, batch_size=10,
-              optimizer=ml.SGD(learning_rate=1e6), verbose=0)  # fmt: skip
+    model.fit(
+        data.enc_x,
+        data.dec_x,
+        data.dec_y,
+        epochs=5,
+        batch_size=10,
+        optimizer=ml.SGD(learning_rate=1e6),
+        verbose=0,
+    )
 except ml.TrainingDivergedError as error:
     print(error)
 print("weights still finite:", all(np.isfinite(w).all() for w in model.get_weights()))

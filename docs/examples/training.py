@@ -16,8 +16,16 @@ for name in TASKS:
     data = load_task(name)  # 100 points, windows of 24: (76, 24, 1) arrays
     model = ml.Seq2Seq(units=75, seed=0)
     start = time.perf_counter()
-    history = model.fit(data.enc_x, data.dec_x, data.dec_y, epochs=35, batch_size=10,
-                        optimizer=ml.Adam(), shuffle=True, verbose=0)  # fmt: skip
+    history = model.fit(
+        data.enc_x,
+        data.dec_x,
+        data.dec_y,
+        epochs=35,
+        batch_size=10,
+        optimizer=ml.Adam(),
+        shuffle=True,
+        verbose=0,
+    )
     seconds = time.perf_counter() - start
     teacher_forced = model.evaluate(data.enc_x, data.dec_x, data.dec_y)
     autoregressive = float(np.mean((model.predict(data.enc_x) - data.dec_y) ** 2))

@@ -14,6 +14,8 @@ for seed in (0, 0, 1):
     runs.append(model.get_weights())
 same = all(np.array_equal(a, b) for a, b in zip(runs[0], runs[1], strict=True))
 print("seed 0 twice, bit for bit the same weights:", same)
-print("seed 0 and seed 1, the same weights:", all(
-    np.array_equal(a, b) for a, b in zip(runs[0], runs[2], strict=True)))  # fmt: skip
+print(
+    "seed 0 and seed 1, the same weights:",
+    all(np.array_equal(a, b) for a, b in zip(runs[0], runs[2], strict=True)),
+)
 # --8<-- [end:same_seed]
