@@ -36,6 +36,7 @@ class CellCache(NamedTuple):
     tanh_c: np.ndarray  # (N, H)
 
 
+# assignment: lstm_step_forward
 def lstm_cell_forward(
     z: np.ndarray, c_prev: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, CellCache]:
@@ -60,6 +61,7 @@ def lstm_cell_forward(
     return h, c, CellCache(c_prev, gates, tanh_c)
 
 
+# assignment: lstm_step_backward
 def lstm_cell_backward(
     dh: np.ndarray, dc: np.ndarray, cache: CellCache
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -105,6 +107,7 @@ class StepCache(NamedTuple):
     cell: CellCache
 
 
+# assignment: lstm_step_forward
 def lstm_step_forward(
     x: np.ndarray,
     h_prev: np.ndarray,
@@ -127,6 +130,7 @@ def lstm_step_forward(
     return (h, c), StepCache(x, h_prev, kernel, recurrent_kernel, cell)
 
 
+# assignment: lstm_step_backward
 def lstm_step_backward(dh: np.ndarray, dc: np.ndarray, cache: StepCache) -> tuple[np.ndarray, ...]:
     """Backward of ``lstm_step_forward``.
 
@@ -199,6 +203,7 @@ def lstm_forward(
     return (hs, c), SequenceCache(x, h_prevs, kernel, recurrent_kernel, cells)
 
 
+# assignment: bptt
 def lstm_backward(
     dhs: np.ndarray, dh: np.ndarray, dc: np.ndarray, cache: SequenceCache
 ) -> tuple[np.ndarray, ...]:

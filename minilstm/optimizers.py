@@ -184,6 +184,7 @@ class Adam(Optimizer):
         self.epsilon = epsilon
         self.slot_names = ("m", "v")
 
+    # assignment: adam
     def update_step(self, gradient, variable, slots, lr):
         m, v = slots["m"], slots["v"]
         t = self.iterations + 1

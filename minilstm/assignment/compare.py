@@ -1,0 +1,120 @@
+"""Comparing a student's arrays with the expected ones, in words that point at the mistake.
+
+The messages name what differs (a shape that is the transpose of the right one, a result
+off by a constant factor, the LSTM gate whose block of a (.., 4H) gradient is wrong)
+rather than only reporting a number.
+"""
+
+import re
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+from minilstm.gradcheck import rel_error
+
+# Correct code agrees with the reference to about 1e-15 and with central differences
+# (h = 1e-6, float64) to about 1e-9; every mistake the tests plant measures 1e-3 or more.
+TOL = 1e-7
+GATES = {
+    "i": "input gate (i)",
+    "f": "forget gate (f)",
+    "g": "candidate (g)",
+    "o": "output gate (o)",
+}
+STUB = re.compile(r"assignment part '(\w+)': write ([\w.]+)\.")
+
+
+class PartFailed(Exception):
+    """The verdict of a failed check; its message says what failed."""
+
+
+def mismatch(name: str, got: object, want: np.ndarray, tol: float = TOL) -> str | None:
+    """None when ``got`` matches ``want``, else a sentence on how it differs.
+
+    Args:
+        name: what the array is, e.g. "dkernel".
+        got: the student's value (anything; it should be an array shaped like want).
+        want: the expected array.
+    """
+    try:
+        got = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return f"{name} is not an array of numbers (got {type(got).__name__})"
+    if got.shape != want.shape:
+        message = f"{name} has shape {got.shape}, expected {want.shape}"
+        if got.ndim == 2 and got.shape == want.shape[::-1]:
+            message += ": the transpose. A transposed product (e.g. dz.T @ x for x.T @ dz)?"
+        return message
+    if not np.all(np.isfinite(got)):
+        return f"{name} contains NaN or inf"
+    err = rel_error(got, want)
+    if err < tol:
+        return None
+    message = f"{name} is wrong (relative error {err:.1e})"
+    scale = float(np.sum(want * want))
+    if scale > 0:
+        k = float(np.sum(got * want)) / scale
+        if rel_error(got, k * want) < tol and abs(k) > 1e-12:
+            message += f": it is {k:.4g} times the right value"
+    else:
+        message += ": it should be zero"
+    return message
+
+
+def wrong_gates(got: np.ndarray, want: np.ndarray, tol: float = TOL) -> list[str]:
+    """The gates (i, f, g, o) whose block of the last axis (4H wide) differs."""
+    H = want.shape[-1] // 4
+    return [
+        gate
+        for k, gate in enumerate(GATES)
+        if rel_error(got[..., k * H : (k + 1) * H], want[..., k * H : (k + 1) * H]) >= tol
+    ]
+
+
+def gate_message(name: str, gates: list[str]) -> str:
+    """Say which gate blocks of a gradient are wrong."""
+    if len(gates) == 4:
+        return f"{name} is wrong in every gate's block"
+    listed = ", ".join(GATES[g] for g in gates)
+    return f"{name} is wrong in the block of the {listed} only (blocks in order i, f, g, o)"
+
+
+def describe_exception(label: str, exc: BaseException, workspace: Path) -> str:
+    """What a student's function raised, with the line of their code it came from."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    stub = STUB.match(text)
+    if isinstance(exc, NotImplementedError) and stub:
+        part, function = stub.groups()
+        if function == label:
+            return f"{function} is not written yet (it still raises NotImplementedError)"
+        return f"{label} stopped: {function} (part {part}) is not written yet"
+    message = f"{label} raised {type(exc).__name__}: {text}"
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if Path(f.filename).resolve().is_relative_to(workspace.resolve())
+    ]
+    if frames:
+        f = frames[-1]
+        where = Path(f.filename).resolve().relative_to(workspace.resolve())
+        message += f" (at {where}:{f.lineno}: {f.line})"
+    if "matmul" in text or "not aligned" in text or "could not be broadcast" in text:
+        message += ". The shapes do not fit: a product with a transposed (or wrong) operand?"
+    return message
+
+
+def call(label: str, workspace: Path, fn, *args, **kwargs):
+    """Call a student's function; turn anything it raises into a ``PartFailed``."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:
+        raise PartFailed(describe_exception(label, exc, workspace)) from None
+
+
+def unpack(label: str, result: object, count: int) -> tuple:
+    """A student's result as a tuple of ``count`` items, or a ``PartFailed`` saying why not."""
+    if not isinstance(result, tuple | list) or len(result) != count:
+        got = len(result) if isinstance(result, tuple | list) else type(result).__name__
+        raise PartFailed(f"{label} must return {count} values; got {got}")
+    return tuple(result)

@@ -1,0 +1,123 @@
+"""Grade a workspace: one process per part, a table for people, JSON for autograders.
+
+Each part runs in a fresh Python process with a time limit (``worker``), so code that
+crashes, hangs or loops forever costs that part its points and nothing else.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import NamedTuple
+
+from minilstm.assignment.parts import END_TO_END, PARTS
+from minilstm.assignment.worker import BOOT
+from minilstm.assignment.workspace import MANIFEST, PACKAGE_DIR, check_parts
+
+
+class TestResult(NamedTuple):
+    """The result of one part, as autograders list it."""
+
+    part: str
+    title: str
+    score: int
+    max_score: int
+    output: str
+
+
+def workspace_parts(workspace: Path) -> list[str]:
+    """The parts handed out in this workspace (from its manifest; all if it has none)."""
+    manifest = workspace / MANIFEST
+    if not manifest.exists():
+        return list(PARTS)
+    return check_parts(json.loads(manifest.read_text())["parts"])
+
+
+def run_part(workspace: Path, part: str, timeout: float) -> tuple[bool, str]:
+    """Run one part's check in a fresh process: (passed, what failed)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        result_file = Path(tmp) / "result.json"
+        command = [
+            sys.executable,
+            "-c",
+            BOOT,
+            str(PACKAGE_DIR.parent),
+            str(workspace),
+            part,
+            str(result_file),
+        ]
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+        try:
+            done = subprocess.run(
+                command, cwd=tmp, env=env, capture_output=True, text=True, timeout=timeout
+            )
+        except subprocess.TimeoutExpired:
+            return False, f"stopped after the time limit of {timeout:g} s: an endless loop?"
+        if not result_file.exists():
+            tail = "\n".join(done.stderr.strip().splitlines()[-5:])
+            return False, f"the check crashed (exit code {done.returncode}):\n{tail}"
+        result = json.loads(result_file.read_text())
+        return result["passed"], result["output"]
+
+
+def grade(
+    workspace: str | Path, parts: list[str] | None = None, timeout: float = 60.0
+) -> list[TestResult]:
+    """Check each part of a workspace, then the whole model end to end.
+
+    Args:
+        workspace: a folder made by ``init_workspace`` (with a student's code in it).
+        parts: the checks to run, by part name, "end_to_end" included; None runs the parts
+            of the workspace's manifest and the end-to-end check.
+        timeout: seconds each check may take.
+
+    Returns:
+        one ``TestResult`` per check.
+    """
+    workspace = Path(workspace).resolve()
+    if not (workspace / "minilstm" / "__init__.py").exists():
+        raise FileNotFoundError(f"{workspace} holds no minilstm package")
+    if parts is None:
+        parts = [*workspace_parts(workspace), END_TO_END.name]
+    results = []
+    for name in parts:
+        part = END_TO_END if name == END_TO_END.name else PARTS[name]
+        passed, output = run_part(workspace, name, timeout)
+        score = part.points if passed else 0
+        results.append(TestResult(name, part.title, score, part.points, output))
+    return results
+
+
+def table(results: list[TestResult]) -> str:
+    """The report as text: one row per part, then the details of what failed."""
+    width = max(len(r.title) for r in results)
+    lines = [f"{'part':<{width}}  points  result"]
+    for r in results:
+        verdict = "ok" if r.score == r.max_score else r.output.splitlines()[0][:60] + " ..."
+        lines.append(f"{r.title:<{width}}  {r.score:>2}/{r.max_score:<3}  {verdict}")
+    total, most = sum(r.score for r in results), sum(r.max_score for r in results)
+    lines.append(f"{'total':<{width}}  {total:>3}/{most:<3}")
+    failed = [r for r in results if r.score < r.max_score]
+    if failed:
+        lines += ["", "What failed:"]
+        lines += [f"- {r.title} ({r.part}): {r.output}" for r in failed]
+    return "\n".join(lines)
+
+
+def to_json(results: list[TestResult]) -> dict:
+    """The layout common course autograders read (Gradescope's results.json)."""
+    return {
+        "score": sum(r.score for r in results),
+        "max_score": sum(r.max_score for r in results),
+        "tests": [
+            {
+                "name": f"{r.title} ({r.part})",
+                "score": r.score,
+                "max_score": r.max_score,
+                "output": r.output,
+            }
+            for r in results
+        ],
+    }
