@@ -18,7 +18,7 @@ from minilstm.assignment import PARTS, grade, init_workspace
 from minilstm.assignment.__main__ import main
 from minilstm.assignment.grader import table
 from minilstm.assignment.parts import END_TO_END
-from minilstm.assignment.workspace import library_markers, replace_body, stub_source
+from minilstm.assignment.workspace import find_markers, library_markers, replace_body, stub_source
 
 LIBRARY = Path(minilstm.__file__).parent
 TOTAL = sum(p.points for p in PARTS.values()) + END_TO_END.points
@@ -49,6 +49,15 @@ def test_every_part_is_marked_in_the_library_and_has_a_hint_per_function():
     for name, part in PARTS.items():
         assert {m.qualname for m in marked if m.part == name} == set(part.hints)
     assert sum(p.points for p in PARTS.values()) + END_TO_END.points == 100
+
+
+def test_a_marker_may_have_other_comments_below_it_but_must_reach_a_def():
+    source = "# assignment: bptt\n# --8<-- [start:x]\n\ndef f():\n    return 1\n"
+    assert [tuple(m) for m in find_markers(source, "m.py")] == [("bptt", "m.py", "f")]
+    with pytest.raises(ValueError, match="right above a def"):
+        find_markers("# assignment: bptt\nx = 1\n", "m.py")
+    with pytest.raises(ValueError, match="unknown part"):
+        find_markers("# assignment: nope\ndef f():\n    pass\n", "m.py")
 
 
 def test_a_stub_keeps_signature_and_docstring_and_raises_a_hint_naming_its_part():

@@ -1,7 +1,7 @@
 """Student workspaces cut from minilstm's own source.
 
-A line ``# assignment: <part>`` right above a ``def`` (a function or a method) marks that
-function as belonging to a part. ``init_workspace`` copies the whole package and, in each
+A line ``# assignment: <part>`` above a ``def`` (a function or a method; only comments may
+stand between them) marks that function as belonging to a part. ``init_workspace`` copies the whole package and, in each
 function of a chosen part, replaces everything after the docstring with a
 ``raise NotImplementedError(hint)``: the signature and the docstring (shapes included) stay
 as the library has them, so the workspace cannot drift from the library.
@@ -55,17 +55,22 @@ def find_markers(source: str, module: str) -> list[Marked]:
         ValueError: a marker not directly above a ``def``, or naming an unknown part.
     """
     functions = _functions(ast.parse(source))
+    lines = source.splitlines()
     marked = []
-    for k, line in enumerate(source.splitlines(), start=1):
+    for k, line in enumerate(lines, start=1):
         match = MARKER.match(line)
         if not match:
             continue
         part = match.group(1)
         if part not in PARTS:
             raise ValueError(f"{module}:{k}: marker names unknown part {part!r}")
-        if k + 1 not in functions:
+        # Other comments (e.g. the docs' snippet markers) may stand between marker and def.
+        below = k + 1
+        while below <= len(lines) and lines[below - 1].strip()[:1] in ("", "#"):
+            below += 1
+        if below not in functions:
             raise ValueError(f"{module}:{k}: an assignment marker must stand right above a def")
-        marked.append(Marked(part, module, functions[k + 1][0]))
+        marked.append(Marked(part, module, functions[below][0]))
     return marked
 
 
