@@ -1,10 +1,10 @@
 """Student workspaces cut from minilstm's own source.
 
 A line ``# assignment: <part>`` above a ``def`` (a function or a method; only comments may
-stand between them) marks that function as belonging to a part. ``init_workspace`` copies the whole package and, in each
-function of a chosen part, replaces everything after the docstring with a
-``raise NotImplementedError(hint)``: the signature and the docstring (shapes included) stay
-as the library has them, so the workspace cannot drift from the library.
+stand between them) marks that function as belonging to a part. ``init_workspace`` copies
+the whole package and, in each function of a chosen part, replaces everything after the
+docstring with a ``raise NotImplementedError(hint)``: the signature and the docstring
+(shapes included) stay as the library has them, so the workspace cannot drift from it.
 """
 
 import ast
