@@ -25,6 +25,7 @@ from minilstm.assignment.compare import (
 from minilstm.data import load_task
 from minilstm.gradcheck import numerical_gradient
 
+LIKELY = " Likely mistake: "
 LSTM_WEIGHTS = ("dkernel", "drecurrent_kernel", "dbias")  # each with i, f, g, o blocks
 
 
@@ -57,7 +58,7 @@ def name_mistake(candidates, compute, got: tuple) -> str:
     for description, options in candidates:
         expected = compute(**options)
         if all(mismatch("", a, b) is None for a, b in zip(got, expected, strict=True)):
-            return f" Likely mistake: {description}."
+            return f"{LIKELY}{description}."
     return ""
 
 
@@ -80,7 +81,9 @@ def fail(where: str, problems: list[str], hint: str = "") -> None:
     """Raise ``PartFailed`` listing the problems, if there are any."""
     if problems:
         text = "; ".join(problems)
-        raise PartFailed(f"{where}: {text}{'' if text.endswith(('.', '?')) else '.'}{hint}")
+        summary = hint.removeprefix(LIKELY) if hint.startswith(LIKELY) else problems[0]
+        message = f"{where}: {text}{'' if text.endswith(('.', '?')) else '.'}{hint}"
+        raise PartFailed(message, summary)
 
 
 def check_lstm_step_forward(s: Student) -> None:
@@ -307,7 +310,7 @@ def mse_hint(got: object, want: np.ndarray, dloss: float, shape: tuple) -> str:
     ]
     for factor, text in known:
         if np.isclose(k, factor, rtol=1e-6) and factor != 1.0:
-            return f" Likely mistake: {text}."
+            return f"{LIKELY}{text}."
     return ""
 
 

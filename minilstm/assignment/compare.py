@@ -26,7 +26,12 @@ STUB = re.compile(r"assignment part '(\w+)': write ([\w.]+)\.")
 
 
 class PartFailed(Exception):
-    """The verdict of a failed check; its message says what failed."""
+    """The verdict of a failed check: the message says what failed, ``summary`` in a few
+    words (the likely mistake when it is known)."""
+
+    def __init__(self, message: str, summary: str | None = None) -> None:
+        super().__init__(message)
+        self.summary = summary or message
 
 
 def mismatch(name: str, got: object, want: np.ndarray, tol: float = TOL) -> str | None:
@@ -87,8 +92,8 @@ def describe_exception(label: str, exc: BaseException, workspace: Path) -> str:
     if isinstance(exc, NotImplementedError) and stub:
         part, function = stub.groups()
         if function == label:
-            return f"{function} is not written yet (it still raises NotImplementedError)"
-        return f"{label} stopped: {function} (part {part}) is not written yet"
+            return f"{function} is not written yet; it still raises NotImplementedError"
+        return f"{function} (part {part}) is not written yet; {label} stopped there"
     message = f"{label} raised {type(exc).__name__}: {text}"
     frames = [
         f

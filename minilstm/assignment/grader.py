@@ -6,6 +6,7 @@ crashes, hangs or loops forever costs that part its points and nothing else.
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,7 @@ class TestResult(NamedTuple):
     score: int
     max_score: int
     output: str
+    summary: str  # what failed, in a few words ("ok" when passed)
 
 
 def workspace_parts(workspace: Path) -> list[str]:
@@ -35,8 +37,8 @@ def workspace_parts(workspace: Path) -> list[str]:
     return check_parts(json.loads(manifest.read_text())["parts"])
 
 
-def run_part(workspace: Path, part: str, timeout: float) -> tuple[bool, str]:
-    """Run one part's check in a fresh process: (passed, what failed)."""
+def run_part(workspace: Path, part: str, timeout: float) -> dict:
+    """Run one part's check in a fresh process: {"passed", "output", "summary"}."""
     with tempfile.TemporaryDirectory() as tmp:
         result_file = Path(tmp) / "result.json"
         command = [
@@ -54,12 +56,13 @@ def run_part(workspace: Path, part: str, timeout: float) -> tuple[bool, str]:
                 command, cwd=tmp, env=env, capture_output=True, text=True, timeout=timeout
             )
         except subprocess.TimeoutExpired:
-            return False, f"stopped after the time limit of {timeout:g} s: an endless loop?"
+            text = f"stopped after the time limit of {timeout:g} s: an endless loop?"
+            return {"passed": False, "output": text, "summary": "time limit exceeded"}
         if not result_file.exists():
             tail = "\n".join(done.stderr.strip().splitlines()[-5:])
-            return False, f"the check crashed (exit code {done.returncode}):\n{tail}"
-        result = json.loads(result_file.read_text())
-        return result["passed"], result["output"]
+            text = f"the check crashed (exit code {done.returncode}):\n{tail}"
+            return {"passed": False, "output": text, "summary": "crashed"}
+        return json.loads(result_file.read_text())
 
 
 def grade(
@@ -84,26 +87,33 @@ def grade(
     results = []
     for name in parts:
         part = END_TO_END if name == END_TO_END.name else PARTS[name]
-        passed, output = run_part(workspace, name, timeout)
-        score = part.points if passed else 0
-        results.append(TestResult(name, part.title, score, part.points, output))
+        result = run_part(workspace, name, timeout)
+        score = part.points if result["passed"] else 0
+        results.append(
+            TestResult(name, part.title, score, part.points, result["output"], result["summary"])
+        )
     return results
 
 
 def table(results: list[TestResult]) -> str:
     """The report as text: one row per part, then the details of what failed."""
     width = max(len(r.title) for r in results)
-    lines = [f"{'part':<{width}}  points  result"]
+    lines = [f"{'part':<{width}}  {'points':<7}  result"]
     for r in results:
-        verdict = "ok" if r.score == r.max_score else r.output.splitlines()[0][:60] + " ..."
-        lines.append(f"{r.title:<{width}}  {r.score:>2}/{r.max_score:<3}  {verdict}")
+        lines.append(f"{r.title:<{width}}  {r.score:>3}/{r.max_score:<3}  {short(r.summary)}")
     total, most = sum(r.score for r in results), sum(r.max_score for r in results)
-    lines.append(f"{'total':<{width}}  {total:>3}/{most:<3}")
+    lines.append(f"{'total':<{width}}  {total:>3}/{most:<3}".rstrip())
     failed = [r for r in results if r.score < r.max_score]
     if failed:
         lines += ["", "What failed:"]
         lines += [f"- {r.title} ({r.part}): {r.output}" for r in failed]
     return "\n".join(lines)
+
+
+def short(summary: str, width: int = 64) -> str:
+    """The first clause of a summary, at most ``width`` characters."""
+    clause = re.split(r"[:;] ", summary.splitlines()[0] if summary else "", maxsplit=1)[0]
+    return clause if len(clause) <= width else clause[: width - 3] + "..."
 
 
 def to_json(results: list[TestResult]) -> dict:

@@ -70,7 +70,7 @@ def isolate(student: checks.Student, library: dict, part: str) -> None:
 
 
 def run(workspace: Path, part: str) -> dict:
-    """Run the check of ``part`` on the workspace: {"passed": bool, "output": str}."""
+    """Run the check of ``part`` on the workspace: {"passed", "output", "summary"}."""
     library = set_library_aside()
     try:
         student = import_student(workspace)
@@ -78,10 +78,11 @@ def run(workspace: Path, part: str) -> dict:
             isolate(student, library, part)
         checks.CHECKS[part](student)
     except PartFailed as failure:
-        return {"passed": False, "output": str(failure)}
+        return {"passed": False, "output": str(failure), "summary": failure.summary}
     except Exception:
-        return {"passed": False, "output": "the grader failed:\n" + traceback.format_exc()}
-    return {"passed": True, "output": "passed"}
+        text = "the grader failed:\n" + traceback.format_exc()
+        return {"passed": False, "output": text, "summary": "the grader failed"}
+    return {"passed": True, "output": "passed", "summary": "ok"}
 
 
 def main(argv: list[str]) -> None:
