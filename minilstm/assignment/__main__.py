@@ -17,18 +17,26 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     init = commands.add_parser("init", help="write a student workspace")
-    init.add_argument("directory", type=Path)
-    init.add_argument("--parts", nargs="+", choices=list(PARTS), help="default: all parts")
+    init.add_argument("directory", type=Path, help="a new (or empty) folder")
+    init.add_argument(
+        "--parts",
+        nargs="+",
+        choices=list(PARTS),
+        metavar="PART",
+        help=f"the parts to hand out, from: {', '.join(PARTS)} (default: all)",
+    )
     init.add_argument(
         "--solution", action="store_true", help="keep the library's code (a full-marks check)"
     )
     check = commands.add_parser("grade", help="grade a workspace")
-    check.add_argument("directory", type=Path)
+    check.add_argument("directory", type=Path, help="a workspace with the student's code")
     check.add_argument(
         "--parts",
         nargs="+",
         choices=[*PARTS, END_TO_END.name],
-        help="checks to run (default: the workspace's parts and end_to_end)",
+        metavar="PART",
+        help=f"the checks to run, from: {', '.join([*PARTS, END_TO_END.name])} "
+        "(default: the workspace's parts and end_to_end)",
     )
     check.add_argument("--json", type=Path, help="also write the result to this JSON file")
     check.add_argument("--timeout", type=float, default=60.0, help="seconds per part")
