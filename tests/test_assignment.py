@@ -207,8 +207,8 @@ PLANTED = {
 def test_a_planted_mistake_costs_exactly_its_part_and_is_named(part, tmp_path):
     module, qualname, body, diagnosis = PLANTED[part]
     workspace = init_workspace(tmp_path / "ws", solution=True)
-    if "library_lstm_backward" in body:
-        keep_library_copy(workspace, "lstm.py", "lstm_backward")
+    if f"library_{qualname}" in body:
+        keep_library_copy(workspace, module, qualname)
     plant(workspace, module, qualname, body)
     results = grade(workspace)
     assert scores(results) == {**FULL, part: 0}
@@ -217,6 +217,59 @@ def test_a_planted_mistake_costs_exactly_its_part_and_is_named(part, tmp_path):
     for words in diagnosis:
         assert words in failed.output
     assert f"- {PARTS[part].title} ({part}): " in table(results)
+
+
+DECODING_FROM_ZERO_STATES = """
+steps = enc_x.shape[1] if steps is None else int(steps)
+h = c = np.zeros((len(enc_x), self.units))
+y_prev = np.zeros((len(enc_x), self.output_dim))
+dec, ys = self.decoder, []
+for _ in range(steps):
+    (h, c), _ = lstm_step_forward(y_prev, h, c, dec.kernel, dec.recurrent_kernel, dec.bias)
+    y_prev = h @ self.dense.kernel + self.dense.bias
+    ys.append(y_prev)
+return np.stack(ys, axis=1)
+"""
+OTHER_MISTAKES = [
+    (
+        "dense_backward",
+        "dense.py",
+        "dense_backward",
+        "dx, dkernel, dbias = library_dense_backward(dy, cache)\nreturn dx, dkernel.T, dbias",
+        "the transpose. A transposed product",
+    ),
+    (
+        "mse_backward",
+        "losses.py",
+        "mse_backward",
+        "return library_mse_backward(dloss, cache) / 2",
+        "the factor 2 of d/dy (y - t)^2 = 2 (y - t) is missing",
+    ),
+    (
+        "adam",
+        "optimizers.py",
+        "Adam.update_step",
+        ADAM_WITHOUT_BIAS_CORRECTION.replace("variable -= ", "variable = variable - "),
+        "did not change: update `variable` in place",
+    ),
+    (
+        "predict",
+        "seq2seq.py",
+        "Seq2Seq.predict",
+        DECODING_FROM_ZERO_STATES,
+        "the decoder does not start from the encoder's final (h, c)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("part", "module", "qualname", "body", "words"), OTHER_MISTAKES)
+def test_the_report_names_other_common_mistakes(part, module, qualname, body, words, tmp_path):
+    workspace = init_workspace(tmp_path / "ws", solution=True)
+    if f"library_{qualname}" in body:
+        keep_library_copy(workspace, module, qualname)
+    (result,) = grade(plant(workspace, module, qualname, body), parts=[part])
+    assert result.score == 0
+    assert words in result.output
 
 
 def test_the_json_report_is_valid_and_adds_up(tmp_path, capsys):

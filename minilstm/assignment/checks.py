@@ -17,10 +17,9 @@ from minilstm.assignment import mistakes
 from minilstm.assignment.compare import (
     PartFailed,
     call,
-    gate_message,
+    gated_mismatch,
     mismatch,
     unpack,
-    wrong_gates,
 )
 from minilstm.data import load_task
 from minilstm.gradcheck import numerical_gradient
@@ -67,11 +66,9 @@ def compare_gradients(names, got, reference, numeric, gated=()) -> list[str]:
     for the names in ``gated`` (LSTM gradients, 4H wide), which gates' blocks differ."""
     problems = []
     for name, a, ref, num in zip(names, got, reference, numeric, strict=True):
-        problem = mismatch(name, a, ref)
+        problem = (gated_mismatch if name in gated else mismatch)(name, a, ref)
         if problem is None:
             problem = mismatch(f"{name} (against central differences)", a, num)
-        elif name in gated and np.shape(a) == ref.shape:
-            problem = gate_message(name, wrong_gates(np.asarray(a, dtype=float), ref))
         if problem:
             problems.append(problem)
     return problems
@@ -169,12 +166,8 @@ def step_backward_once(s: Student, rng: np.random.Generator, N: int, D: int, H: 
         "lstm_cell_backward", s.root, s.lstm.lstm_cell_backward, dh.copy(), dc.copy(), cell_cache
     )
     dz, dc_prev = unpack("lstm_cell_backward", result, 2)
-    problems = []
-    if mismatch("dz", dz, want_dz):
-        problems.append(mismatch("dz", dz, want_dz))
-        if np.shape(dz) == want_dz.shape:
-            problems[-1] = gate_message("dz", wrong_gates(np.asarray(dz, float), want_dz))
-    problems += [p for p in [mismatch("dc_prev", dc_prev, want_dc_prev)] if p]
+    checked = (gated_mismatch("dz", dz, want_dz), mismatch("dc_prev", dc_prev, want_dc_prev))
+    problems = [p for p in checked if p]
     hint = ""
     if problems:
         hint = name_mistake(

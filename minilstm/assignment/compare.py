@@ -77,10 +77,17 @@ def wrong_gates(got: np.ndarray, want: np.ndarray, tol: float = TOL) -> list[str
     ]
 
 
-def gate_message(name: str, gates: list[str]) -> str:
-    """Say which gate blocks of a gradient are wrong."""
+def gated_mismatch(name: str, got: object, want: np.ndarray) -> str | None:
+    """Like ``mismatch`` for an LSTM array whose last axis holds the gate blocks i, f, g, o
+    (4H wide): when the shape is right, say which gates' blocks are wrong."""
+    problem = mismatch(name, got, want)
+    if problem is None or np.shape(got) != want.shape or problem.endswith("NaN or inf"):
+        return problem
+    gates = wrong_gates(np.asarray(got, dtype=np.float64), want)
     if len(gates) == 4:
         return f"{name} is wrong in every gate's block"
+    if not gates:
+        return problem
     listed = ", ".join(GATES[g] for g in gates)
     return f"{name} is wrong in the block of the {listed} only (blocks in order i, f, g, o)"
 
