@@ -6,6 +6,7 @@ before the worker loads the student's package under the same name ``minilstm``: 
 in this package may import from minilstm later.
 """
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import NamedTuple
@@ -52,7 +53,9 @@ def lstm_inputs(rng: np.random.Generator, N: int, D: int, H: int) -> list[np.nda
     ]
 
 
-def name_mistake(candidates, compute, got: tuple) -> str:
+def name_mistake(
+    candidates: list[tuple[str, dict]], compute: Callable[..., Sequence], got: Sequence
+) -> str:
     """The description of the first mistake model whose result matches ``got``, or ''."""
     for description, options in candidates:
         expected = compute(**options)
@@ -61,7 +64,13 @@ def name_mistake(candidates, compute, got: tuple) -> str:
     return ""
 
 
-def compare_gradients(names, got, reference, numeric, gated=()) -> list[str]:
+def compare_gradients(
+    names: Sequence[str],
+    got: Sequence,
+    reference: Sequence[np.ndarray],
+    numeric: Sequence[np.ndarray],
+    gated: Sequence[str] = (),
+) -> list[str]:
     """Problems of each gradient against the reference and against central differences;
     for the names in ``gated`` (LSTM gradients, 4H wide), which gates' blocks differ."""
     problems = []
@@ -254,7 +263,9 @@ def check_dense_backward(s: Student) -> None:
         dense_backward_once(s, rng, N, T, H, O)
 
 
-def dense_backward_once(s: Student, rng: np.random.Generator, N: int, T: int, H: int, O: int):
+def dense_backward_once(
+    s: Student, rng: np.random.Generator, N: int, T: int, H: int, O: int
+) -> None:
     where = f"with N={N}, T={T}, H={H}, O={O}"
     inputs = [rng.normal(size=(N, T, H)), rng.normal(size=(H, O)), rng.normal(size=O)]
     dy = rng.normal(size=(N, T, O))
@@ -288,6 +299,7 @@ def mse_backward_once(s: Student, rng: np.random.Generator, shape: tuple, dloss:
 
 
 def mse_hint(got: object, want: np.ndarray, dloss: float, shape: tuple) -> str:
+    """Name the MSE mistake behind a gradient off by a constant factor, if known."""
     if np.shape(got) != want.shape:
         return ""
     got = np.asarray(got, dtype=float)
@@ -335,7 +347,13 @@ def check_adam(s: Student) -> None:
                 fail(f"{where}, after step {step}", problems, hint)
 
 
-def adam_hint(w0s, grads, got, reference) -> str:
+def adam_hint(
+    w0s: list[np.ndarray],
+    grads: list[list[np.ndarray]],
+    got: list[np.ndarray],
+    reference: optimizers.Adam,
+) -> str:
+    """Name the Adam mistake that explains the weights ``got`` after ``grads``, if known."""
     if not all(np.all(np.isfinite(a)) for a in got):
         return " Is t = self.iterations + 1? (iterations counts the steps already taken.)"
     settings = {k: getattr(reference, k) for k in ("beta_1", "beta_2", "epsilon")}
@@ -375,15 +393,18 @@ def check_predict(s: Student) -> None:
             fail(f"Seq2Seq.predict {where}", [problem], predict_hint(got, reference, enc_x, want))
 
 
-def predict_hint(got, reference, enc_x: np.ndarray, want: np.ndarray) -> str:
+def predict_hint(
+    got: object, reference: seq2seq.Seq2Seq, enc_x: np.ndarray, want: np.ndarray
+) -> str:
+    """Name the decoding mistake that explains ``got``, or the first step that is wrong."""
     N, steps, O = want.shape
     if np.shape(got) != want.shape:
         return f" predict returns (N, steps, O) = {want.shape}; steps defaults to T_enc."
     # Decoding that never feeds back reads a zero input at every step.
     if not mismatch("", got, reference.forward(enc_x, np.zeros((N, steps, O)))):
         return (
-            " Likely mistake: the prediction is not fed back; each step's input must be"
-            " the previous step's prediction (zero only at the first step)."
+            f"{LIKELY}the prediction is not fed back; each step's input must be the previous"
+            " step's prediction (zero only at the first step)."
         )
     weights = reference.get_weights()
     # Zero encoder weights make the encoder hand over h = c = 0.
@@ -391,7 +412,7 @@ def predict_hint(got, reference, enc_x: np.ndarray, want: np.ndarray) -> str:
     cold = reference.predict(enc_x, steps=steps)
     reference.set_weights(weights)
     if not mismatch("", got, cold):
-        return " Likely mistake: the decoder does not start from the encoder's final (h, c)."
+        return f"{LIKELY}the decoder does not start from the encoder's final (h, c)."
     wrong = [t for t in range(steps) if mismatch("", np.asarray(got)[:, t], want[:, t])]
     return f" The first wrong step is t={wrong[0]}." if wrong else ""
 

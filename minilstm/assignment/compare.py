@@ -7,7 +7,9 @@ rather than only reporting a number.
 
 import re
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -116,7 +118,7 @@ def describe_exception(label: str, exc: BaseException, workspace: Path) -> str:
     return message
 
 
-def call(label: str, workspace: Path, fn, *args, **kwargs):
+def call(label: str, workspace: Path, fn: Callable, *args: object, **kwargs: object) -> Any:
     """Call a student's function; turn anything it raises into a ``PartFailed``."""
     try:
         return fn(*args, **kwargs)

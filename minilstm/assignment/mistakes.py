@@ -14,7 +14,9 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
-def _gates(z: np.ndarray, H: int, order: str = "ifgo", g_sigmoid: bool = False):
+def _gates(
+    z: np.ndarray, H: int, order: str = "ifgo", g_sigmoid: bool = False
+) -> tuple[np.ndarray, ...]:
     """i, f, g, o from z (N, 4H), reading the blocks in ``order``."""
     block = {name: z[:, k * H : (k + 1) * H] for k, name in enumerate(order)}
     g = _sigmoid(block["g"]) if g_sigmoid else np.tanh(block["g"])
@@ -84,19 +86,19 @@ CELL_BACKWARD = [
 
 
 def bptt(
-    x,
-    h0,
-    c0,
-    kernel,
-    recurrent_kernel,
-    bias,
-    dhs,
-    dh,
-    dc,
-    carry_h="yes",
-    carry_c="yes",
-    weight_steps="all",
-):
+    x: np.ndarray,
+    h0: np.ndarray,
+    c0: np.ndarray,
+    kernel: np.ndarray,
+    recurrent_kernel: np.ndarray,
+    bias: np.ndarray,
+    dhs: np.ndarray,
+    dh: np.ndarray,
+    dc: np.ndarray,
+    carry_h: str = "yes",
+    carry_c: str = "yes",
+    weight_steps: str = "all",
+) -> tuple[np.ndarray, ...]:
     """The six gradients of ``lstm_backward`` with a mistake switched on.
 
     carry_h, carry_c: "yes"; "keep" (the gradient from the final state is used at every
@@ -144,7 +146,16 @@ BPTT = [
 ]
 
 
-def adam(w0, grads, learning_rate, beta_1, beta_2, epsilon, correction="keras", keep_slots=True):
+def adam(
+    w0: np.ndarray,
+    grads: list[np.ndarray],
+    learning_rate: float,
+    beta_1: float,
+    beta_2: float,
+    epsilon: float,
+    correction: str = "keras",
+    keep_slots: bool = True,
+) -> np.ndarray:
     """The weights after Adam steps on ``grads`` (a list of arrays shaped like w0).
 
     correction: "keras" (folded into the step size), "paper" (m and v corrected, epsilon
