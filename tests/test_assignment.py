@@ -294,8 +294,8 @@ def test_an_endless_loop_or_a_crash_costs_only_that_part(tmp_path):
     workspace = init_workspace(tmp_path / "ws", solution=True)
     plant(workspace, "dense.py", "dense_backward", "while True:\n    pass")
     plant(workspace, "losses.py", "mse_backward", "import os\nos._exit(3)")
-    # 5 s is ample for the adam check (about 0.5 s here) and bounds the loop's cost.
-    results = grade(workspace, parts=["dense_backward", "mse_backward", "adam"], timeout=5)
+    # 8 s is ample for the adam check (under 1 s here, startup included) and bounds the loop.
+    results = grade(workspace, parts=["dense_backward", "mse_backward", "adam"], timeout=8)
     assert scores(results) == {"dense_backward": 0, "mse_backward": 0, "adam": 10}
     assert "time limit" in results[0].output
     assert "crashed (exit code 3)" in results[1].output
