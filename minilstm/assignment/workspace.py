@@ -239,4 +239,7 @@ random shapes: against the reference implementation and, for gradients, against 
 differences. A part scores all its points or none; the report says what failed and, where
 it can tell, the likely mistake. A part that crashes or runs longer than the time limit
 costs that part only. The end-to-end test then trains a small model with all your code.
+
+With minilstm installed, you can run the grader yourself, from outside this folder:
+`python -m minilstm.assignment grade path/to/this/folder`.
 """
