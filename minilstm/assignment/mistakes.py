@@ -133,8 +133,8 @@ _C_CARRY = (
     "is the dc of step t-1"
 )
 _SUM = (
-    "the weights are shared by all steps: their gradients must add up the contributions of "
-    "all T steps"
+    "the weight gradients come from one step only; the weights are shared by all steps, so "
+    "their gradients add up the contributions of all T steps"
 )
 BPTT = [
     (_H_CARRY, {"carry_h": "keep"}),
