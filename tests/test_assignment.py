@@ -65,7 +65,7 @@ def test_every_part_is_marked_in_the_library_and_has_a_hint_per_function():
 def test_a_marker_may_have_other_comments_below_it_but_must_reach_a_def():
     source = "# assignment: bptt\n# --8<-- [start:x]\n\ndef f():\n    return 1\n"
     assert [tuple(m) for m in find_markers(source, "m.py")] == [("bptt", "m.py", "f")]
-    with pytest.raises(ValueError, match="right above a def"):
+    with pytest.raises(ValueError, match="must stand above a def"):
         find_markers("# assignment: bptt\nx = 1\n", "m.py")
     with pytest.raises(ValueError, match="unknown part"):
         find_markers("# assignment: nope\ndef f():\n    pass\n", "m.py")

@@ -5,7 +5,6 @@ off by a constant factor, the LSTM gate whose block of a (.., 4H) gradient is wr
 rather than only reporting a number.
 """
 
-import re
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from minilstm.assignment.workspace import STUB_MESSAGE
 from minilstm.gradcheck import rel_error
 
 # Correct code agrees with the reference to about 1e-15 and with central differences
@@ -24,7 +24,6 @@ GATES = {
     "g": "candidate (g)",
     "o": "output gate (o)",
 }
-STUB = re.compile(r"assignment part '(\w+)': write ([\w.]+)\.")
 
 
 class PartFailed(Exception):
@@ -97,7 +96,7 @@ def gated_mismatch(name: str, got: object, want: np.ndarray) -> str | None:
 def describe_exception(label: str, exc: BaseException, workspace: Path) -> str:
     """What a student's function raised, with the line of their code it came from."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    stub = STUB.match(text)
+    stub = STUB_MESSAGE.match(text)
     if isinstance(exc, NotImplementedError) and stub:
         part, function = stub.groups()
         if function == label:

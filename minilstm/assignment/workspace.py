@@ -20,6 +20,8 @@ from minilstm.assignment.parts import END_TO_END, PARTS
 
 MARKER = re.compile(r"^\s*# assignment: (\w+)\s*$")
 MANIFEST = "assignment.json"
+# What a stub raises starts so (see ``stub_body``): the grader reads part and function back.
+STUB_MESSAGE = re.compile(r"assignment part '(\w+)': write ([\w.]+)\.")
 PACKAGE_DIR = Path(minilstm.__file__).parent
 
 
@@ -52,7 +54,8 @@ def find_markers(source: str, module: str) -> list[Marked]:
     """The marked functions of one module's source, in source order.
 
     Raises:
-        ValueError: a marker not directly above a ``def``, or naming an unknown part.
+        ValueError: a marker with something else than comments between it and the next
+            ``def``, or naming an unknown part.
     """
     functions = _functions(ast.parse(source))
     lines = source.splitlines()
@@ -69,7 +72,7 @@ def find_markers(source: str, module: str) -> list[Marked]:
         while below <= len(lines) and lines[below - 1].strip()[:1] in ("", "#"):
             below += 1
         if below not in functions:
-            raise ValueError(f"{module}:{k}: an assignment marker must stand right above a def")
+            raise ValueError(f"{module}:{k}: an assignment marker must stand above a def")
         marked.append(Marked(part, module, functions[below][0]))
     return marked
 
@@ -98,8 +101,8 @@ def replace_body(source: str, qualname: str, body: str) -> str:
     has_docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
     has_docstring = has_docstring and isinstance(first.value.value, str)
     lines = source.splitlines(keepends=True)
-    start = first.end_lineno if has_docstring else func.body[0].lineno - 1
-    indent = " " * func.body[0].col_offset
+    start = first.end_lineno if has_docstring else first.lineno - 1
+    indent = " " * first.col_offset
     new = textwrap.indent(textwrap.dedent(body).strip("\n") + "\n", indent)
     return "".join(lines[:start]) + new + "".join(lines[func.end_lineno :])
 
