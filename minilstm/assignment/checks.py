@@ -1,263 +1,38 @@
 """The check of each part, run by the worker in a process of its own.
 
 A check gets the student's modules (``Student``) and returns when the part passes, or
-raises ``PartFailed`` saying what failed. The reference code is bound here at import time,
-before the worker loads the student's package under the same name ``minilstm``: nothing
-in this package may import from minilstm later.
+raises ``PartFailed`` saying what failed. The reference code is bound here and in
+``checks_lstm`` at import time, before the worker loads the student's package under the
+same name ``minilstm``: nothing in this package may import from minilstm later.
 """
-
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from types import ModuleType
-from typing import NamedTuple
 
 import numpy as np
 
-from minilstm import dense, losses, lstm, optimizers, seq2seq
+from minilstm import dense, losses, optimizers, seq2seq
 from minilstm.assignment import mistakes
+from minilstm.assignment.checks_lstm import (
+    check_bptt,
+    check_lstm_step_backward,
+    check_lstm_step_forward,
+    lstm_inputs,
+)
 from minilstm.assignment.compare import (
+    LIKELY,
     PartFailed,
+    Student,
     call,
-    gated_mismatch,
+    compare_gradients,
+    fail,
     mismatch,
+    name_mistake,
     unpack,
 )
 from minilstm.data import load_task
 from minilstm.gradcheck import numerical_gradient
 
-LIKELY = " Likely mistake: "
-LSTM_WEIGHTS = ("dkernel", "drecurrent_kernel", "dbias")  # each with i, f, g, o blocks
-
-
-class Student(NamedTuple):
-    """The student's modules, and the folder they came from (to point at their lines)."""
-
-    root: Path
-    lstm: ModuleType
-    dense: ModuleType
-    losses: ModuleType
-    optimizers: ModuleType
-    seq2seq: ModuleType
-
-
-def lstm_inputs(rng: np.random.Generator, N: int, D: int, H: int) -> list[np.ndarray]:
-    """x (N, D), h_prev, c_prev (N, H), kernel, recurrent_kernel, bias: unit scale, so
-    that some gates saturate and a gate mix-up cannot hide in a near-linear range."""
-    return [
-        rng.normal(size=(N, D)),
-        rng.normal(size=(N, H)),
-        rng.normal(size=(N, H)),
-        rng.normal(size=(D, 4 * H)),
-        rng.normal(size=(H, 4 * H)),
-        rng.normal(size=4 * H),
-    ]
-
-
-def name_mistake(
-    candidates: list[tuple[str, dict]], compute: Callable[..., Sequence], got: Sequence
-) -> str:
-    """The description of the first mistake model whose result matches ``got``, or ''."""
-    for description, options in candidates:
-        expected = compute(**options)
-        if all(mismatch("", a, b) is None for a, b in zip(got, expected, strict=True)):
-            return f"{LIKELY}{description}."
-    return ""
-
-
-def compare_gradients(
-    names: Sequence[str],
-    got: Sequence,
-    reference: Sequence[np.ndarray],
-    numeric: Sequence[np.ndarray],
-    gated: Sequence[str] = (),
-) -> list[str]:
-    """Problems of each gradient against the reference and against central differences;
-    for the names in ``gated`` (LSTM gradients, 4H wide), which gates' blocks differ."""
-    problems = []
-    for name, a, ref, num in zip(names, got, reference, numeric, strict=True):
-        problem = (gated_mismatch if name in gated else mismatch)(name, a, ref)
-        if problem is None:
-            problem = mismatch(f"{name} (against central differences)", a, num)
-        if problem:
-            problems.append(problem)
-    return problems
-
-
-def fail(where: str, problems: list[str], hint: str = "") -> None:
-    """Raise ``PartFailed`` listing the problems, if there are any."""
-    if problems:
-        text = "; ".join(problems)
-        summary = hint.removeprefix(LIKELY) if hint.startswith(LIKELY) else problems[0]
-        message = f"{where}: {text}{'' if text.endswith(('.', '?')) else '.'}{hint}"
-        raise PartFailed(message, summary)
-
-
-def check_lstm_step_forward(s: Student) -> None:
-    rng = np.random.default_rng(10)
-    for N, D, H in [(3, 4, 5), (1, 2, 3), (2, 1, 2)]:
-        step_forward_once(s, rng, N, D, H)
-
-
-def step_forward_once(s: Student, rng: np.random.Generator, N: int, D: int, H: int) -> None:
-    where = f"with N={N}, D={D}, H={H}"
-    x, h_prev, c_prev, kernel, recurrent_kernel, bias = inputs = lstm_inputs(rng, N, D, H)
-    dh, dc = rng.normal(size=(N, H)), rng.normal(size=(N, H))
-    z = x @ kernel + h_prev @ recurrent_kernel + bias
-    want_h, want_c, ref_cache = lstm.lstm_cell_forward(z, c_prev)
-    result = call("lstm_cell_forward", s.root, s.lstm.lstm_cell_forward, z.copy(), c_prev.copy())
-    h, c, cache = unpack("lstm_cell_forward", result, 3)
-    problems = [p for p in (mismatch("c", c, want_c), mismatch("h", h, want_h)) if p]
-    hint = (
-        name_mistake(
-            mistakes.CELL_FORWARD, lambda **o: mistakes.cell_forward(z, c_prev, **o), (h, c)
-        )
-        if problems
-        else ""
-    )
-    fail(f"lstm_cell_forward {where}", problems, hint)
-    want = lstm.lstm_cell_backward(dh, dc, ref_cache)
-    got = call(
-        "lstm_cell_backward (the library's) on your CellCache",
-        s.root,
-        lstm.lstm_cell_backward,
-        dh,
-        dc,
-        cache,
-    )
-    problems = [p for p in map(mismatch, ("dz", "dc_prev"), got, want) if p]
-    fail(
-        f"the CellCache of your lstm_cell_forward {where} does not give the library's "
-        "lstm_cell_backward what it needs",
-        problems,
-    )
-
-    result = call(
-        "lstm_step_forward", s.root, s.lstm.lstm_step_forward, *(a.copy() for a in inputs)
-    )
-    states, cache = unpack("lstm_step_forward", result, 2)
-    h, c = unpack("the (h, c) of lstm_step_forward", states, 2)
-    problems = [p for p in (mismatch("c", c, want_c), mismatch("h", h, want_h)) if p]
-    fail(f"lstm_step_forward {where}", problems)
-    want = lstm.lstm_step_backward(dh, dc, lstm.lstm_step_forward(*inputs)[1])
-    got = call(
-        "lstm_step_backward (the library's) on your StepCache",
-        s.root,
-        lstm.lstm_step_backward,
-        dh,
-        dc,
-        cache,
-    )
-    problems = [p for p in map(mismatch, STEP_GRADS, got, want) if p]
-    fail(
-        f"the StepCache of your lstm_step_forward {where} does not give the library's "
-        "lstm_step_backward what it needs",
-        problems,
-    )
-
-
-STEP_GRADS = ("dx", "dh_prev", "dc_prev", "dkernel", "drecurrent_kernel", "dbias")
-
-
-def check_lstm_step_backward(s: Student) -> None:
-    rng = np.random.default_rng(20)
-    for N, D, H in [(3, 4, 5), (1, 2, 3), (2, 1, 2)]:
-        step_backward_once(s, rng, N, D, H)
-
-
-def step_backward_once(s: Student, rng: np.random.Generator, N: int, D: int, H: int) -> None:
-    where = f"with N={N}, D={D}, H={H}"
-    x, h_prev, c_prev, kernel, recurrent_kernel, bias = inputs = lstm_inputs(rng, N, D, H)
-    dh, dc = rng.normal(size=(N, H)), rng.normal(size=(N, H))
-    z = x @ kernel + h_prev @ recurrent_kernel + bias
-    _, _, cell_cache = lstm.lstm_cell_forward(z, c_prev)
-    want_dz, want_dc_prev = lstm.lstm_cell_backward(dh, dc, cell_cache)
-    result = call(
-        "lstm_cell_backward", s.root, s.lstm.lstm_cell_backward, dh.copy(), dc.copy(), cell_cache
-    )
-    dz, dc_prev = unpack("lstm_cell_backward", result, 2)
-    checked = (gated_mismatch("dz", dz, want_dz), mismatch("dc_prev", dc_prev, want_dc_prev))
-    problems = [p for p in checked if p]
-    hint = ""
-    if problems:
-        hint = name_mistake(
-            mistakes.CELL_BACKWARD,
-            lambda **o: mistakes.cell_backward(dh, dc, z, c_prev, **o),
-            (dz, dc_prev),
-        )
-    fail(f"lstm_cell_backward {where}", problems, hint)
-
-    _, cache = lstm.lstm_step_forward(*inputs)
-    want = lstm.lstm_step_backward(dh, dc, cache)
-    result = call(
-        "lstm_step_backward", s.root, s.lstm.lstm_step_backward, dh.copy(), dc.copy(), cache
-    )
-    got = unpack("lstm_step_backward", result, 6)
-
-    def f():
-        (h, c), _ = lstm.lstm_step_forward(*inputs)
-        return np.concatenate([h, c], axis=1)
-
-    dout = np.concatenate([dh, dc], axis=1)
-    numeric = [numerical_gradient(f, a, dout) for a in inputs]
-    problems = compare_gradients(STEP_GRADS, got, want, numeric, LSTM_WEIGHTS)
-    fail(f"lstm_step_backward {where}", problems)
-
-
-def check_bptt(s: Student) -> None:
-    rng = np.random.default_rng(30)
-    for N, T, D, H in [(2, 5, 3, 4), (1, 3, 1, 2), (3, 1, 2, 3)]:
-        bptt_once(s, rng, N, T, D, H)
-
-
-def bptt_once(s: Student, rng: np.random.Generator, N: int, T: int, D: int, H: int) -> None:
-    where = f"with N={N}, T={T}, D={D}, H={H}"
-    x, h0, c0, kernel, recurrent_kernel, bias = lstm_inputs(rng, N, D, H)
-    x = rng.normal(size=(N, T, D))
-    inputs = [x, h0, c0, kernel, recurrent_kernel, bias]
-    dhs, dh, dc = rng.normal(size=(N, T, H)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
-    _, cache = lstm.lstm_forward(*inputs)
-    want = lstm.lstm_backward(dhs, dh, dc, cache)
-    result = call(
-        "lstm_backward", s.root, s.lstm.lstm_backward, dhs.copy(), dh.copy(), dc.copy(), cache
-    )
-    got = unpack("lstm_backward", result, 6)
-
-    def f():
-        (hs, c), _ = lstm.lstm_forward(*inputs)
-        return np.concatenate([hs.reshape(N, -1), hs[:, -1], c], axis=1)
-
-    dout = np.concatenate([dhs.reshape(N, -1), dh, dc], axis=1)
-    numeric = [numerical_gradient(f, a, dout) for a in inputs]
-    names = ("dx", "dh0", "dc0", "dkernel", "drecurrent_kernel", "dbias")
-    problems = compare_gradients(names, got, want, numeric, LSTM_WEIGHTS)
-    hint = ""
-    if problems:
-        # dh0 and dc0 are left out: a mistaken loop can return many things for them.
-        hint = name_mistake(
-            mistakes.BPTT,
-            lambda **o: [
-                g for k, g in enumerate(mistakes.bptt(*inputs, dhs, dh, dc, **o)) if k not in (1, 2)
-            ],
-            [g for k, g in enumerate(got) if k not in (1, 2)],
-        ) or bptt_steps_hint(got[0], want[0])
-    fail(f"lstm_backward {where}", problems, hint)
-
-
-def bptt_steps_hint(dx: object, want: np.ndarray) -> str:
-    """Where dx goes wrong over time, when that tells something."""
-    if np.shape(dx) != want.shape:
-        return ""
-    T = want.shape[1]
-    wrong = [t for t in range(T) if mismatch("", np.asarray(dx)[:, t], want[:, t])]
-    if wrong and T - 1 not in wrong:
-        return (
-            f" dx is right at the last step but wrong at steps {wrong}: a gradient is not"
-            " carried back correctly from each step to the one before."
-        )
-    return ""
-
 
 def check_dense_backward(s: Student) -> None:
+    """dense_backward: dx, dkernel and dbias."""
     rng = np.random.default_rng(40)
     for N, T, H, O in [(3, 4, 5, 2), (1, 2, 3, 1), (2, 1, 2, 3)]:
         dense_backward_once(s, rng, N, T, H, O)
@@ -266,6 +41,7 @@ def check_dense_backward(s: Student) -> None:
 def dense_backward_once(
     s: Student, rng: np.random.Generator, N: int, T: int, H: int, O: int
 ) -> None:
+    """One shape of ``check_dense_backward``."""
     where = f"with N={N}, T={T}, H={H}, O={O}"
     inputs = [rng.normal(size=(N, T, H)), rng.normal(size=(H, O)), rng.normal(size=O)]
     dy = rng.normal(size=(N, T, O))
@@ -282,12 +58,14 @@ def dense_backward_once(
 
 
 def check_mse_backward(s: Student) -> None:
+    """mse_backward, for several shapes and values of dloss."""
     rng = np.random.default_rng(50)
     for shape, dloss in [((3, 4, 2), 1.0), ((1, 5, 1), 0.5), ((2, 2, 3), 2.0)]:
         mse_backward_once(s, rng, shape, dloss)
 
 
 def mse_backward_once(s: Student, rng: np.random.Generator, shape: tuple, dloss: float) -> None:
+    """One shape of ``check_mse_backward``."""
     where = f"with y_pred of shape {shape} and dloss={dloss}"
     y_pred, y_true = rng.normal(size=shape), rng.normal(size=shape)
     _, cache = losses.mse_forward(y_pred, y_true)
@@ -320,6 +98,7 @@ def mse_hint(got: object, want: np.ndarray, dloss: float, shape: tuple) -> str:
 
 
 def check_adam(s: Student) -> None:
+    """Adam.update_step: four steps against the library's Adam, default and other settings."""
     rng = np.random.default_rng(60)
     w0s = [rng.normal(size=(3, 4)), rng.normal(size=5)]
     grads = [[rng.normal(size=w.shape) for w in w0s] for _ in range(4)]
@@ -373,6 +152,7 @@ def adam_hint(
 
 
 def check_predict(s: Student) -> None:
+    """Seq2Seq.predict: autoregressive decoding against the library's, for several shapes."""
     rng = np.random.default_rng(70)
     for N, T_enc, D, O, H, steps in [(3, 5, 1, 1, 4, 7), (2, 4, 2, 3, 3, None), (1, 3, 1, 2, 2, 2)]:
         where = f"with N={N}, T_enc={T_enc}, D={D}, O={O}, H={H}, steps={steps}"

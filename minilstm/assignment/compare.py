@@ -1,4 +1,5 @@
-"""Comparing a student's arrays with the expected ones, in words that point at the mistake.
+"""What every check uses: comparing a student's arrays with the expected ones, in words
+that point at the mistake, and turning what their code raises into a verdict.
 
 The messages name what differs (a shape that is the transpose of the right one, a result
 off by a constant factor, the LSTM gate whose block of a (.., 4H) gradient is wrong)
@@ -6,9 +7,10 @@ rather than only reporting a number.
 """
 
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -24,6 +26,9 @@ GATES = {
     "g": "candidate (g)",
     "o": "output gate (o)",
 }
+
+
+LIKELY = " Likely mistake: "  # starts the sentence that names a known mistake
 
 
 class PartFailed(Exception):
@@ -131,3 +136,53 @@ def unpack(label: str, result: object, count: int) -> tuple:
         got = len(result) if isinstance(result, tuple | list) else type(result).__name__
         raise PartFailed(f"{label} must return {count} values; got {got}")
     return tuple(result)
+
+
+class Student(NamedTuple):
+    """The student's modules, and the folder they came from (to point at their lines)."""
+
+    root: Path
+    lstm: ModuleType
+    dense: ModuleType
+    losses: ModuleType
+    optimizers: ModuleType
+    seq2seq: ModuleType
+
+
+def name_mistake(
+    candidates: list[tuple[str, dict]], compute: Callable[..., Sequence], got: Sequence
+) -> str:
+    """The description of the first mistake model whose result matches ``got``, or ''."""
+    for description, options in candidates:
+        expected = compute(**options)
+        if all(mismatch("", a, b) is None for a, b in zip(got, expected, strict=True)):
+            return f"{LIKELY}{description}."
+    return ""
+
+
+def compare_gradients(
+    names: Sequence[str],
+    got: Sequence,
+    reference: Sequence[np.ndarray],
+    numeric: Sequence[np.ndarray],
+    gated: Sequence[str] = (),
+) -> list[str]:
+    """Problems of each gradient against the reference and against central differences;
+    for the names in ``gated`` (LSTM gradients, 4H wide), which gates' blocks differ."""
+    problems = []
+    for name, a, ref, num in zip(names, got, reference, numeric, strict=True):
+        problem = (gated_mismatch if name in gated else mismatch)(name, a, ref)
+        if problem is None:
+            problem = mismatch(f"{name} (against central differences)", a, num)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def fail(where: str, problems: list[str], hint: str = "") -> None:
+    """Raise ``PartFailed`` listing the problems, if there are any."""
+    if problems:
+        text = "; ".join(problems)
+        summary = hint.removeprefix(LIKELY) if hint.startswith(LIKELY) else problems[0]
+        message = f"{where}: {text}{'' if text.endswith(('.', '?')) else '.'}{hint}"
+        raise PartFailed(message, summary)

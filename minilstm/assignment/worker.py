@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 
 from minilstm.assignment import checks
-from minilstm.assignment.compare import PartFailed, describe_exception
+from minilstm.assignment.compare import PartFailed, Student, describe_exception
 from minilstm.assignment.workspace import library_markers
 
 MODULES = ("lstm", "dense", "losses", "optimizers", "seq2seq")
@@ -34,7 +34,7 @@ def set_library_aside() -> dict:
     return library
 
 
-def import_student(workspace: Path) -> checks.Student:
+def import_student(workspace: Path) -> Student:
     """The student's modules, imported from the workspace."""
     sys.path.insert(0, str(workspace))
     try:
@@ -44,7 +44,7 @@ def import_student(workspace: Path) -> checks.Student:
         raise PartFailed(describe_exception("importing your minilstm", exc, workspace)) from None
     if not Path(package.__file__).resolve().is_relative_to(workspace.resolve()):
         raise PartFailed(f"no minilstm package in {workspace}")
-    return checks.Student(workspace, **modules)
+    return Student(workspace, **modules)
 
 
 def isolate(library: dict, part: str) -> None:
