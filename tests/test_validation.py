@@ -6,6 +6,7 @@ import pytest
 
 import minilstm as ml
 from minilstm.data import load_task, make_windows
+from minilstm.gradcheck import numerical_gradient
 
 rng = np.random.default_rng(0)
 ENC_X = rng.normal(size=(5, 4, 1))
@@ -150,7 +151,7 @@ CASES = {
     "verbose 5": (
         lambda: model().fit(ENC_X, DEC_X, DEC_Y, verbose=5),
         ValueError,
-        r"verbose must be one of \[0, 1, 2\]; got 5",
+        r"verbose must be one of \[0, 1, 2, 'auto'\]; got 5",
     ),
     "shuffle str": (
         lambda: model().fit(ENC_X, DEC_X, DEC_Y, shuffle="yes", verbose=0),
@@ -295,6 +296,43 @@ CASES = {
         ValueError,
         r"grads\[0\] must have shape \(2,\); got \(3,\)",
     ),
+    "apply grads None": (
+        lambda: ml.SGD().apply(None, [np.ones(2)]),
+        TypeError,
+        r"grads must be a list of arrays; got None \(NoneType\)",
+    ),
+    "apply integer variable": (
+        lambda: ml.SGD().apply([np.ones(2)], [np.ones(2, dtype=int)]),
+        TypeError,
+        r"variables\[0\] must be a float NumPy array, updated in place; got an array of shape",
+    ),
+    # model files
+    "save path None": (
+        lambda: model().save(None),
+        TypeError,
+        r"path must be a str or a pathlib.Path; got None",
+    ),
+    "load path bytes": (
+        lambda: ml.Seq2Seq.load(b"model.npz"),
+        TypeError,
+        r"path must be a str or a pathlib.Path; got b'model.npz' \(bytes\)",
+    ),
+    "dtype array shown short": (
+        lambda: ml.Seq2Seq(dtype=np.ones((50, 50))),
+        TypeError,
+        r"dtype must be float32 or float64; got an array of shape \(50, 50\) and dtype float64$",
+    ),
+    # gradcheck
+    "gradcheck integer x": (
+        lambda: numerical_gradient(lambda: 0.0, np.arange(3)),
+        TypeError,
+        r"x must be a float NumPy array, changed in place; got an array of shape \(3,\)",
+    ),
+    "gradcheck h": (
+        lambda: numerical_gradient(lambda: 0.0, np.ones(3), h=0.0),
+        ValueError,
+        r"h must be a finite number > 0.0; got 0.0",
+    ),
     # data
     "task name": (
         lambda: load_task("tan_cot"),
@@ -351,3 +389,9 @@ def test_a_rejected_fit_leaves_the_model_and_its_optimizer_untouched():
     assert m.optimizer is None
     for a, b in zip(before, m.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(("verbose", "lines"), [(False, 0), (True, 1), ("auto", 1), (2, 1)])
+def test_verbose_takes_keras_values_and_booleans(capsys, verbose, lines):
+    model().fit(ENC_X, DEC_X, DEC_Y, epochs=1, verbose=verbose)
+    assert len(capsys.readouterr().out.splitlines()) == lines
