@@ -1,6 +1,5 @@
 """``python -m minilstm.assignment init DIR`` and ``python -m minilstm.assignment grade DIR``."""
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -8,11 +7,14 @@ from pathlib import Path
 from minilstm.assignment.grader import grade, table, to_json
 from minilstm.assignment.parts import END_TO_END, PARTS
 from minilstm.assignment.workspace import init_workspace
+from minilstm.cli import ArgumentParser, positive_float, run
+
+PROG = "python -m minilstm.assignment"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m minilstm.assignment",
+    parser = ArgumentParser(
+        prog=PROG,
         description="Make student workspaces from minilstm's source and grade them.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
@@ -39,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         "(default: the workspace's parts and end_to_end)",
     )
     check.add_argument("--json", type=Path, help="also write the result to this JSON file")
-    check.add_argument("--timeout", type=float, default=60.0, help="seconds per part")
+    check.add_argument("--timeout", type=positive_float, default=60.0, help="seconds per part")
     args = parser.parse_args(argv)
 
     if args.command == "init":
@@ -61,4 +63,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main, PROG))
