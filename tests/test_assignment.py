@@ -313,7 +313,6 @@ def test_cli_init_writes_the_chosen_parts(tmp_path, capsys):
 
 def test_cli_errors_are_one_line_with_status_2(tmp_path, capsys):
     for argv in (["grade", str(tmp_path / "nothing")], ["init", str(tmp_path), "--parts", "x"]):
-        (tmp_path / "file").write_text("x")
         with pytest.raises(SystemExit) as stop:
             main(argv)
         assert stop.value.code == 2
