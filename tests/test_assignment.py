@@ -318,3 +318,14 @@ def test_cli_errors_are_one_line_with_status_2(tmp_path, capsys):
         assert stop.value.code == 2
         (line,) = capsys.readouterr().err.strip().splitlines()
         assert line.startswith("python -m minilstm.assignment")
+
+
+def test_grading_warns_when_the_workspace_was_made_from_other_sources(tmp_path, capsys):
+    workspace = init_workspace(tmp_path / "ws", parts=["mse_backward"], solution=True)
+    assert main(["grade", str(workspace), "--parts", "mse_backward"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    manifest = json.loads((workspace / "assignment.json").read_text())
+    manifest["library_digest"] = "0" * 64
+    (workspace / "assignment.json").write_text(json.dumps(manifest))
+    assert main(["grade", str(workspace), "--parts", "mse_backward"]) == 0
+    assert "was made from other minilstm sources" in capsys.readouterr().err

@@ -4,10 +4,10 @@ import json
 import sys
 from pathlib import Path
 
-from minilstm.assignment.grader import grade, table, to_json
+from minilstm.assignment.grader import grade, made_elsewhere, table, to_json
 from minilstm.assignment.parts import END_TO_END, PARTS
 from minilstm.assignment.workspace import init_workspace
-from minilstm.cli import ArgumentParser, positive_float, run
+from minilstm.cli import ArgumentParser, positive_float, positive_int, run
 
 PROG = "python -m minilstm.assignment"
 
@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     check.add_argument("--json", type=Path, help="also write the result to this JSON file")
     check.add_argument("--timeout", type=positive_float, default=60.0, help="seconds per part")
+    check.add_argument(
+        "--jobs", type=positive_int, help="parts checked at once (default: one per CPU core)"
+    )
     args = parser.parse_args(argv)
 
     if args.command == "init":
@@ -52,8 +55,14 @@ def main(argv: list[str] | None = None) -> int:
         parts = args.parts or list(PARTS)
         print(f"wrote {path} with the parts {', '.join(parts)}; see {path / 'README.md'}")
         return 0
+    if made_elsewhere(args.directory):
+        print(
+            f"{PROG}: warning: {args.directory} was made from other minilstm sources than the "
+            "installed ones; grade with the minilstm that made it",
+            file=sys.stderr,
+        )
     try:
-        results = grade(args.directory, args.parts, timeout=args.timeout)
+        results = grade(args.directory, args.parts, timeout=args.timeout, jobs=args.jobs)
     except FileNotFoundError as exc:
         parser.error(str(exc))
     print(table(results))

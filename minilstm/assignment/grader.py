@@ -1,7 +1,8 @@
 """Grade a workspace: one process per part, a table for people, JSON for autograders.
 
 Each part runs in a fresh Python process with a time limit (``worker``), so code that
-crashes, hangs or loops forever costs that part its points and nothing else.
+crashes, hangs or loops forever costs that part its points and nothing else. The
+processes run side by side, one per CPU core.
 """
 
 import json
@@ -10,12 +11,13 @@ import re
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
 from minilstm.assignment.parts import END_TO_END, PARTS
 from minilstm.assignment.worker import BOOT
-from minilstm.assignment.workspace import MANIFEST, PACKAGE_DIR, check_parts
+from minilstm.assignment.workspace import MANIFEST, PACKAGE_DIR, check_parts, library_digest
 
 
 class TestResult(NamedTuple):
@@ -29,12 +31,21 @@ class TestResult(NamedTuple):
     summary: str  # what failed, in a few words ("ok" when passed)
 
 
+def read_manifest(workspace: Path) -> dict:
+    """The workspace's manifest ({} if it has none)."""
+    manifest = workspace / MANIFEST
+    return json.loads(manifest.read_text()) if manifest.exists() else {}
+
+
 def workspace_parts(workspace: Path) -> list[str]:
     """The parts handed out in this workspace (from its manifest; all if it has none)."""
-    manifest = workspace / MANIFEST
-    if not manifest.exists():
-        return list(PARTS)
-    return check_parts(json.loads(manifest.read_text())["parts"])
+    return check_parts(read_manifest(workspace).get("parts"))
+
+
+def made_elsewhere(workspace: Path) -> bool:
+    """Whether the workspace was made from other minilstm sources than the installed ones."""
+    digest = read_manifest(workspace).get("library_digest")
+    return digest is not None and digest != library_digest()
 
 
 def run_part(workspace: Path, part: str, timeout: float) -> dict:
@@ -75,7 +86,10 @@ def run_part(workspace: Path, part: str, timeout: float) -> dict:
 
 
 def grade(
-    workspace: str | Path, parts: list[str] | None = None, timeout: float = 60.0
+    workspace: str | Path,
+    parts: list[str] | None = None,
+    timeout: float = 60.0,
+    jobs: int | None = None,
 ) -> list[TestResult]:
     """Check each part of a workspace, then the whole model end to end.
 
@@ -84,19 +98,21 @@ def grade(
         parts: the checks to run, by part name, "end_to_end" included; None runs the parts
             of the workspace's manifest and the end-to-end check.
         timeout: seconds each check may take.
+        jobs: checks run at once, each in its own process (None: one per CPU core).
 
     Returns:
-        one ``TestResult`` per check.
+        one ``TestResult`` per check, in the order of ``parts``.
     """
     workspace = Path(workspace).resolve()
     if not (workspace / "minilstm" / "__init__.py").exists():
         raise FileNotFoundError(f"{workspace} holds no minilstm package")
     if parts is None:
         parts = [*workspace_parts(workspace), END_TO_END.name]
+    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+        runs = list(pool.map(lambda name: run_part(workspace, name, timeout), parts))
     results = []
-    for name in parts:
+    for name, result in zip(parts, runs, strict=True):
         part = END_TO_END if name == END_TO_END.name else PARTS[name]
-        result = run_part(workspace, name, timeout)
         score = part.points if result["passed"] else 0
         results.append(
             TestResult(name, part.title, score, part.points, result["output"], result["summary"])

@@ -8,6 +8,7 @@ docstring with a ``raise NotImplementedError(hint)``: the signature and the docs
 """
 
 import ast
+import hashlib
 import json
 import re
 import shutil
@@ -86,6 +87,15 @@ def library_markers() -> list[Marked]:
     ]
 
 
+def library_digest() -> str:
+    """A hash of the installed package's modules: a workspace made from other sources may
+    expect caches laid out differently from those the grader hands its functions."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
 def replace_body(source: str, qualname: str, body: str) -> str:
     """The source with the body of function ``qualname`` replaced by ``body``.
 
@@ -162,7 +172,11 @@ def init_workspace(
         for module in sorted({m.module for m in marked if m.part in parts}):
             path = package / module
             path.write_text(stub_source(path.read_text(), module, parts))
-    manifest = {"parts": parts, "minilstm_version": minilstm.__version__}
+    manifest = {
+        "parts": parts,
+        "minilstm_version": minilstm.__version__,
+        "library_digest": library_digest(),
+    }
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     (directory / "README.md").write_text(student_readme(parts, marked))
     return directory
