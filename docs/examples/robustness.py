@@ -51,13 +51,8 @@ with tempfile.TemporaryDirectory() as folder:
     model.fit(data.enc_x, data.dec_x, data.dec_y, epochs=2, batch_size=10, verbose=0)
     model.save(path)
     same = ml.Seq2Seq.load(path)
-    print(
-        "round trip exact:",
-        all(
-            np.array_equal(a, b)
-            for a, b in zip(model.get_weights(), same.get_weights(), strict=True)
-        ),
-    )
+    pairs = zip(model.get_weights(), same.get_weights(), strict=True)
+    print("round trip exact:", all(np.array_equal(a, b) for a, b in pairs))
     path.write_bytes(path.read_bytes()[:500])  # a truncated copy, as a failed download leaves
     try:
         ml.Seq2Seq.load(path)
