@@ -187,7 +187,11 @@ def browser() -> Iterator[Page]:
             page.close()
         finally:
             process.terminate()
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 # Run in the page once it has loaded: waits for MathJax and for every image, then reports.
