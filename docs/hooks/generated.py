@@ -55,6 +55,11 @@ def _sources_digest(root: Path, examples: Path) -> str:
     return digest.hexdigest()
 
 
+def _last_seconds(out: Path, script: Path) -> float:
+    path = out / "stamps" / f"{script.stem}.seconds"
+    return float(path.read_text()) if path.is_file() else 0.0
+
+
 def _run(script: Path, root: Path, out: Path, stamp: str) -> tuple[str, float]:
     stamp_file = out / "stamps" / f"{script.stem}.sha256"
     if stamp_file.is_file() and stamp_file.read_text() == stamp:
@@ -81,9 +86,11 @@ def _run(script: Path, root: Path, out: Path, stamp: str) -> tuple[str, float]:
         raise PluginError(
             f"docs/examples/{script.name} failed (exit {done.returncode}):\n{done.stderr[-3000:]}"
         )
+    seconds = time.perf_counter() - start
     (out / "output" / f"{script.stem}.txt").write_text(done.stdout)
+    (out / "stamps" / f"{script.stem}.seconds").write_text(f"{seconds:.1f}")
     stamp_file.write_text(stamp)
-    return script.stem, time.perf_counter() - start
+    return script.stem, seconds
 
 
 def on_pre_build(config: MkDocsConfig) -> None:
@@ -93,8 +100,8 @@ def on_pre_build(config: MkDocsConfig) -> None:
     common = _sources_digest(root, examples)
     scripts = sorted(p for p in examples.glob("*.py") if not p.name.startswith("_"))
     stamps = {p: hashlib.sha256((common + p.read_text()).encode()).hexdigest() for p in scripts}
-    # Longest first, so the two workers finish together.
-    scripts.sort(key=lambda p: -p.stat().st_size)
+    # Slowest first (by the last run's time, else by size), so the two workers end together.
+    scripts.sort(key=lambda p: (-_last_seconds(out, p), -p.stat().st_size))
     with ThreadPoolExecutor(max_workers=2) as pool:
         for name, seconds in pool.map(lambda p: _run(p, root, out, stamps[p]), scripts):
             if seconds:
