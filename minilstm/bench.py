@@ -40,6 +40,13 @@ import minilstm as ml
 from minilstm.data import load_task, make_windows
 
 SIDES = ("minilstm", "Keras")
+THREAD_SETTINGS = (
+    "OPENBLAS_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "TF_NUM_INTRAOP_THREADS",
+    "TF_NUM_INTEROP_THREADS",
+)
 ARTICLE = {"window": 24, "units": 75, "batch_size": 10}
 
 
@@ -249,7 +256,8 @@ class KerasSide:
         if self.keras.backend.backend() == "tensorflow":
             import tensorflow as tf
 
-            version += f", TensorFlow {tf.__version__}"
+            threads = os.environ.get("TF_NUM_INTRAOP_THREADS", "its default")
+            version += f", TensorFlow {tf.__version__}, intra-op threads: {threads}"
         return [f"- Keras side: {version}), float32 (Keras's default)"]
 
 
@@ -596,6 +604,12 @@ def build_parser() -> ArgumentParser:
     add = parser.add_argument
     add("--quick", action="store_true", help="one round of everything on tiny sizes")
     add("--rounds", type=positive_int, help="rounds per side for the medians (default 5)")
+    add(
+        "--threads",
+        type=positive_int,
+        help="limit both sides to this many threads (BLAS, OpenMP, TensorFlow's pools); "
+        "default: each library's own choice",
+    )
     add("--no-keras", action="store_true", help="measure minilstm alone")
     add("--no-sweep", action="store_true", help="skip the scaling sweep")
     add(
@@ -620,6 +634,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     except OSError as error:
         parser.error(f"cannot create --out folder {str(args.out)!r}: {error.strerror}")
 
+    if args.threads:
+        # Read by the libraries when they load, in the workers started below.
+        for name in THREAD_SETTINGS:
+            os.environ[name] = str(args.threads)
     results = Results()
     workers = {"minilstm": Worker("minilstm")}
     try:
