@@ -393,12 +393,13 @@ def measure(sizes: Sizes, workers: dict[str, Worker], results: Results) -> None:
 
 MEMORY_PROBE = """
 import runpy, sys
+result = sys.argv[1]
 try:
     {run}
 finally:
     # VmHWM is the peak resident memory of this program only; getrusage's ru_maxrss
     # would also count the parent's memory, inherited through fork before exec.
-    with open("/proc/self/status") as status, open(sys.argv[1], "w") as out:
+    with open("/proc/self/status") as status, open(result, "w") as out:
         out.write(next(line for line in status if line.startswith("VmHWM")).split()[1])
 """
 ARTICLE_RUN = """
