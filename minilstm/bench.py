@@ -547,6 +547,7 @@ def plot(results: Results, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib import ticker
 
     names = list(dict.fromkeys(axis for axis, _, _ in results.sweep))
     labels = {"window": "sequence length T", "units": "units H", "batch_size": "batch size"}
@@ -561,6 +562,9 @@ def plot(results: Results, path: Path) -> None:
         ax.set_yscale("log")
         ax.set_xticks(values, [str(v) for v in values])
         ax.minorticks_off()
+        # Ticks at 1, 2 and 5 of every decade, as plain numbers: a sweep spans few decades.
+        ax.yaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
         ax.set_xlabel(labels.get(name, name))
         ax.set_ylabel("ms per epoch")
         ax.grid(True, alpha=0.3)
