@@ -462,7 +462,7 @@ def environment() -> list[str]:
 
         lines += [
             f"- BLAS: {pool['internal_api']} {pool['version']}, kernel "
-            f"{pool.get('architecture')}, {pool['num_threads']} threads"
+            f"{pool.get('architecture')}, threads: {pool['num_threads']}"
             for pool in threadpool_info()
             if pool["user_api"] == "blas"
         ]
