@@ -19,7 +19,6 @@ tables and writes them and the sweep's plot into ``--out``. Without TensorFlow (
 once on tiny sizes. How to read the results: docs/performance.md.
 """
 
-import argparse
 import gc
 import multiprocessing
 import os
@@ -32,13 +31,15 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 
 import minilstm as ml
+from minilstm.cli import ArgumentParser, positive_int, run, writable_folder
 from minilstm.data import load_task, make_windows
 
+PROG = "python -m minilstm.bench"
 SIDES = ("minilstm", "Keras")
 THREAD_SETTINGS = (
     "OPENBLAS_NUM_THREADS",
@@ -404,6 +405,7 @@ finally:
 """
 ARTICLE_RUN = """
     import minilstm as ml
+from minilstm.cli import ArgumentParser, positive_int, run, writable_folder
     from minilstm.data import load_task
     data = load_task("sin_cos")
     model = ml.Seq2Seq(units=75, seed=0)
@@ -582,27 +584,9 @@ def progress(message: str) -> None:
 # --- the command line -----------------------------------------------------------------
 
 
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse, but a bad argument gets one line on stderr (and exit status 2)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
-
-
 def build_parser() -> ArgumentParser:
     parser = ArgumentParser(
-        prog="python -m minilstm.bench",
+        prog=PROG,
         description="Time minilstm against the Keras reference: the article's training "
         "and decoding, the matrix-product floor, a scaling sweep, float32, peak memory.",
     )
@@ -619,8 +603,8 @@ def build_parser() -> ArgumentParser:
     add("--no-sweep", action="store_true", help="skip the scaling sweep")
     add(
         "--out",
-        type=Path,
-        default=Path("bench_output"),
+        type=writable_folder,
+        default="bench_output",  # a string, so that argparse checks it like a given one
         help="folder for results.md and sweep.png, created if missing (default bench_output)",
     )
     return parser
@@ -634,10 +618,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         sizes = replace(sizes, rounds=args.rounds)
     if args.no_sweep:
         sizes = replace(sizes, sweep={})
-    try:
-        args.out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        parser.error(f"cannot create --out folder {str(args.out)!r}: {error.strerror}")
 
     if args.threads:
         # Read by the libraries when they load, in the workers started below.
@@ -677,4 +657,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run(main, PROG))

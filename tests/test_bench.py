@@ -72,8 +72,8 @@ def test_without_tensorflow_the_keras_columns_are_skipped_with_a_note(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--rounds", "0"], "argument --rounds: must be a positive integer, got '0'"),
-        (["--rounds", "x"], "argument --rounds: must be a positive integer, got 'x'"),
+        (["--rounds", "0"], "argument --rounds: must be an integer >= 1; got '0'"),
+        (["--rounds", "x"], "argument --rounds: must be an integer >= 1; got 'x'"),
         (["--fast"], "unrecognized arguments: --fast"),
     ],
 )
@@ -92,7 +92,8 @@ def test_an_out_folder_that_cannot_be_made_is_a_bad_argument(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         bench.main(["--out", str(blocker / "sub")])
     assert exit_info.value.code == 2
-    assert capsys.readouterr().err.count("\n") == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "argument --out: cannot write to folder" in err
 
 
 def test_sides_alternate_which_goes_first():
