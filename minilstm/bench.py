@@ -405,7 +405,6 @@ finally:
 """
 ARTICLE_RUN = """
     import minilstm as ml
-from minilstm.cli import ArgumentParser, positive_int, run, writable_folder
     from minilstm.data import load_task
     data = load_task("sin_cos")
     model = ml.Seq2Seq(units=75, seed=0)

@@ -46,6 +46,9 @@ def test_quick_run_prints_both_sides_tables(quick_run):
     sweep_rows = [line for line in text.splitlines() if line.startswith(("| window", "| units"))]
     assert len(sweep_rows) == 4
     assert (out / "results.md").read_text() in text
+    memory_row = next(line for line in text.splitlines() if line.startswith("| peak memory"))
+    # Linux has /proc, where the peak is measured; elsewhere the row says n/a.
+    assert ("n/a" in memory_row) == (not Path("/proc/self/status").exists())
 
 
 def test_quick_run_writes_the_sweep_plot(quick_run):
