@@ -4,7 +4,7 @@ from minilstm import data, gradcheck
 from minilstm.dense import Dense
 from minilstm.lstm import LSTM
 from minilstm.optimizers import SGD, Adam, Optimizer, RMSprop
-from minilstm.seq2seq import History, Seq2Seq
+from minilstm.seq2seq import History, Seq2Seq, TrainingDivergedError
 
 __all__ = [
     "LSTM",
@@ -15,6 +15,7 @@ __all__ = [
     "Optimizer",
     "RMSprop",
     "Seq2Seq",
+    "TrainingDivergedError",
     "data",
     "gradcheck",
 ]

@@ -13,6 +13,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from minilstm.validation import check_array, check_choice, check_int
+
 
 class Task(NamedTuple):
     """A pair of curves on an interval: the encoder reads ``encoder_curve``, the decoder
@@ -67,6 +69,10 @@ def make_windows(
     Returns:
         enc_x, dec_x, dec_y, each (P - T, T, 1), as described at the top of this module.
     """
+    sizes = {}
+    seq_in = check_array(seq_in, "seq_in", ("P",), sizes=sizes)
+    seq_out = check_array(seq_out, "seq_out", ("P",), sizes=sizes)
+    window = check_int(window, "window", maximum=len(seq_in) - 1)
     n = len(seq_in) - window
     starts = np.arange(n)[:, None] + np.arange(window)  # (n, T): the indices of each window
     enc_x = seq_in[starts]
@@ -86,7 +92,9 @@ def load_task(name: str, num_points: int = 100, window: int = 24) -> Dataset:
     Returns:
         a ``Dataset``: curves (num_points,), windows (num_points - window, window, 1).
     """
-    task = TASKS[name]
+    task = TASKS[check_choice(name, "name", sorted(TASKS))]
+    num_points = check_int(num_points, "num_points", minimum=2)
+    window = check_int(window, "window", maximum=num_points - 1)
     x = np.linspace(*task.x_range, num_points)
     seq_in, seq_out = task.encoder_curve(x), task.decoder_curve(x)
     return Dataset(x, seq_in, seq_out, *make_windows(seq_in, seq_out, window))

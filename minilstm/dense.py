@@ -9,6 +9,7 @@ from typing import NamedTuple
 import numpy as np
 
 from minilstm.initializers import glorot_uniform
+from minilstm.validation import check_array, check_dtype, check_int, check_seed, check_weights
 
 # --8<-- [start:functions]
 
@@ -68,9 +69,9 @@ class Dense:
     """
 
     def __init__(self, units: int, seed: int | None = None, dtype: np.dtype = np.float64) -> None:
-        self.units = int(units)
-        self.seed = seed
-        self.dtype = np.dtype(dtype)
+        self.units = check_int(units, "units")
+        self.seed = check_seed(seed)
+        self.dtype = check_dtype(dtype)
         self.kernel: np.ndarray | None = None
         self.bias: np.ndarray | None = None
         self.grads: dict[str, np.ndarray] = {}
@@ -80,8 +81,13 @@ class Dense:
     def built(self) -> bool:
         return self.kernel is not None
 
+    def _input_dim(self) -> int | str:
+        # H once the weights exist; until then any number of features builds the layer.
+        return self.kernel.shape[0] if self.built else "H"
+
     def build(self, input_dim: int) -> None:
         """Make the weights for H = input_dim input features."""
+        input_dim = check_int(input_dim, "input_dim")
         rng = np.random.default_rng(self.seed)
         self.kernel = glorot_uniform((input_dim, self.units), rng, self.dtype)
         self.bias = np.zeros(self.units, dtype=self.dtype)
@@ -94,11 +100,12 @@ class Dense:
 
     def set_weights(self, weights: list[np.ndarray]) -> None:
         """Set [kernel (H, O), bias (O,)], copying them."""
-        self.kernel, self.bias = (np.array(w, dtype=self.dtype) for w in weights)
+        shapes = [(self._input_dim(), self.units), (self.units,)]
+        self.kernel, self.bias = check_weights(weights, "weights", shapes, self.dtype)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (N, T, H) -> y: (N, T, O)."""
-        x = np.asarray(x, dtype=self.dtype)
+        x = check_array(x, "x", ("N", "T", self._input_dim()), self.dtype)
         if not self.built:
             self.build(x.shape[-1])
         y, self._cache = dense_forward(x, self.kernel, self.bias)
@@ -108,6 +115,10 @@ class Dense:
         """dy: (N, T, O) -> dx: (N, T, H); sets ``grads``."""
         if self._cache is None:
             raise RuntimeError("Dense.backward called before forward")
+        N, T, _ = self._cache.x.shape
+        sizes = {"N": (N, "the last forward"), "T": (T, "the last forward")}
+        # Not checked for NaN: see LSTM.backward.
+        dy = check_array(dy, "dy", ("N", "T", self.units), self.dtype, sizes, finite=False)
         dx, dkernel, dbias = dense_backward(dy, self._cache)
         self.grads = {"kernel": dkernel, "bias": dbias}
         return dx

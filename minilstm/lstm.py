@@ -24,6 +24,15 @@ import numpy as np
 
 from minilstm.activations import sigmoid, sigmoid_grad, tanh, tanh_grad
 from minilstm.initializers import glorot_uniform, orthogonal, unit_forget_bias
+from minilstm.validation import (
+    check_array,
+    check_bool,
+    check_dtype,
+    check_int,
+    check_pair,
+    check_seed,
+    check_weights,
+)
 
 # --8<-- [start:cell]
 
@@ -259,11 +268,11 @@ class LSTM:
         seed: int | None = None,
         dtype: np.dtype = np.float64,
     ) -> None:
-        self.units = int(units)
-        self.return_sequences = return_sequences
-        self.return_state = return_state
-        self.seed = seed
-        self.dtype = np.dtype(dtype)
+        self.units = check_int(units, "units")
+        self.return_sequences = check_bool(return_sequences, "return_sequences")
+        self.return_state = check_bool(return_state, "return_state")
+        self.seed = check_seed(seed)
+        self.dtype = check_dtype(dtype)
         self.kernel: np.ndarray | None = None
         self.recurrent_kernel: np.ndarray | None = None
         self.bias: np.ndarray | None = None
@@ -274,8 +283,13 @@ class LSTM:
     def built(self) -> bool:
         return self.kernel is not None
 
+    def _input_dim(self) -> int | str:
+        # D once the weights exist; until then any number of features builds the layer.
+        return self.kernel.shape[0] if self.built else "D"
+
     def build(self, input_dim: int) -> None:
         """Make the weights for D = input_dim input features (Keras's default initializers)."""
+        input_dim = check_int(input_dim, "input_dim")
         rng = np.random.default_rng(self.seed)
         H = self.units
         self.kernel = glorot_uniform((input_dim, 4 * H), rng, self.dtype)
@@ -290,7 +304,9 @@ class LSTM:
 
     def set_weights(self, weights: list[np.ndarray]) -> None:
         """Set [kernel (D, 4H), recurrent_kernel (H, 4H), bias (4H,)], copying them."""
-        kernel, recurrent_kernel, bias = (np.array(w, dtype=self.dtype) for w in weights)
+        H4 = 4 * self.units
+        shapes = [(self._input_dim(), H4), (self.units, H4), (H4,)]
+        kernel, recurrent_kernel, bias = check_weights(weights, "weights", shapes, self.dtype)
         self.kernel, self.recurrent_kernel, self.bias = kernel, recurrent_kernel, bias
 
     def forward(
@@ -305,7 +321,8 @@ class LSTM:
             y, or [y, h, c] with ``return_state``: y is (N, T, H) with ``return_sequences``,
             else (N, H); h and c are (N, H), the final states.
         """
-        x = np.asarray(x, dtype=self.dtype)
+        sizes = {}
+        x = check_array(x, "x", ("N", "T", self._input_dim()), self.dtype, sizes)
         if not self.built:
             self.build(x.shape[2])
         N = x.shape[0]
@@ -313,7 +330,10 @@ class LSTM:
             h0 = np.zeros((N, self.units), dtype=self.dtype)
             c0 = np.zeros((N, self.units), dtype=self.dtype)
         else:
-            h0, c0 = (np.asarray(s, dtype=self.dtype) for s in initial_state)
+            h0, c0 = (
+                check_array(s, f"initial_state[{k}]", ("N", self.units), self.dtype, sizes)
+                for k, s in enumerate(check_pair(initial_state, "initial_state"))
+            )
         (hs, c), self._cache = lstm_forward(
             x, h0, c0, self.kernel, self.recurrent_kernel, self.bias
         )
@@ -337,6 +357,14 @@ class LSTM:
             raise RuntimeError("LSTM.backward called before forward")
         N, T, _ = self._cache.x.shape
         H = self.units
+        # Gradients are not checked for NaN: they come from other layers, and a NaN there is
+        # a diverging training, which fit reports as such.
+        sizes = {"N": (N, "the last forward"), "T": (T, "the last forward")}
+        y_shape = ("N", "T", H) if self.return_sequences else ("N", H)
+        dy, dh, dc = (
+            None if g is None else check_array(g, name, shape, self.dtype, sizes, finite=False)
+            for g, name, shape in ((dy, "dy", y_shape), (dh, "dh", ("N", H)), (dc, "dc", ("N", H)))
+        )
         dhs = np.zeros((N, T, H), dtype=self.dtype)
         dh_last = np.zeros((N, H), dtype=self.dtype) if dh is None else dh
         if dy is not None:

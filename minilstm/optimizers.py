@@ -10,6 +10,14 @@ from collections.abc import Callable
 
 import numpy as np
 
+from minilstm.validation import (
+    check_bool,
+    check_float,
+    check_int,
+    check_optional_float,
+    check_shape,
+)
+
 LearningRate = float | Callable[[int], float]
 
 
@@ -22,6 +30,8 @@ class Optimizer:
         clipnorm: clip each gradient to this L2 norm.
         clipvalue: clip each gradient element to [-clipvalue, clipvalue].
         global_clipnorm: clip all gradients together to this joint L2 norm.
+
+    At most one of the three clipping options may be set, as in Keras.
     """
 
     slot_names: tuple[str, ...] = ()
@@ -33,18 +43,26 @@ class Optimizer:
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
     ) -> None:
+        if not callable(learning_rate):
+            learning_rate = check_float(learning_rate, "learning_rate", low_open=False)
         self.learning_rate = learning_rate
-        self.clipnorm = clipnorm
-        self.clipvalue = clipvalue
-        self.global_clipnorm = global_clipnorm
+        self.clipnorm = check_optional_float(clipnorm, "clipnorm")
+        self.clipvalue = check_optional_float(clipvalue, "clipvalue")
+        self.global_clipnorm = check_optional_float(global_clipnorm, "global_clipnorm")
+        if sum(c is not None for c in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError(
+                "only one of clipnorm, clipvalue and global_clipnorm can be set; got "
+                f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}"
+            )
         self.iterations = 0
         self.slots: list[dict[str, np.ndarray]] = []
 
     def current_learning_rate(self) -> float:
         """The rate of the next step: the schedule's value at ``iterations`` if there is one."""
         if callable(self.learning_rate):
-            return float(self.learning_rate(self.iterations))
-        return float(self.learning_rate)
+            rate = self.learning_rate(self.iterations)
+            return check_float(rate, f"learning_rate({self.iterations})", low_open=False)
+        return self.learning_rate
 
     def apply(self, grads: list[np.ndarray], variables: list[np.ndarray]) -> None:
         """One optimizer step: update every variable in place from its gradient.
@@ -53,6 +71,7 @@ class Optimizer:
             grads: gradients, each shaped like its variable.
             variables: the weights, updated in place (e.g. a model's parameter arrays).
         """
+        self._check_apply(grads, variables)
         if not self.slots:
             self.slots = [{name: np.zeros_like(w) for name in self.slot_names} for w in variables]
         lr = self.current_learning_rate()
@@ -65,6 +84,54 @@ class Optimizer:
     ) -> None:
         """Update one variable in place; each optimizer defines its own rule."""
         raise NotImplementedError
+
+    def get_config(self) -> dict:
+        """The constructor's arguments, as Keras's ``get_config``: ``cls(**config)``
+        makes an optimizer with the same settings (and a fresh state)."""
+        return {
+            "learning_rate": self.learning_rate,
+            "clipnorm": self.clipnorm,
+            "clipvalue": self.clipvalue,
+            "global_clipnorm": self.global_clipnorm,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Optimizer":
+        """An optimizer with the settings of ``get_config()``."""
+        return cls(**config)
+
+    def get_state(self) -> dict:
+        """Copies of what the steps so far have changed: ``iterations`` and the slots,
+        one dict of arrays per variable ([] before the first step)."""
+        slots = [{name: s.copy() for name, s in slot.items()} for slot in self.slots]
+        return {"iterations": self.iterations, "slots": slots}
+
+    def set_state(self, state: dict) -> None:
+        """Restore a ``get_state()``, e.g. to resume training exactly where it stopped."""
+        slots = [
+            {name: np.array(s, copy=True) for name, s in slot.items()} for slot in state["slots"]
+        ]
+        for k, slot in enumerate(slots):
+            if set(slot) != set(self.slot_names):
+                raise ValueError(
+                    f"slots[{k}] must hold {sorted(self.slot_names)}; got {sorted(slot)}"
+                )
+        self.iterations = check_int(state["iterations"], "iterations", minimum=0)
+        self.slots = slots
+
+    def _check_apply(self, grads: list[np.ndarray], variables: list[np.ndarray]) -> None:
+        if len(grads) != len(variables):
+            raise ValueError(
+                f"grads and variables must have the same length; got {len(grads)} gradients "
+                f"for {len(variables)} variables"
+            )
+        if self.slots and len(self.slots) != len(variables):
+            raise ValueError(
+                f"this optimizer was used on {len(self.slots)} variables; got {len(variables)}"
+                " (make a new optimizer for a new model)"
+            )
+        for k, (g, w) in enumerate(zip(grads, variables, strict=True)):
+            check_shape(np.shape(g), f"grads[{k}]", np.shape(w), {})
 
     def _clip(self, grads: list[np.ndarray]) -> list[np.ndarray]:
         # Keras checks the three options in this order and applies only the first one set.
@@ -94,8 +161,8 @@ class SGD(Optimizer):
         **kwargs: float | None,
     ) -> None:
         super().__init__(learning_rate, **kwargs)
-        self.momentum = momentum
-        self.nesterov = nesterov
+        self.momentum = check_float(momentum, "momentum", 0.0, 1.0, low_open=False)
+        self.nesterov = check_bool(nesterov, "nesterov")
         self.slot_names = ("momentum",) if momentum != 0 else ()
 
     def update_step(self, gradient, variable, slots, lr):
@@ -108,6 +175,9 @@ class SGD(Optimizer):
             variable += m * self.momentum - gradient * lr
         else:
             variable += m
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
 
 
 # --8<-- [end:sgd]
@@ -130,10 +200,10 @@ class RMSprop(Optimizer):
         **kwargs: float | None,
     ) -> None:
         super().__init__(learning_rate, **kwargs)
-        self.rho = rho
-        self.momentum = momentum
-        self.epsilon = epsilon
-        self.centered = centered
+        self.rho = check_float(rho, "rho", 0.0, 1.0, low_open=False, high_open=True)
+        self.momentum = check_float(momentum, "momentum", 0.0, 1.0, low_open=False)
+        self.epsilon = check_float(epsilon, "epsilon", low_open=False)
+        self.centered = check_bool(centered, "centered")
         self.slot_names = (
             ("velocity",)
             + (("momentum",) if momentum > 0 else ())
@@ -157,6 +227,15 @@ class RMSprop(Optimizer):
         else:
             variable -= increment
 
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "rho": self.rho,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "centered": self.centered,
+        }
+
 
 # --8<-- [end:rmsprop]
 # --8<-- [start:adam]
@@ -179,9 +258,9 @@ class Adam(Optimizer):
         **kwargs: float | None,
     ) -> None:
         super().__init__(learning_rate, **kwargs)
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
+        self.beta_1 = check_float(beta_1, "beta_1", 0.0, 1.0, low_open=False, high_open=True)
+        self.beta_2 = check_float(beta_2, "beta_2", 0.0, 1.0, low_open=False, high_open=True)
+        self.epsilon = check_float(epsilon, "epsilon", low_open=False)
         self.slot_names = ("m", "v")
 
     def update_step(self, gradient, variable, slots, lr):
@@ -194,6 +273,14 @@ class Adam(Optimizer):
         v += (np.square(gradient) - v) * (1 - self.beta_2)
         variable -= m * alpha / (np.sqrt(v) + self.epsilon)
 
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "beta_1": self.beta_1,
+            "beta_2": self.beta_2,
+            "epsilon": self.epsilon,
+        }
+
 
 # --8<-- [end:adam]
 
@@ -204,9 +291,9 @@ def get(identifier: "str | Optimizer") -> Optimizer:
     if isinstance(identifier, Optimizer):
         return identifier
     optimizers = {"adam": Adam, "rmsprop": RMSprop, "sgd": SGD}
-    name = str(identifier).lower()
-    if name not in optimizers:
-        raise ValueError(
-            f"optimizer must be one of {sorted(optimizers)} or an Optimizer; got {identifier!r}"
-        )
-    return optimizers[name]()
+    expected = f"optimizer must be one of {sorted(optimizers)} or an Optimizer; got {identifier!r}"
+    if not isinstance(identifier, str):
+        raise TypeError(expected)
+    if identifier.lower() not in optimizers:
+        raise ValueError(expected)
+    return optimizers[identifier.lower()]()

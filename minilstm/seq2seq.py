@@ -5,14 +5,24 @@ Shapes: N windows, T_enc and T_dec time steps, D = input_dim, O = output_dim, H 
 The decoder reads the previous target value at each step, so its input has O features.
 """
 
+import os
 import time
 
 import numpy as np
 
-from minilstm import optimizers
+from minilstm import optimizers, saving
 from minilstm.dense import Dense
 from minilstm.losses import mse_backward, mse_forward
 from minilstm.lstm import LSTM, lstm_step_forward
+from minilstm.validation import (
+    check_array,
+    check_bool,
+    check_choice,
+    check_dtype,
+    check_int,
+    check_seed,
+    check_weights,
+)
 
 
 class History:
@@ -23,6 +33,19 @@ class History:
         self.history: dict[str, list[float]] = {"loss": []}
         self.epoch: list[int] = []
         self.params = params
+
+
+class TrainingDivergedError(ArithmeticError):
+    """Raised by ``fit`` when the loss, a gradient or an updated weight stops being finite.
+
+    The model and its optimizer keep the state of the last finite step. ``epoch`` and
+    ``batch`` count from 0, as Keras's callbacks do (the message counts from 1, as the
+    progress lines do); ``history`` holds the losses of the epochs completed before.
+    """
+
+    def __init__(self, message: str, epoch: int, batch: int, history: History) -> None:
+        super().__init__(message)
+        self.epoch, self.batch, self.history = epoch, batch, history
 
 
 class Seq2Seq:
@@ -45,10 +68,11 @@ class Seq2Seq:
         seed: int | None = 0,
         dtype: np.dtype = np.float64,
     ) -> None:
-        self.units = int(units)
-        self.input_dim = int(input_dim)
-        self.output_dim = int(output_dim)
-        self.dtype = np.dtype(dtype)
+        self.units = check_int(units, "units")
+        self.input_dim = check_int(input_dim, "input_dim")
+        self.output_dim = check_int(output_dim, "output_dim")
+        self.dtype = check_dtype(dtype)
+        seed = check_seed(seed)
         self.seed = int(np.random.SeedSequence().entropy if seed is None else seed)
         enc_seed, dec_seed, dense_seed = (
             int(s.generate_state(1)[0]) for s in np.random.SeedSequence(self.seed).spawn(3)
@@ -62,6 +86,7 @@ class Seq2Seq:
         self.decoder.build(self.output_dim)
         self.dense.build(self.units)
         self.optimizer: optimizers.Optimizer | None = None
+        self.completed_epochs = 0  # epochs trained so far: the initial_epoch to resume at
 
     @property
     def trainable_weights(self) -> list[np.ndarray]:
@@ -87,18 +112,22 @@ class Seq2Seq:
 
     def set_weights(self, weights: list[np.ndarray]) -> None:
         """Set the 8 weights, in ``get_weights`` order and shapes (copied)."""
-        weights = list(weights)
-        expected = [w.shape for w in self.trainable_weights]
-        if len(weights) != len(expected):
-            raise ValueError(
-                f"weights must be a list of {len(expected)} arrays; got {len(weights)}"
-            )
-        for k, (w, shape) in enumerate(zip(weights, expected, strict=True)):
-            if np.shape(w) != shape:
-                raise ValueError(f"weights[{k}] must have shape {shape}; got {np.shape(w)}")
+        shapes = [w.shape for w in self.trainable_weights]
+        weights = check_weights(weights, "weights", shapes, self.dtype)
         self.encoder.set_weights(weights[0:3])
         self.decoder.set_weights(weights[3:6])
         self.dense.set_weights(weights[6:8])
+
+    def _check_data(self, *arrays: np.ndarray) -> list[np.ndarray]:
+        # enc_x, then dec_x and dec_y if given: one batch size N for all of them, one
+        # number of steps T_dec for the decoder's input and target.
+        names = ("enc_x", "dec_x", "dec_y")
+        shapes = [("N", "T_enc", self.input_dim)] + [("N", "T_dec", self.output_dim)] * 2
+        sizes = {}
+        return [
+            check_array(a, name, shape, self.dtype, sizes)
+            for a, name, shape in zip(arrays, names, shapes, strict=False)
+        ]
 
     def count_params(self) -> int:
         """The number of trainable numbers (46,276 for the article's model)."""
@@ -114,6 +143,7 @@ class Seq2Seq:
         Returns:
             y: (N, T_dec, O) the prediction of every decoder step.
         """
+        enc_x, dec_x = self._check_data(enc_x, dec_x)
         _, h, c = self.encoder.forward(enc_x)
         hs, _, _ = self.decoder.forward(dec_x, initial_state=(h, c))
         return self.dense.forward(hs)
@@ -131,8 +161,9 @@ class Seq2Seq:
         Returns:
             loss (a float) and 8 gradients aligned with ``get_weights()``.
         """
+        enc_x, dec_x, dec_y = self._check_data(enc_x, dec_x, dec_y)
         y = self.forward(enc_x, dec_x)
-        loss, loss_cache = mse_forward(y, np.asarray(dec_y, dtype=self.dtype))
+        loss, loss_cache = mse_forward(y, dec_y)
         dy = mse_backward(1.0, loss_cache)
         dhs = self.dense.backward(dy)
         # The decoder started from the encoder's final states, so their gradients flow back
@@ -148,8 +179,8 @@ class Seq2Seq:
     # --8<-- [end:backward]
     def evaluate(self, enc_x: np.ndarray, dec_x: np.ndarray, dec_y: np.ndarray) -> float:
         """The teacher-forced MSE on the given arrays (shapes as in ``loss_and_grads``)."""
-        y = self.forward(enc_x, dec_x)
-        return mse_forward(y, np.asarray(dec_y, dtype=self.dtype))[0]
+        enc_x, dec_x, dec_y = self._check_data(enc_x, dec_x, dec_y)
+        return mse_forward(self.forward(enc_x, dec_x), dec_y)[0]
 
     # --8<-- [start:fit]
     def fit(
@@ -179,17 +210,27 @@ class Seq2Seq:
                 keeps the model's optimizer from an earlier ``fit``, or makes ``Adam()``.
             shuffle: shuffle the windows every epoch.
             verbose: 0 silent, 1 or 2 one line per epoch.
-            initial_epoch: the epoch to start at, when resuming.
+            initial_epoch: the epoch to start at, when resuming (``completed_epochs``
+                after an earlier ``fit`` or a ``load``).
 
         Returns:
             a ``History``: ``history["loss"]`` is the mean loss of each epoch, each batch
             weighted by its size, as Keras reports it.
+
+        Raises:
+            TrainingDivergedError: the loss, a gradient or a weight stopped being finite;
+                the model keeps the weights of the last finite step.
         """
+        enc_x, dec_x, dec_y = self._check_data(enc_x, dec_x, dec_y)
+        epochs = check_int(epochs, "epochs", minimum=0)
+        batch_size = check_int(batch_size, "batch_size")
+        shuffle = check_bool(shuffle, "shuffle")
+        verbose = check_choice(verbose, "verbose", (0, 1, 2))
+        initial_epoch = check_int(initial_epoch, "initial_epoch", minimum=0, maximum=epochs)
         if optimizer is not None:
             self.optimizer = optimizers.get(optimizer)
         elif self.optimizer is None:
             self.optimizer = optimizers.Adam()
-        enc_x, dec_x, dec_y = (np.asarray(a, dtype=self.dtype) for a in (enc_x, dec_x, dec_y))
         n = len(enc_x)
         history = History({"epochs": epochs, "batch_size": batch_size, "samples": n})
         for epoch in range(initial_epoch, epochs):
@@ -201,11 +242,26 @@ class Seq2Seq:
             total = 0.0
             for start in range(0, n, batch_size):
                 batch = order[start : start + batch_size]
-                loss, grads = self.loss_and_grads(enc_x[batch], dec_x[batch], dec_y[batch])
-                self.optimizer.apply(grads, self.trainable_weights)
+                # Overflow is expected when training diverges; _step reports it as such.
+                with np.errstate(over="ignore", invalid="ignore"):
+                    loss, grads = self.loss_and_grads(enc_x[batch], dec_x[batch], dec_y[batch])
+                    problem = self._step(loss, grads)
+                if problem:
+                    batches = -(-n // batch_size)
+                    raise TrainingDivergedError(
+                        f"training diverged in epoch {epoch + 1}/{epochs}, batch "
+                        f"{start // batch_size + 1}/{batches}: {problem}. The model keeps the "
+                        "weights of the last finite step. Try a lower learning rate (now "
+                        f"{self.optimizer.current_learning_rate():g}) or clip the gradients, "
+                        "e.g. optimizer=Adam(clipnorm=1.0).",
+                        epoch,
+                        start // batch_size,
+                        history,
+                    )
                 total += loss * len(batch)
             history.history["loss"].append(total / n)
             history.epoch.append(epoch)
+            self.completed_epochs = epoch + 1
             if verbose:
                 seconds = time.perf_counter() - start_time
                 print(
@@ -213,6 +269,25 @@ class Seq2Seq:
                     flush=True,
                 )
         return history
+
+    def _step(self, loss: float, grads: list[np.ndarray]) -> str | None:
+        # One optimizer step, taken only if it keeps everything finite; else the reason why.
+        # The update itself can overflow, so it is undone from copies when it does.
+        if not np.isfinite(loss):
+            return f"the loss is {loss}"
+        names = ("encoder", "decoder")
+        for k, g in enumerate(grads):
+            if not np.isfinite(g).all():
+                layer = names[k // 3] if k < 6 else "dense"
+                return f"the gradient of weights[{k}] ({layer}) is not finite"
+        weights, state = self.get_weights(), self.optimizer.get_state()
+        self.optimizer.apply(grads, self.trainable_weights)
+        if all(np.isfinite(w).all() for w in self.trainable_weights):
+            return None
+        for w, saved in zip(self.trainable_weights, weights, strict=True):
+            w[...] = saved
+        self.optimizer.set_state(state)
+        return f"the update made some weights infinite (loss {loss:.3e})"
 
     # --8<-- [end:fit]
     # --8<-- [start:predict]
@@ -229,8 +304,8 @@ class Seq2Seq:
         Returns:
             y: (N, steps, O) the predictions.
         """
-        enc_x = np.asarray(enc_x, dtype=self.dtype)
-        steps = enc_x.shape[1] if steps is None else int(steps)
+        (enc_x,) = self._check_data(enc_x)
+        steps = enc_x.shape[1] if steps is None else check_int(steps, "steps")
         _, h, c = self.encoder.forward(enc_x)
         dec, dense = self.decoder, self.dense
         y_prev = np.zeros((len(enc_x), self.output_dim), dtype=self.dtype)
@@ -242,3 +317,22 @@ class Seq2Seq:
         return y
 
     # --8<-- [end:predict]
+
+    def save(self, path: str | os.PathLike, include_optimizer: bool = True) -> None:
+        """Write the model to one ``.npz`` file: its settings, weights, ``completed_epochs``
+        and, with ``include_optimizer``, the optimizer's settings and state, so that
+        training resumes with identical results. An existing file is replaced only once
+        the new one is complete. File format: ``minilstm.saving``."""
+        saving.save_model(self, path, include_optimizer=include_optimizer)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Seq2Seq":
+        """The model saved at ``path`` by ``save``, with its optimizer if it was saved.
+        Never runs code from the file: arrays are read with ``allow_pickle=False``.
+
+        Raises:
+            FileNotFoundError: no file at ``path``.
+            ValueError: the file is not a minilstm model, is damaged, or comes from a
+                newer minilstm; the message names the file and the problem.
+        """
+        return saving.load_model(cls, path)

@@ -21,7 +21,7 @@ def test_step_backward_matches_central_differences(rng):
     dh, dc = rng.normal(size=(N, H)), rng.normal(size=(N, H))
     inputs = [x, h_prev, c_prev, kernel, recurrent_kernel, bias]
 
-    (h, c), cache = lstm_step_forward(*inputs)
+    _, cache = lstm_step_forward(*inputs)
     grads = lstm_step_backward(dh, dc, cache)
 
     def f():
@@ -122,7 +122,8 @@ def test_golden_values_from_constant_weights():
 
 
 @pytest.mark.parametrize(
-    ("return_sequences", "return_state"), [(False, False), (True, False), (False, True), (True, True)]
+    ("return_sequences", "return_state"),
+    [(False, False), (True, False), (False, True), (True, True)],
 )
 def test_layer_output_structure_follows_keras(return_sequences, return_state, rng):
     N, T, D, H = 4, 3, 2, 5
@@ -154,8 +155,11 @@ def test_layer_backward_matches_central_differences_on_all_weights(rng):
 
     dout = np.concatenate([dy.reshape(N, -1), dh, dc], axis=1)
     grads = dict(layer.grads)
-    for name, array in (("kernel", layer.kernel), ("recurrent_kernel", layer.recurrent_kernel),
-                        ("bias", layer.bias)):
+    for name, array in (
+        ("kernel", layer.kernel),
+        ("recurrent_kernel", layer.recurrent_kernel),
+        ("bias", layer.bias),
+    ):
         assert rel_error(grads[name], numerical_gradient(f, array, dout)) < TOL
     for array, grad in ((x, dx), (h0, dh0), (c0, dc0)):
         assert rel_error(grad, numerical_gradient(f, array, dout)) < TOL

@@ -11,8 +11,9 @@ from minilstm.data import load_task
 def trained():
     data = load_task("sin_cos")
     model = ml.Seq2Seq(units=75, seed=0)
-    history = model.fit(data.enc_x, data.dec_x, data.dec_y, epochs=35, batch_size=10,
-                        optimizer=ml.Adam(), verbose=0)
+    history = model.fit(
+        data.enc_x, data.dec_x, data.dec_y, epochs=35, batch_size=10, optimizer=ml.Adam(), verbose=0
+    )
     return data, model, history
 
 
@@ -47,8 +48,16 @@ def test_history_loss_is_the_batch_size_weighted_mean_as_keras_reports_it():
     data = load_task("sin_cos", window=8)  # 92 windows: batches of 40, 40 and 12
     model = ml.Seq2Seq(units=4, seed=0)
     start = model.get_weights()
-    history = model.fit(data.enc_x, data.dec_x, data.dec_y, epochs=1, batch_size=40,
-                        optimizer=ml.SGD(learning_rate=0.0), shuffle=False, verbose=0)
+    history = model.fit(
+        data.enc_x,
+        data.dec_x,
+        data.dec_y,
+        epochs=1,
+        batch_size=40,
+        optimizer=ml.SGD(learning_rate=0.0),
+        shuffle=False,
+        verbose=0,
+    )
     # With a zero learning rate the weights stay put, so the epoch loss is the full-data MSE.
     model.set_weights(start)
     full = model.evaluate(data.enc_x, data.dec_x, data.dec_y)
@@ -61,8 +70,9 @@ def test_resuming_at_initial_epoch_repeats_an_uninterrupted_run():
     whole.fit(data.enc_x, data.dec_x, data.dec_y, epochs=4, batch_size=16, verbose=0)
     split = ml.Seq2Seq(units=5, seed=3)
     split.fit(data.enc_x, data.dec_x, data.dec_y, epochs=2, batch_size=16, verbose=0)
-    split.fit(data.enc_x, data.dec_x, data.dec_y, epochs=4, batch_size=16, verbose=0,
-              initial_epoch=2)
+    split.fit(
+        data.enc_x, data.dec_x, data.dec_y, epochs=4, batch_size=16, verbose=0, initial_epoch=2
+    )
     for a, b in zip(whole.get_weights(), split.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 

@@ -1,0 +1,204 @@
+"""The article's Keras model, rebuilt for Keras 3 and corrected.
+
+Three pieces, as in the article:
+
+- the training model: an encoder LSTM that returns its final states, a decoder LSTM that
+  starts from them and returns every step, and a Dense layer on each decoder step;
+- the inference pair: an encoder model (window -> [h, c]) and a one-step decoder model
+  ([previous value, h, c] -> [prediction, h, c]) that reuse the trained layers;
+- the autoregressive decode, which feeds each prediction back as the next input.
+
+Shapes: N windows, T time steps, D = input_dim, O = output_dim, H = units. The decoder
+reads the previous target value, so its input has O features.
+
+Where this code departs from the article's listing, a comment marked "Article:" says how
+and why. The listing's other errors are outside a model: its first plot labels sin and
+cos as "exp x" and "log x", its section titles name the curve pairs wrongly (the last
+task maps x^2 to sqrt(x), not the reverse), and several lines end in a stray full stop
+that is not Python.
+
+The weights have the same shapes, gate order (i, f, c, o) and order as
+``minilstm.Seq2Seq.get_weights()``, so ``weights_to_keras`` and ``weights_from_keras``
+copy them unchanged.
+"""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from typing import TYPE_CHECKING
+
+import keras  # after the log level: TensorFlow reads it when imported
+import numpy as np
+
+if TYPE_CHECKING:
+    from minilstm import Seq2Seq
+
+# Article: it imported from ``tensorflow.keras`` (Keras 2 inside TensorFlow 2.4). Keras 3
+# is its own package; with the TensorFlow backend the layers and their weights are alike.
+
+ENCODER, DECODER, DENSE = "encoder_lstm", "decoder_lstm", "dense"
+
+
+def build_training_model(
+    units: int = 75,
+    input_dim: int = 1,
+    output_dim: int = 1,
+    window: int | None = 24,
+    optimizer: "str | keras.optimizers.Optimizer" = "adam",
+) -> keras.Model:
+    """The teacher-forced encoder-decoder, compiled with the mean squared error.
+
+    Article: its sizes were globals (NUM_MID, NUM_LSTM) and every input had one feature;
+    here they are the settings of ``minilstm.Seq2Seq`` so that both models can be built
+    alike. It builds with ``keras.backend.floatx()``: call
+    ``keras.config.set_floatx("float64")`` first for a float64 model.
+
+    Args:
+        units: H, the units of both LSTMs. input_dim: D. output_dim: O.
+        window: T, the length of the input windows (None: any length).
+        optimizer: a Keras optimizer or its name; the article's is Adam.
+
+    Returns:
+        a compiled ``keras.Model`` mapping [enc_x (N, T, D), dec_x (N, T, O)] to
+        y (N, T, O). Its layers are named "encoder_lstm", "decoder_lstm" and "dense".
+    """
+    enc_x = keras.Input(shape=(window, input_dim), name="enc_x")
+    dec_x = keras.Input(shape=(window, output_dim), name="dec_x")
+    encoder = keras.layers.LSTM(units, return_state=True, name=ENCODER)
+    decoder = keras.layers.LSTM(units, return_sequences=True, return_state=True, name=DECODER)
+    dense = keras.layers.Dense(output_dim, name=DENSE)
+    _, h, c = encoder(enc_x)
+    hs, _, _ = decoder(dec_x, initial_state=[h, c])
+    model = keras.Model([enc_x, dec_x], dense(hs), name="seq2seq")
+    # Article: its second half compiles with categorical cross-entropy, a classification
+    # loss. On a single output that loss divides y by itself, so it is constant and its
+    # gradient is zero: that model never trains. The regression loss is the MSE.
+    model.compile(optimizer=optimizer, loss="mean_squared_error")
+    return model
+
+
+def build_inference_models(model: keras.Model) -> tuple[keras.Model, keras.Model]:
+    """The encoder model and the one-step decoder model, sharing ``model``'s layers.
+
+    Article: it built these from global layer variables, so in its "various seq2seq"
+    section the pictures of every new task came from the first (sin -> cos) model. Here
+    they are made from the model passed in, and nothing else.
+
+    Args:
+        model: a model from ``build_training_model`` (trained or not).
+
+    Returns:
+        encoder_model: enc_x (N, T, D) -> [h (N, H), c (N, H)];
+        decoder_model: [y_prev (N, 1, O), h (N, H), c (N, H)] -> [y (N, 1, O), h, c].
+    """
+    encoder, decoder, dense = _layers(model)
+    settings = keras_settings(model)
+    H, O = settings["units"], settings["output_dim"]
+
+    enc_x = keras.Input(shape=(settings["window"], settings["input_dim"]), name="enc_x")
+    _, h, c = encoder(enc_x)
+    encoder_model = keras.Model(enc_x, [h, c], name="encoder")
+
+    y_prev = keras.Input(shape=(1, O), name="y_prev")
+    h_in = keras.Input(shape=(H,), name="h")
+    c_in = keras.Input(shape=(H,), name="c")
+    hs, h_out, c_out = decoder(y_prev, initial_state=[h_in, c_in])
+    decoder_model = keras.Model(
+        [y_prev, h_in, c_in], [dense(hs), h_out, c_out], name="decoder_step"
+    )
+    return encoder_model, decoder_model
+
+
+def decode(
+    encoder_model: keras.Model,
+    decoder_model: keras.Model,
+    enc_x: np.ndarray,
+    steps: int | None = None,
+) -> np.ndarray:
+    """Autoregressive decoding of a batch: zero first input, then each prediction fed back.
+
+    Args:
+        encoder_model, decoder_model: from ``build_inference_models``.
+        enc_x: (N, T, D) encoder windows.
+        steps: how many values to generate (default T).
+
+    Returns:
+        y: (N, steps, O) the predictions.
+    """
+    enc_x = np.asarray(enc_x, dtype=keras.backend.floatx())
+    steps = enc_x.shape[1] if steps is None else int(steps)
+    O = decoder_model.outputs[0].shape[-1]
+    # Article: it called ``predict`` once per window and per step. ``predict`` sets up a
+    # whole input pipeline on every call; calling the models directly on the whole batch
+    # runs each step once for all windows.
+    h, c = encoder_model(enc_x, training=False)
+    y_prev = keras.ops.zeros((len(enc_x), 1, O), dtype=enc_x.dtype)
+    ys = []
+    for _ in range(steps):
+        # Article: it wrote each prediction into the training targets (``dy``) instead of
+        # its own input buffer, so the decoder read zeros at every step and the first
+        # training target was overwritten. The prediction must become the next input.
+        y_prev, h, c = decoder_model([y_prev, h, c], training=False)
+        ys.append(keras.ops.convert_to_numpy(y_prev))
+    return np.concatenate(ys, axis=1)
+
+
+def keras_settings(model: keras.Model) -> dict[str, int | None]:
+    """The settings a model from ``build_training_model`` was built with.
+
+    Returns:
+        {"units": H, "input_dim": D, "output_dim": O, "window": T (None: any length)}.
+    """
+    encoder, _, dense = _layers(model)
+    return {
+        "units": encoder.units,
+        "input_dim": encoder.cell.kernel.shape[0],
+        "output_dim": dense.units,
+        "window": model.inputs[0].shape[1],
+    }
+
+
+def weights_to_keras(seq2seq: "Seq2Seq", model: keras.Model) -> None:
+    """Copy a ``minilstm.Seq2Seq``'s 8 weights into a Keras model, unchanged.
+
+    Raises:
+        ValueError: when units, input_dim or output_dim differ.
+    """
+    _check_same_settings(seq2seq, model)
+    weights = seq2seq.get_weights()
+    for layer, part in zip(_layers(model), (weights[0:3], weights[3:6], weights[6:8]), strict=True):
+        layer.set_weights(part)
+
+
+def weights_from_keras(model: keras.Model, seq2seq: "Seq2Seq") -> None:
+    """Copy a Keras model's 8 weights into a ``minilstm.Seq2Seq``, unchanged.
+
+    Raises:
+        ValueError: when units, input_dim or output_dim differ.
+    """
+    _check_same_settings(seq2seq, model)
+    seq2seq.set_weights([w for layer in _layers(model) for w in layer.get_weights()])
+
+
+def _layers(model: keras.Model) -> tuple[keras.layers.Layer, ...]:
+    # By name rather than by position in model.get_weights(): when D == O the two LSTM
+    # kernels have the same shape, and a model built in another order would swap them.
+    try:
+        return tuple(model.get_layer(name) for name in (ENCODER, DECODER, DENSE))
+    except ValueError as error:
+        raise ValueError(
+            f"expected a model from build_training_model with layers {ENCODER!r}, "
+            f"{DECODER!r} and {DENSE!r}: {error}"
+        ) from error
+
+
+def _check_same_settings(seq2seq: "Seq2Seq", model: keras.Model) -> None:
+    keras_side = keras_settings(model)
+    differ = [
+        f"{name}: minilstm {getattr(seq2seq, name)}, Keras {keras_side[name]}"
+        for name in ("units", "input_dim", "output_dim")
+        if getattr(seq2seq, name) != keras_side[name]
+    ]
+    if differ:
+        raise ValueError("the two models have different settings (" + "; ".join(differ) + ")")
