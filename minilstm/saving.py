@@ -13,6 +13,7 @@ target only when it is complete, so an interrupted save leaves the previous file
 ``load_model`` checks every part and says which file is wrong and how.
 """
 
+import errno
 import json
 import os
 import uuid
@@ -100,7 +101,7 @@ def load_model(cls: "type[Seq2Seq]", path: str | os.PathLike) -> "Seq2Seq":
     """The model stored at ``path``, as a ``cls`` (see ``Seq2Seq.load``)."""
     path = os.fspath(path)
     if not os.path.isfile(path):
-        raise FileNotFoundError(2, "no model file at", path)
+        raise FileNotFoundError(errno.ENOENT, "no model file", path)
     arrays = _read_arrays(path)
 
     def fail(problem: str) -> ValueError:
@@ -138,11 +139,20 @@ def _read_arrays(path: str) -> dict[str, np.ndarray]:
     # Every array is read here, so that a damaged file fails now, with its name, rather
     # than later on first use.
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            if not isinstance(archive, np.lib.npyio.NpzFile):
-                raise ValueError("it is a single .npy array, not an .npz archive")
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ValueError("it holds a single .npy array, not an .npz archive")
+        with archive:
             return {key: archive[key] for key in archive.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+    # zipfile reports some damaged headers as unsupported features or encryption.
+    except (
+        OSError,
+        ValueError,
+        EOFError,
+        zipfile.BadZipFile,
+        NotImplementedError,
+        RuntimeError,
+    ) as error:
         raise ValueError(
             f"cannot load {path}: not a readable minilstm model file (.npz archive): {error}"
         ) from None

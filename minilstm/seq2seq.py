@@ -209,7 +209,7 @@ class Seq2Seq:
             optimizer: an ``Optimizer`` or a Keras name ("adam", "rmsprop", "sgd"); None
                 keeps the model's optimizer from an earlier ``fit``, or makes ``Adam()``.
             shuffle: shuffle the windows every epoch.
-            verbose: 0 silent, 1 or 2 one line per epoch.
+            verbose: 0 (or False) silent; 1, 2, "auto" (or True) one line per epoch.
             initial_epoch: the epoch to start at, when resuming (``completed_epochs``
                 after an earlier ``fit`` or a ``load``).
 
@@ -225,7 +225,7 @@ class Seq2Seq:
         epochs = check_int(epochs, "epochs", minimum=0)
         batch_size = check_int(batch_size, "batch_size")
         shuffle = check_bool(shuffle, "shuffle")
-        verbose = check_choice(verbose, "verbose", (0, 1, 2))
+        verbose = check_choice(verbose, "verbose", (0, 1, 2, "auto"))
         initial_epoch = check_int(initial_epoch, "initial_epoch", minimum=0, maximum=epochs)
         if optimizer is not None:
             self.optimizer = optimizers.get(optimizer)

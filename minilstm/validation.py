@@ -74,7 +74,11 @@ def check_bool(value: object, name: str) -> bool:
 
 def check_choice(value: object, name: str, choices: Sequence) -> object:
     """``value`` itself, if it is one of ``choices``."""
-    if isinstance(value, bool) or value not in choices:
+    try:
+        known = value in choices
+    except (TypeError, ValueError):  # e.g. an array, whose == compares element by element
+        known = False
+    if not known:
         raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}")
     return value
 

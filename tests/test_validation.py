@@ -150,7 +150,7 @@ CASES = {
     "verbose 5": (
         lambda: model().fit(ENC_X, DEC_X, DEC_Y, verbose=5),
         ValueError,
-        r"verbose must be one of \[0, 1, 2\]; got 5",
+        r"verbose must be one of \[0, 1, 2, 'auto'\]; got 5",
     ),
     "shuffle str": (
         lambda: model().fit(ENC_X, DEC_X, DEC_Y, shuffle="yes", verbose=0),
@@ -351,3 +351,9 @@ def test_a_rejected_fit_leaves_the_model_and_its_optimizer_untouched():
     assert m.optimizer is None
     for a, b in zip(before, m.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(("verbose", "lines"), [(False, 0), (True, 1), ("auto", 1), (2, 1)])
+def test_verbose_takes_keras_values_and_booleans(capsys, verbose, lines):
+    model().fit(ENC_X, DEC_X, DEC_Y, epochs=1, verbose=verbose)
+    assert len(capsys.readouterr().out.splitlines()) == lines

@@ -1,0 +1,103 @@
+"""The command-line plumbing: bad arguments end in exit status 2 and one line on stderr."""
+
+import argparse
+
+import pytest
+
+import minilstm as ml
+from minilstm.cli import (
+    ArgumentParser,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    run,
+    writable_folder,
+)
+from minilstm.data import load_task
+
+PROG = "python -m minilstm.example"
+
+
+@pytest.mark.parametrize(
+    ("parse", "text", "value"),
+    [(positive_int, "3", 3), (non_negative_int, "0", 0), (positive_float, "1e-3", 1e-3)],
+)
+def test_types_accept_good_values(parse, text, value):
+    assert parse(text) == value
+
+
+@pytest.mark.parametrize(
+    ("parse", "text", "expected"),
+    [
+        (positive_int, "0", "an integer >= 1"),
+        (positive_int, "-4", "an integer >= 1"),
+        (positive_int, "2.5", "an integer >= 1"),
+        (positive_int, "ten", "an integer >= 1"),
+        (non_negative_int, "-1", "an integer >= 0"),
+        (positive_float, "0", "a finite number > 0"),
+        (positive_float, "-1e-3", "a finite number > 0"),
+        (positive_float, "nan", "a finite number > 0"),
+        (positive_float, "inf", "a finite number > 0"),
+        (positive_float, "fast", "a finite number > 0"),
+    ],
+)
+def test_types_refuse_bad_values_saying_what_was_expected(parse, text, expected):
+    with pytest.raises(argparse.ArgumentTypeError, match=f"must be {expected}; got '{text}'"):
+        parse(text)
+
+
+def test_a_bad_argument_exits_2_with_one_line_naming_it(capsys):
+    parser = ArgumentParser(prog=PROG)
+    parser.add_argument("--epochs", type=positive_int)
+    with pytest.raises(SystemExit) as caught:
+        parser.parse_args(["--epochs", "0"])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        f"{PROG}: error: argument --epochs: must be an integer >= 1; got '0' (see --help)"
+    ]
+
+
+def test_writable_folder_is_created(tmp_path):
+    folder = writable_folder(str(tmp_path / "a" / "b"))
+    assert folder.is_dir()
+    assert list(folder.iterdir()) == []  # the write test leaves nothing behind
+
+
+def test_a_folder_that_cannot_be_made_is_reported_as_such(tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(argparse.ArgumentTypeError, match=r"cannot write to folder .*file/out"):
+        writable_folder(str(tmp_path / "file" / "out"))
+
+
+def failing(error: BaseException):
+    def main():
+        raise error
+
+    return main
+
+
+@pytest.mark.parametrize(
+    ("main", "status", "line"),
+    [
+        (lambda: None, 0, None),
+        (lambda: load_task("sin_cos", window=200), 2, "window must be an integer between 1"),
+        (lambda: ml.Seq2Seq.load("/no/such/model.npz"), 2, "/no/such/model.npz: no model file"),
+        (lambda: ml.Seq2Seq(units=2).save("/no/such/dir/m.npz"), 2, "cannot write the model"),
+        (failing(ml.TrainingDivergedError("training diverged", 0, 0, None)), 1, "diverged"),
+        (failing(KeyboardInterrupt()), 130, "interrupted"),
+    ],
+    ids=["ok", "bad value", "missing file", "unwritable", "diverged", "ctrl-c"],
+)
+def test_run_turns_library_errors_into_an_exit_status_and_one_line(capsys, main, status, line):
+    assert run(main, PROG) == status
+    err = capsys.readouterr().err.splitlines()
+    if line is None:
+        assert err == []
+    else:
+        assert len(err) == 1 and err[0].startswith(f"{PROG}: error: ") and line in err[0]
+
+
+def test_run_lets_a_bug_keep_its_traceback():
+    with pytest.raises(ZeroDivisionError):
+        run(failing(ZeroDivisionError("a bug")), PROG)
