@@ -19,20 +19,30 @@ at most 1e-5 on every task.
 import argparse
 import dataclasses
 import importlib.util
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 
 from minilstm import optimizers
+from minilstm.cli import (
+    ArgumentParser,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    run,
+    writable_folder,
+)
 from minilstm.data import TASKS, Dataset, load_task
 from minilstm.seq2seq import Seq2Seq
 
 NUM_POINTS = 100  # points per curve, as in the article
+PROG = "python -m minilstm.demo"
 
 
 @dataclass(frozen=True)
@@ -201,19 +211,57 @@ def print_epoch(epoch: int, epochs: int, seconds: float, loss: float) -> None:
 def run_keras_task(
     task: str, settings: Settings, initial_weights: list[np.ndarray], verbose: bool = True
 ) -> TaskResult:
-    """The same experiment with the Keras reference, started from ``initial_weights``
-    (minilstm's, so both runs start from the same point). Needs TensorFlow."""
-    from reference_keras import compare
+    """The same experiment with the Keras reference (``reference_keras``, float32 as Keras
+    trains by default), started from ``initial_weights``: minilstm's, so that both runs
+    start from the same point. Needs TensorFlow."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow loads
+    import keras
+
+    import reference_keras as rk
 
     data = load_task(task, NUM_POINTS, settings.window)
     steps_per_epoch = -(-len(data.enc_x) // settings.batch_size)
-    losses, epoch_seconds, predictions, teacher_forced, model = compare.train_and_decode(
-        data,
-        settings,
-        initial_weights,
-        make_learning_rate(settings, steps_per_epoch),
-        print_epoch if verbose else None,
+    kwargs: dict[str, Any] = {"clipnorm": settings.clipnorm}
+    if settings.learning_rate is not None:
+        kwargs["learning_rate"] = settings.learning_rate
+        if settings.final_learning_rate is not None:
+            kwargs["learning_rate"] = keras.optimizers.schedules.ExponentialDecay(
+                settings.learning_rate,
+                decay_steps=settings.epochs * steps_per_epoch,
+                decay_rate=settings.final_learning_rate / settings.learning_rate,
+            )
+    kind = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop}
+    optimizer = kind.get(settings.optimizer, keras.optimizers.SGD)(**kwargs)
+    keras.utils.set_random_seed(settings.seed)  # Keras's own shuffling
+    model = rk.build_training_model(settings.units, window=settings.window, optimizer=optimizer)
+    start_model = Seq2Seq(settings.units, seed=settings.seed)
+    start_model.set_weights(initial_weights)
+    rk.weights_to_keras(start_model, model)
+
+    losses: list[float] = []
+    epoch_seconds: list[float] = []
+
+    class Progress(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            epoch_seconds.append(time.perf_counter() - self.start)
+            losses.append(float(logs["loss"]))
+            if verbose:
+                print_epoch(epoch, settings.epochs, epoch_seconds[-1], losses[-1])
+
+    model.fit(
+        [data.enc_x, data.dec_x],
+        data.dec_y,
+        epochs=settings.epochs,
+        batch_size=settings.batch_size,
+        shuffle=True,
+        verbose=0,
+        callbacks=[Progress()],
     )
+    predictions = rk.decode(*rk.build_inference_models(model), data.enc_x, settings.window)
+    teacher_forced = keras.ops.convert_to_numpy(model([data.enc_x, data.dec_x], training=False))
     return TaskResult(
         task=task,
         label="Keras",
@@ -223,7 +271,7 @@ def run_keras_task(
         epoch_seconds=epoch_seconds,
         teacher_forced_mse=mse(teacher_forced, data.dec_y),
         autoregressive_mse=mse(predictions, data.dec_y),
-        predictions=predictions,
+        predictions=predictions.astype(np.float64),
         model=model,
         initial_weights=initial_weights,
     )
@@ -255,38 +303,9 @@ def format_table(results: Sequence[TaskResult]) -> str:
     return "\n".join([lines[0], "-" * sum(widths, 2 * len(widths) - 2), *lines[1:]])
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    """argparse type: a float > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
-    return value
-
-
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse, but a bad argument gets one line on stderr (and exit status 2)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
 def build_parser() -> ArgumentParser:
     parser = ArgumentParser(
-        prog="python -m minilstm.demo",
+        prog=PROG,
         description="Train the article's LSTM encoder-decoder on its three tasks, print a "
         "summary table and write the pictures.",
     )
@@ -310,10 +329,14 @@ def build_parser() -> ArgumentParser:
     add("--batch-size", type=positive_int, help="windows per gradient step (article: 10)")
     add("--optimizer", choices=["adam", "rmsprop", "sgd"], help="optimizer (article: adam)")
     add("--learning-rate", type=positive_float, help="learning rate (default: the optimizer's)")
-    add("--seed", type=int, help="seed of the initial weights and the shuffling (default 0)")
+    add(
+        "--seed",
+        type=non_negative_int,
+        help="seed of the initial weights and the shuffling (default 0)",
+    )
     add(
         "--out",
-        type=Path,
+        type=writable_folder,
         default=Path("demo_output"),
         help="folder for the PNG pictures, created if missing (default demo_output)",
     )
@@ -371,15 +394,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         if missing:
             parser.error(f"--load: no saved model at {missing[0]}")
     if args.compare_keras:
-        needed = [m for m in ("tensorflow", "reference_keras") if not module_exists(m)]
+        needed = [m for m in ("tensorflow", "keras", "reference_keras") if not module_exists(m)]
         if needed:
             parser.error(
                 f"--compare-keras needs {' and '.join(needed)}: "
                 "pip install -e '.[keras]' in a clone of minilstm"
             )
-    for option, folder in (("--out", args.out), ("--save", save_folder(args.save))):
-        if folder is not None and not writable_folder(folder):
-            parser.error(f"{option} {folder}: cannot create or write to this folder")
+    if args.save is not None:
+        try:
+            writable_folder(str(args.save.parent if args.save.suffix == ".npz" else args.save))
+        except argparse.ArgumentTypeError as error:
+            parser.error(f"argument --save: {error}")
     return args
 
 
@@ -389,25 +414,6 @@ def module_exists(name: str) -> bool:
         return importlib.util.find_spec(name) is not None
     except (ImportError, ValueError):
         return False
-
-
-def writable_folder(folder: Path) -> bool:
-    """Create ``folder`` if missing; whether files can be written into it."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / ".minilstm-write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError:
-        return False
-    return True
-
-
-def save_folder(path: Path | None) -> Path | None:
-    """The folder a ``--save`` path writes into."""
-    if path is None:
-        return None
-    return path.parent if path.suffix == ".npz" else path
 
 
 def model_paths(path: Path, tasks: Sequence[str]) -> dict[str, Path]:
@@ -443,7 +449,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = run_task(task, settings_task, verbose=verbose, model=model)
         results[task] = [result]
         if task in saves:
-            result.model.save(saves[task])
+            # A schedule is a Python function, which a model file does not store: such a
+            # model is saved without its optimizer (it predicts the same, but cannot resume).
+            schedule = callable(result.model.optimizer.learning_rate)
+            result.model.save(saves[task], include_optimizer=not schedule)
             print(f"saved the model to {saves[task]}")
         if args.compare_keras:
             if result.initial_weights is None:
@@ -467,7 +476,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def describe(settings: Settings) -> str:
     """The settings in one line."""
-    lr = "default" if settings.learning_rate is None else f"{settings.learning_rate:g}"
+    lr = f"{settings.learning_rate or optimizers.get(settings.optimizer).learning_rate:g}"
     if settings.final_learning_rate is not None:
         lr += f" decaying to {settings.final_learning_rate:g}"
     clip = "" if settings.clipnorm is None else f", clipnorm {settings.clipnorm:g}"
@@ -486,4 +495,4 @@ def plain(label: str) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main, PROG))
