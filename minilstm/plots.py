@@ -56,7 +56,7 @@ def style(label: str) -> dict:
 
 
 def legend_below(ax: "Axes", ncol: int) -> None:
-    """The legend under the axes, where it hides no curve."""
+    """The legend under the axes, in ``ncol`` columns, where it hides no curve."""
     ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=ncol)
 
 
@@ -70,7 +70,7 @@ def plot_curves(ax: "Axes", result: "TaskResult") -> None:
     legend_below(ax, ncol=2)
 
 
-def plot_loss(ax: "Axes", results: Sequence["TaskResult"]) -> None:
+def plot_loss(ax: "Axes", results: Sequence["TaskResult"], ncol: int = 2) -> None:
     """Training loss per epoch (log scale), and each model's final autoregressive MSE as a
     horizontal line: the gap between the two is the cost of decoding without the truth."""
     for r in results:
@@ -83,17 +83,20 @@ def plot_loss(ax: "Axes", results: Sequence["TaskResult"]) -> None:
             color=s["color"],
             linestyle="--",
             linewidth=1,
-            label=f"{r.label} autoregressive MSE after training: {r.autoregressive_mse:.1e}",
+            label=f"{r.label} autoregressive MSE (end) {r.autoregressive_mse:.1e}",
         )
     ax.set_yscale("log")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set(xlabel="epoch", ylabel="MSE", title=f"{title(results[0].task)}\ntraining loss per epoch")
+    ax.set(xlabel="epoch", ylabel="MSE (log scale)", title=f"{title(results[0].task)}: loss")
     ax.grid(True, which="both", alpha=0.3)
-    legend_below(ax, ncol=2)
+    legend_below(ax, ncol)
 
 
 def plot_predictions(
-    ax: "Axes", results: Sequence["TaskResult"], starts: Sequence[int] = START_POINTS
+    ax: "Axes",
+    results: Sequence["TaskResult"],
+    starts: Sequence[int] = START_POINTS,
+    ncol: int | None = None,
 ) -> None:
     """As the article drew them: at each start point, the encoder's input window and the
     decoder's autoregressive prediction over it, on top of the true target curve."""
@@ -132,7 +135,7 @@ def plot_predictions(
     mses = ", ".join(f"{r.label} {r.autoregressive_mse:.1e}" for r in results)
     ax.set(xlabel="x", ylabel="y", title=f"{title(first.task)}\nautoregressive MSE: {mses}")
     ax.grid(True, alpha=0.4)
-    legend_below(ax, ncol=2 + len(results))
+    legend_below(ax, ncol or 2 + len(results))
 
 
 def task_figures(results: Sequence["TaskResult"]) -> dict[str, "Figure"]:
@@ -156,8 +159,8 @@ def overview_figure(results: Mapping[str, Sequence["TaskResult"]]) -> "Figure":
     n = len(results)
     fig, axes = plt.subplots(2, n, figsize=(5.5 * n, 8), squeeze=False, layout="constrained")
     for k, task_results in enumerate(results.values()):
-        plot_predictions(axes[0, k], task_results)
-        plot_loss(axes[1, k], task_results)
+        plot_predictions(axes[0, k], task_results, ncol=2)
+        plot_loss(axes[1, k], task_results, ncol=1 if len(task_results) > 1 else 2)
     return fig
 
 
