@@ -220,7 +220,10 @@ def run_keras_task(
     """The same experiment with the Keras reference (``reference_keras``, float32 as Keras
     trains by default), started from ``initial_weights``: minilstm's, so that both runs
     start from the same point. Needs TensorFlow."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow loads
+    # Before TensorFlow loads: its info lines (and the oneDNN notice, which the log level
+    # does not silence) would interleave with the progress lines.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     import keras
 
     import reference_keras as rk
