@@ -218,8 +218,8 @@ def run_keras_task(
     task: str, settings: Settings, initial_weights: list[np.ndarray], verbose: bool = True
 ) -> TaskResult:
     """The same experiment with the Keras reference (``reference_keras``, float32 as Keras
-    trains by default), started from ``initial_weights``: minilstm's, so that both runs
-    start from the same point. Needs TensorFlow."""
+    trains by default), started from ``initial_weights`` (minilstm's) and fed the batches
+    in minilstm's order, so that both runs take the same steps. Needs TensorFlow."""
     # Before TensorFlow loads: its info lines (and the oneDNN notice, which the log level
     # does not silence) would interleave with the progress lines.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -241,7 +241,6 @@ def run_keras_task(
             )
     kind = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop}
     optimizer = kind.get(settings.optimizer, keras.optimizers.SGD)(**kwargs)
-    keras.utils.set_random_seed(settings.seed)  # Keras's own shuffling
     model = rk.build_training_model(settings.units, window=settings.window, optimizer=optimizer)
     start_model = Seq2Seq(settings.units, seed=settings.seed)
     start_model.set_weights(initial_weights)
@@ -249,26 +248,24 @@ def run_keras_task(
 
     losses: list[float] = []
     epoch_seconds: list[float] = []
-
-    class Progress(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            epoch_seconds.append(time.perf_counter() - self.start)
-            losses.append(float(logs["loss"]))
-            if verbose:
-                print_epoch(epoch, settings.epochs, epoch_seconds[-1], losses[-1])
-
-    model.fit(
-        [data.enc_x, data.dec_x],
-        data.dec_y,
-        epochs=settings.epochs,
-        batch_size=settings.batch_size,
-        shuffle=True,
-        verbose=0,
-        callbacks=[Progress()],
-    )
+    for epoch in range(settings.epochs):
+        # Keras sees the windows in the order minilstm's fit does (Seq2Seq.fit's shuffle),
+        # so that the two runs differ only by their arithmetic. Keras's own shuffle would
+        # not do for a seeded comparison: after keras.utils.set_random_seed, Keras 3 with
+        # TensorFlow repeats the same order in every epoch.
+        order = np.random.default_rng([settings.seed, epoch]).permutation(len(data.enc_x))
+        start = time.perf_counter()
+        history = model.fit(
+            [data.enc_x[order], data.dec_x[order]],
+            data.dec_y[order],
+            batch_size=settings.batch_size,
+            shuffle=False,
+            verbose=0,
+        )
+        epoch_seconds.append(time.perf_counter() - start)
+        losses.append(float(history.history["loss"][-1]))
+        if verbose:
+            print_epoch(epoch, settings.epochs, epoch_seconds[-1], losses[-1])
     predictions = rk.decode(*rk.build_inference_models(model), data.enc_x, settings.window)
     teacher_forced = keras.ops.convert_to_numpy(model([data.enc_x, data.dec_x], training=False))
     return TaskResult(

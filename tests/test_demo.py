@@ -208,16 +208,17 @@ def test_compare_keras_refuses_with_one_line_when_tensorflow_is_missing(monkeypa
 
 
 @pytest.mark.parametrize("recipe", ["article", "tuned"])
-def test_keras_run_starts_from_minilstms_weights_with_the_same_optimizer(recipe):
-    """One epoch of one full batch: no shuffling can differ, so minilstm and Keras take
-    the same Adam steps from the same weights (with the tuned recipe: the same schedule
-    and clipping). Measured agreement, float32 Keras against float64 minilstm: at most
-    3e-7 relative on the losses, 2e-7 absolute on the predictions; the tolerances leave a
-    30-fold margin, and a schedule left out would already be off by 3e-4."""
+def test_keras_run_takes_the_same_steps_as_minilstm(recipe):
+    """Keras starts from minilstm's weights and sees the batches in minilstm's order, with
+    the same optimizer (for the tuned recipe: the same schedule, clipping and batch size
+    5), so both take the same steps. Measured over 3 epochs, float32 Keras against float64
+    minilstm: at most 6.4e-6 relative on the epoch losses and 2.3e-6 absolute on the
+    predictions; the tolerances leave a margin of 10 or more, while another batch order
+    changes the losses by about 1e-2."""
     pytest.importorskip("tensorflow", reason="the Keras reference needs TensorFlow")
-    settings = dataclasses.replace(demo.RECIPES[recipe], epochs=2, units=8, batch_size=76, seed=3)
+    settings = dataclasses.replace(demo.RECIPES[recipe], epochs=3, units=8, seed=3)
     ours = demo.run_task("sin_cos", settings, verbose=False)
     keras_run = demo.run_keras_task("sin_cos", settings, ours.initial_weights, verbose=False)
     assert keras_run.label == "Keras"
-    np.testing.assert_allclose(keras_run.losses, ours.losses, rtol=1e-5)
-    np.testing.assert_allclose(keras_run.predictions, ours.predictions, atol=1e-5)
+    np.testing.assert_allclose(keras_run.losses, ours.losses, rtol=1e-4)
+    np.testing.assert_allclose(keras_run.predictions, ours.predictions, atol=3e-5)
