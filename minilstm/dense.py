@@ -32,7 +32,8 @@ def dense_forward(
     Returns:
         y (N, T, O) and the cache for ``dense_backward``.
     """
-    y = x @ kernel + bias
+    y = x @ kernel
+    y += bias  # in place: see lstm_forward on `x @ W + b` with large temporaries
     return y, DenseCache(x, kernel)
 
 
@@ -48,10 +49,13 @@ def dense_backward(dy: np.ndarray, cache: DenseCache) -> tuple[np.ndarray, ...]:
     """
     x, kernel = cache
     H, O = kernel.shape
-    dx = dy @ kernel.T
+    dy = dy.reshape(-1, O)
+    # np.dot on 2-D arrays: with O = 1, NumPy's matmul of (N, T, 1) by (1, H) skips BLAS
+    # and is 6x slower.
+    dx = np.dot(dy, kernel.T).reshape(x.shape)
     # Every step uses the same kernel: its gradient sums over batch and time.
-    dkernel = x.reshape(-1, H).T @ dy.reshape(-1, O)
-    dbias = dy.reshape(-1, O).sum(axis=0)
+    dkernel = x.reshape(-1, H).T @ dy
+    dbias = dy.sum(axis=0)
     return dx, dkernel, dbias
 
 

@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from minilstm.validation import check_float, show
+
 
 def numerical_gradient(
     f: Callable[[], np.ndarray | float],
@@ -40,6 +42,10 @@ def numerical_gradient(
     Returns:
         the numerical gradient, shaped like x.
     """
+    # An integer x would silently round every x + h back to x, giving a zero gradient.
+    if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
+        raise TypeError(f"x must be a float NumPy array, changed in place; got {show(x)}")
+    h = check_float(h, "h")
     grad = np.zeros_like(x, dtype=np.float64)
     it = np.nditer(x, flags=["multi_index"])
     for _ in it:

@@ -35,6 +35,7 @@ from minilstm.validation import (
 )
 
 # --8<-- [start:cell]
+# --8<-- [start:cell_forward]
 
 
 class CellCache(NamedTuple):
@@ -43,6 +44,12 @@ class CellCache(NamedTuple):
     c_prev: np.ndarray  # (N, H)
     gates: np.ndarray  # (N, 4H): i, f, g, o after their activations
     tanh_c: np.ndarray  # (N, H)
+
+
+def gate_blocks(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The four (N, H) blocks i, f, g, o of a (N, 4H) array, as views (no copy)."""
+    H = a.shape[1] // 4
+    return a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
 
 
 def lstm_cell_forward(
@@ -57,18 +64,20 @@ def lstm_cell_forward(
     Returns:
         h: (N, H) new hidden state; c: (N, H) new cell state; cache for the backward.
     """
-    H = c_prev.shape[1]
-    gates = np.empty_like(z)
-    gates[:, : 2 * H] = sigmoid(z[:, : 2 * H])  # i and f
-    gates[:, 2 * H : 3 * H] = tanh(z[:, 2 * H : 3 * H])  # g
-    gates[:, 3 * H :] = sigmoid(z[:, 3 * H :])  # o
-    i, f, g, o = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
+    # Each NumPy call costs about a microsecond however small its array, so the gates are
+    # activated as one block: the sigmoid over all of z (i, f and o are not contiguous),
+    # then the g block overwritten with its tanh. Two calls instead of three.
+    gates = sigmoid(z, out=np.empty_like(z))
+    i, f, g, o = gate_blocks(gates)
+    tanh(gate_blocks(z)[2], out=g)
     c = f * c_prev + i * g
     tanh_c = tanh(c)
     h = o * tanh_c
     return h, c, CellCache(c_prev, gates, tanh_c)
 
 
+# --8<-- [end:cell_forward]
+# --8<-- [start:cell_backward]
 def lstm_cell_backward(
     dh: np.ndarray, dc: np.ndarray, cache: CellCache
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -82,24 +91,28 @@ def lstm_cell_backward(
         dz: (N, 4H) gradient on the pre-activations; dc_prev: (N, H) gradient on c_prev.
     """
     c_prev, gates, tanh_c = cache
-    H = c_prev.shape[1]
-    i, f, g, o = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
+    i, f, g, o = gate_blocks(gates)
+    # dz is built in place as one (N, 4H) block, mirroring the forward: first the gradients
+    # on the gate outputs di, df, dg, do are written into its four blocks...
+    dz = np.empty_like(gates)
+    di, df, dg, do = gate_blocks(dz)
     # h = o * tanh(c): the cell state gets gradient both from h and from the next step.
-    do = dh * tanh_c
+    np.multiply(dh, tanh_c, out=do)
     dc = dc + dh * o * tanh_grad(tanh_c)
     # c = f * c_prev + i * g
-    di = dc * g
-    dg = dc * i
-    df = dc * c_prev
+    np.multiply(dc, g, out=di)
+    np.multiply(dc, c_prev, out=df)
+    np.multiply(dc, i, out=dg)
     dc_prev = dc * f
-    dz = np.empty_like(gates)
-    dz[:, :H] = di * sigmoid_grad(i)
-    dz[:, H : 2 * H] = df * sigmoid_grad(f)
-    dz[:, 2 * H : 3 * H] = dg * tanh_grad(g)
-    dz[:, 3 * H :] = do * sigmoid_grad(o)
+    # ...then they go back through the activations in one product over the block: the
+    # derivatives are sigma' everywhere, with the g block replaced by tanh'.
+    dact = sigmoid_grad(gates)
+    tanh_grad(g, out=gate_blocks(dact)[2])
+    dz *= dact
     return dz, dc_prev
 
 
+# --8<-- [end:cell_backward]
 # --8<-- [end:cell]
 # --8<-- [start:step]
 
@@ -131,7 +144,10 @@ def lstm_step_forward(
     Returns:
         (h, c), each (N, H), and the cache for ``lstm_step_backward``.
     """
-    z = x @ kernel + h_prev @ recurrent_kernel + bias
+    # np.dot, not @: with D = 1 NumPy's matmul skips BLAS (see lstm_forward).
+    z = np.dot(x, kernel)
+    z += h_prev @ recurrent_kernel
+    z += bias
     h, c, cell = lstm_cell_forward(z, c_prev)
     return (h, c), StepCache(x, h_prev, kernel, recurrent_kernel, cell)
 
@@ -162,10 +178,11 @@ def lstm_step_backward(dh: np.ndarray, dc: np.ndarray, cache: StepCache) -> tupl
 
 
 class SequenceCache(NamedTuple):
-    """What ``lstm_backward`` needs from ``lstm_forward``."""
+    """What ``lstm_backward`` needs from ``lstm_forward``. Stored time-major (T first), so
+    that each step reads and writes one contiguous block."""
 
     x: np.ndarray  # (N, T, D)
-    h_prevs: np.ndarray  # (N, T, H): the state each step started from, h0 first
+    hs: np.ndarray  # (T+1, N, H): h0, then the hidden state after each step
     kernel: np.ndarray  # (D, 4H)
     recurrent_kernel: np.ndarray  # (H, 4H)
     cells: list[CellCache]  # one per step
@@ -192,20 +209,30 @@ def lstm_forward(
         (hs, c): hs (N, T, H) the hidden state of every step, c (N, H) the last cell state;
         and the cache for ``lstm_backward``.
     """
-    N, T, _ = x.shape
+    N, T, D = x.shape
     H = h0.shape[1]
-    xz = x @ kernel + bias  # (N, T, 4H)
-    hs = np.empty((N, T, H), dtype=xz.dtype)
-    h_prevs = np.empty_like(hs)
+    # h U runs at every step: on a (transposed) Fortran-order U, OpenBLAS takes twice as long.
+    recurrent_kernel = np.ascontiguousarray(recurrent_kernel)
+    # Time-major, so that step t reads xz[t] and writes hs[t + 1] as contiguous (N, .)
+    # blocks: a NumPy call on a strided slice of a batch-major array costs twice as much.
+    x_flat = x.transpose(1, 0, 2).reshape(T * N, D)
+    # np.dot, not @: NumPy's matmul skips BLAS when D = 1 and is then 7x slower. The bias is
+    # added in place: `x @ W + b` on a temporary over 256 KB makes NumPy check whether it
+    # may reuse it, which costs about half a millisecond per call on Linux.
+    xz = np.dot(x_flat, kernel)
+    xz += bias
+    xz = xz.reshape(T, N, 4 * H)
+    hs = np.empty((T + 1, N, H), dtype=xz.dtype)
+    hs[0] = h0
+    c = c0
     cells = []
-    h, c = h0, c0
     for t in range(T):
-        h_prevs[:, t] = h
-        z = xz[:, t] + h @ recurrent_kernel
-        h, c, cell = lstm_cell_forward(z, c)
-        hs[:, t] = h
+        z = hs[t] @ recurrent_kernel
+        z += xz[t]
+        hs[t + 1], c, cell = lstm_cell_forward(z, c)
         cells.append(cell)
-    return (hs, c), SequenceCache(x, h_prevs, kernel, recurrent_kernel, cells)
+    # Batch-major for the caller: a transposed view, no copy.
+    return (hs[1:].transpose(1, 0, 2), c), SequenceCache(x, hs, kernel, recurrent_kernel, cells)
 
 
 def lstm_backward(
@@ -223,21 +250,22 @@ def lstm_backward(
         dx (N, T, D), dh0 (N, H), dc0 (N, H), dkernel (D, 4H), drecurrent_kernel (H, 4H),
         dbias (4H,): the forward's inputs, in order.
     """
-    x, h_prevs, kernel, recurrent_kernel, cells = cache
-    N, T, D = x.shape
-    dz = np.empty((N, T, 4 * h_prevs.shape[2]), dtype=dhs.dtype)
+    x, hs, kernel, recurrent_kernel, cells = cache
+    T, N, H = len(cells), hs.shape[1], hs.shape[2]
+    dhs = dhs.transpose(1, 0, 2)  # time-major, as the cache
+    dz = np.empty((T, N, 4 * H), dtype=dhs.dtype)
     dh_next, dc_next = dh, dc
     for t in reversed(range(T)):
         # h_t feeds both the output at t and the next step: the two gradients add up.
-        dz[:, t], dc_next = lstm_cell_backward(dhs[:, t] + dh_next, dc_next, cells[t])
-        dh_next = dz[:, t] @ recurrent_kernel.T
+        dz[t], dc_next = lstm_cell_backward(dhs[t] + dh_next, dc_next, cells[t])
+        dh_next = dz[t] @ recurrent_kernel.T
     # The weights are shared by all steps, so their gradient sums over steps and samples:
-    # one product over the flattened (N*T) axis does both (docs/bptt.md).
-    dz_flat = dz.reshape(N * T, -1)
-    dkernel = x.reshape(N * T, D).T @ dz_flat
-    drecurrent_kernel = h_prevs.reshape(N * T, -1).T @ dz_flat
-    dbias = dz_flat.sum(axis=0)
-    dx = dz @ kernel.T
+    # one product over the flattened (T*N) axis does both (docs/bptt.md).
+    dz = dz.reshape(T * N, 4 * H)
+    dkernel = x.transpose(2, 1, 0).reshape(-1, T * N) @ dz
+    drecurrent_kernel = hs[:-1].reshape(T * N, H).T @ dz
+    dbias = dz.sum(axis=0)
+    dx = (dz @ kernel.T).reshape(T, N, -1).transpose(1, 0, 2)
     return dx, dh_next, dc_next, dkernel, drecurrent_kernel, dbias
 
 

@@ -11,11 +11,12 @@ from collections.abc import Callable
 import numpy as np
 
 from minilstm.validation import (
+    check_array,
     check_bool,
     check_float,
     check_int,
     check_optional_float,
-    check_shape,
+    show,
 )
 
 LearningRate = float | Callable[[int], float]
@@ -71,7 +72,7 @@ class Optimizer:
             grads: gradients, each shaped like its variable.
             variables: the weights, updated in place (e.g. a model's parameter arrays).
         """
-        self._check_apply(grads, variables)
+        grads = self._check_apply(grads, variables)
         if not self.slots:
             self.slots = [{name: np.zeros_like(w) for name in self.slot_names} for w in variables]
         lr = self.current_learning_rate()
@@ -119,7 +120,18 @@ class Optimizer:
         self.iterations = check_int(state["iterations"], "iterations", minimum=0)
         self.slots = slots
 
-    def _check_apply(self, grads: list[np.ndarray], variables: list[np.ndarray]) -> None:
+    def _check_apply(
+        self, grads: list[np.ndarray], variables: list[np.ndarray]
+    ) -> list[np.ndarray]:
+        # The gradients, as arrays of their variables' dtypes, once everything fits.
+        for name, value in (("grads", grads), ("variables", variables)):
+            if not isinstance(value, list | tuple):
+                raise TypeError(f"{name} must be a list of arrays; got {show(value)}")
+        for k, w in enumerate(variables):
+            if not isinstance(w, np.ndarray) or w.dtype.kind != "f":
+                raise TypeError(
+                    f"variables[{k}] must be a float NumPy array, updated in place; got {show(w)}"
+                )
         if len(grads) != len(variables):
             raise ValueError(
                 f"grads and variables must have the same length; got {len(grads)} gradients "
@@ -130,8 +142,10 @@ class Optimizer:
                 f"this optimizer was used on {len(self.slots)} variables; got {len(variables)}"
                 " (make a new optimizer for a new model)"
             )
-        for k, (g, w) in enumerate(zip(grads, variables, strict=True)):
-            check_shape(np.shape(g), f"grads[{k}]", np.shape(w), {})
+        return [
+            check_array(g, f"grads[{k}]", w.shape, w.dtype, finite=False)
+            for k, (g, w) in enumerate(zip(grads, variables, strict=True))
+        ]
 
     def _clip(self, grads: list[np.ndarray]) -> list[np.ndarray]:
         # Keras checks the three options in this order and applies only the first one set.
@@ -269,9 +283,24 @@ class Adam(Optimizer):
         # The bias correction: m and v start at zero, so early on they underestimate the
         # true means by the factors (1 - beta^t); alpha undoes that (docs/optimizers.md).
         alpha = float(lr * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t))
-        m += (gradient - m) * (1 - self.beta_1)
-        v += (np.square(gradient) - v) * (1 - self.beta_2)
-        variable -= m * alpha / (np.sqrt(v) + self.epsilon)
+        # The same operations, in the same order, as
+        #     m += (g - m)(1 - beta_1);  v += (g^2 - v)(1 - beta_2)
+        #     w -= m alpha / (sqrt(v) + epsilon)
+        # but on named temporaries updated in place: on arrays over 256 KB (a 256-unit
+        # recurrent kernel is 2 MB) each chained expression makes NumPy check whether it
+        # may reuse a temporary, which costs about half a millisecond.
+        step = gradient - m
+        step *= 1 - self.beta_1
+        m += step
+        step = np.square(gradient)
+        step -= v
+        step *= 1 - self.beta_2
+        v += step
+        step = m * alpha
+        denominator = np.sqrt(v)
+        denominator += self.epsilon
+        step /= denominator
+        variable -= step
 
     def get_config(self) -> dict:
         return {
@@ -291,7 +320,9 @@ def get(identifier: "str | Optimizer") -> Optimizer:
     if isinstance(identifier, Optimizer):
         return identifier
     optimizers = {"adam": Adam, "rmsprop": RMSprop, "sgd": SGD}
-    expected = f"optimizer must be one of {sorted(optimizers)} or an Optimizer; got {identifier!r}"
+    expected = (
+        f"optimizer must be one of {sorted(optimizers)} or an Optimizer; got {show(identifier)}"
+    )
     if not isinstance(identifier, str):
         raise TypeError(expected)
     if identifier.lower() not in optimizers:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from minilstm import optimizers
-from minilstm.validation import check_array, check_int
+from minilstm.validation import check_array, check_int, show
 
 if TYPE_CHECKING:
     from minilstm.seq2seq import Seq2Seq
@@ -41,7 +41,7 @@ def save_model(model: "Seq2Seq", path: str | os.PathLike, include_optimizer: boo
             stored without pickling); save with ``include_optimizer=False``.
         OSError: the folder cannot be written (the message names it).
     """
-    path = os.fspath(path)
+    path = check_path(path)
     metadata = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -75,6 +75,13 @@ def save_model(model: "Seq2Seq", path: str | os.PathLike, include_optimizer: boo
     _write_atomically(path, arrays)
 
 
+def check_path(path: object) -> str:
+    """``path`` as a ``str``: a string or a path-like object (``pathlib.Path``)."""
+    if not isinstance(path, str | os.PathLike) or isinstance(os.fspath(path), bytes):
+        raise TypeError(f"path must be a str or a pathlib.Path; got {show(path)}")
+    return os.fspath(path)
+
+
 def _write_atomically(path: str, arrays: dict[str, np.ndarray]) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     temporary = os.path.join(folder, f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp")
@@ -99,7 +106,7 @@ def _write_atomically(path: str, arrays: dict[str, np.ndarray]) -> None:
 
 def load_model(cls: "type[Seq2Seq]", path: str | os.PathLike) -> "Seq2Seq":
     """The model stored at ``path``, as a ``cls`` (see ``Seq2Seq.load``)."""
-    path = os.fspath(path)
+    path = check_path(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(errno.ENOENT, "no model file", path)
     arrays = _read_arrays(path)

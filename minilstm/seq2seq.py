@@ -56,8 +56,14 @@ class Seq2Seq:
         units: H, the units of both LSTMs.
         input_dim: D, features of the encoder input.
         output_dim: O, features of the target (and so of the decoder input).
-        seed: fixes the initial weights and the shuffling in ``fit`` (None: fresh randomness).
+        seed: fixes the initial weights and the shuffling in ``fit`` (None: fresh randomness,
+            whose seed is then kept in ``seed`` so that the run can be repeated).
         dtype: float64 (default) or float32.
+
+    Attributes:
+        optimizer: the optimizer of the last ``fit`` (None before), reused by the next one.
+        completed_epochs: the epochs trained so far, the ``initial_epoch`` to resume at;
+            ``save`` stores it together with the optimizer's state.
     """
 
     def __init__(

@@ -25,10 +25,19 @@ Sizes = dict[str, tuple[int, str]]  # name -> (size, the argument that fixed it)
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
+def show(value: object) -> str:
+    """A value as a message shows it: short, on one line, with its type when that helps."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    text = repr(value).replace("\n", " ")
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return text if isinstance(value, str | int | float) else f"{text} ({type(value).__name__})"
+
+
 def check_int(value: object, name: str, minimum: int = 1, maximum: int | None = None) -> int:
     """``value`` as an ``int`` in [minimum, maximum]. Booleans and floats are refused."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer; got {value!r} ({type(value).__name__})")
+        raise TypeError(f"{name} must be an integer; got {show(value)}")
     value = int(value)
     if value < minimum or (maximum is not None and value > maximum):
         expected = f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
@@ -47,7 +56,7 @@ def check_float(
     """``value`` as a finite ``float`` in the interval from ``low`` to ``high`` (None: no
     upper bound); ``low_open``/``high_open`` leave the ends out."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number; got {value!r} ({type(value).__name__})")
+        raise TypeError(f"{name} must be a number; got {show(value)}")
     value = float(value)
     too_low = value <= low if low_open else value < low
     too_high = high is not None and (value >= high if high_open else value > high)
@@ -68,7 +77,7 @@ def check_optional_float(value: object, name: str, **bounds: float | bool | None
 def check_bool(value: object, name: str) -> bool:
     """``value`` as a ``bool``; only True, False (and NumPy's booleans) are accepted."""
     if not isinstance(value, bool | np.bool_):
-        raise TypeError(f"{name} must be True or False; got {value!r} ({type(value).__name__})")
+        raise TypeError(f"{name} must be True or False; got {show(value)}")
     return bool(value)
 
 
@@ -79,7 +88,7 @@ def check_choice(value: object, name: str, choices: Sequence) -> object:
     except (TypeError, ValueError):  # e.g. an array, whose == compares element by element
         known = False
     if not known:
-        raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}")
+        raise ValueError(f"{name} must be one of {list(choices)}; got {show(value)}")
     return value
 
 
@@ -93,7 +102,7 @@ def check_dtype(dtype: object, name: str = "dtype") -> np.dtype:
     try:
         result = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"{name} must be float32 or float64; got {dtype!r}") from None
+        raise TypeError(f"{name} must be float32 or float64; got {show(dtype)}") from None
     if result not in FLOAT_DTYPES:
         raise ValueError(f"{name} must be float32 or float64; got {result}")
     return result

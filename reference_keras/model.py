@@ -15,7 +15,8 @@ Where this code departs from the article's listing, a comment marked "Article:" 
 and why. The listing's other errors are outside a model: its first plot labels sin and
 cos as "exp x" and "log x", its section titles name the curve pairs wrongly (the last
 task maps x^2 to sqrt(x), not the reverse), and several lines end in a stray full stop
-that is not Python.
+that is not Python. Not an error but worth knowing: its 100 points make 77 windows of 24,
+of which it uses the first 76 (``minilstm.data`` keeps 76, to match its figures).
 
 The weights have the same shapes, gate order (i, f, c, o) and order as
 ``minilstm.Seq2Seq.get_weights()``, so ``weights_to_keras`` and ``weights_from_keras``
@@ -51,8 +52,10 @@ def build_training_model(
 
     Article: its sizes were globals (NUM_MID, NUM_LSTM) and every input had one feature;
     here they are the settings of ``minilstm.Seq2Seq`` so that both models can be built
-    alike. It builds with ``keras.backend.floatx()``: call
-    ``keras.config.set_floatx("float64")`` first for a float64 model.
+    alike. The layers take Keras's global dtype policy, which Keras fixes from
+    ``floatx()`` when the first layer is made: for a float64 model call both
+    ``keras.config.set_floatx("float64")`` and ``keras.config.set_dtype_policy("float64")``
+    first (the optimizer's learning rate takes ``floatx()``).
 
     Args:
         units: H, the units of both LSTMs. input_dim: D. output_dim: O.
@@ -65,6 +68,8 @@ def build_training_model(
     """
     enc_x = keras.Input(shape=(window, input_dim), name="enc_x")
     dec_x = keras.Input(shape=(window, output_dim), name="dec_x")
+    # Article: its layers were unnamed globals; names let the inference models and the
+    # weight transfer find them in any model this function made.
     encoder = keras.layers.LSTM(units, return_state=True, name=ENCODER)
     decoder = keras.layers.LSTM(units, return_sequences=True, return_state=True, name=DECODER)
     dense = keras.layers.Dense(output_dim, name=DENSE)
@@ -72,8 +77,10 @@ def build_training_model(
     hs, _, _ = decoder(dec_x, initial_state=[h, c])
     model = keras.Model([enc_x, dec_x], dense(hs), name="seq2seq")
     # Article: its second half compiles with categorical cross-entropy, a classification
-    # loss. On a single output that loss divides y by itself, so it is constant and its
-    # gradient is zero: that model never trains. The regression loss is the MSE.
+    # loss. Keras first divides the outputs by their sum over the last axis, which for a
+    # single output is y / y = 1: the loss is constant, its gradient zero, and that model
+    # never trains (measured: three epochs leave every weight unchanged). The regression
+    # loss is the MSE.
     model.compile(optimizer=optimizer, loss="mean_squared_error")
     return model
 
@@ -126,9 +133,10 @@ def decode(
     Returns:
         y: (N, steps, O) the predictions.
     """
-    enc_x = np.asarray(enc_x, dtype=keras.backend.floatx())
+    y_spec = decoder_model.outputs[0]
+    enc_x = np.asarray(enc_x, dtype=y_spec.dtype)
     steps = enc_x.shape[1] if steps is None else int(steps)
-    O = decoder_model.outputs[0].shape[-1]
+    O = y_spec.shape[-1]
     # Article: it called ``predict`` once per window and per step. ``predict`` sets up a
     # whole input pipeline on every call; calling the models directly on the whole batch
     # runs each step once for all windows.

@@ -6,6 +6,7 @@ import pytest
 
 import minilstm as ml
 from minilstm.data import load_task, make_windows
+from minilstm.gradcheck import numerical_gradient
 
 rng = np.random.default_rng(0)
 ENC_X = rng.normal(size=(5, 4, 1))
@@ -294,6 +295,43 @@ CASES = {
         lambda: ml.SGD().apply([np.ones(3)], [np.ones(2)]),
         ValueError,
         r"grads\[0\] must have shape \(2,\); got \(3,\)",
+    ),
+    "apply grads None": (
+        lambda: ml.SGD().apply(None, [np.ones(2)]),
+        TypeError,
+        r"grads must be a list of arrays; got None \(NoneType\)",
+    ),
+    "apply integer variable": (
+        lambda: ml.SGD().apply([np.ones(2)], [np.ones(2, dtype=int)]),
+        TypeError,
+        r"variables\[0\] must be a float NumPy array, updated in place; got an array of shape",
+    ),
+    # model files
+    "save path None": (
+        lambda: model().save(None),
+        TypeError,
+        r"path must be a str or a pathlib.Path; got None",
+    ),
+    "load path bytes": (
+        lambda: ml.Seq2Seq.load(b"model.npz"),
+        TypeError,
+        r"path must be a str or a pathlib.Path; got b'model.npz' \(bytes\)",
+    ),
+    "dtype array shown short": (
+        lambda: ml.Seq2Seq(dtype=np.ones((50, 50))),
+        TypeError,
+        r"dtype must be float32 or float64; got an array of shape \(50, 50\) and dtype float64$",
+    ),
+    # gradcheck
+    "gradcheck integer x": (
+        lambda: numerical_gradient(lambda: 0.0, np.arange(3)),
+        TypeError,
+        r"x must be a float NumPy array, changed in place; got an array of shape \(3,\)",
+    ),
+    "gradcheck h": (
+        lambda: numerical_gradient(lambda: 0.0, np.ones(3), h=0.0),
+        ValueError,
+        r"h must be a finite number > 0.0; got 0.0",
     ),
     # data
     "task name": (
