@@ -1,5 +1,5 @@
-"""The demo's pictures, from ``minilstm.demo.TaskResult`` objects (the only module that
-imports matplotlib).
+"""The demo's pictures, from ``minilstm.demo.TaskResult`` objects (the demo reaches
+matplotlib only through this module, and only once its arguments are checked).
 
 Each ``plot_*`` function draws on a matplotlib ``Axes`` you give it, so the same drawings
 serve the demo's PNG files, the documentation and your own notebooks:
