@@ -443,7 +443,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict[str, list[TaskResult]] = {}
     for task in args.task:
         t = TASKS[task]
-        print(f"\n{task}: {plain(t.encoder_label)} -> {plain(t.decoder_label)}")
+        if verbose:
+            print(f"\n{task}: {plain(t.encoder_label)} -> {plain(t.decoder_label)}")
         model = Seq2Seq.load(loads[task]) if task in loads else None
         if model is not None:
             print(f"loaded {loads[task]}; not training")
