@@ -466,7 +466,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print("Keras: skipped, a loaded model has no initial weights to start from")
             else:
                 if verbose:
-                    print("Keras reference, from the same initial weights:")
+                    print("Keras reference, same initial weights, same batch order:")
                 results[task].append(
                     run_keras_task(task, settings_task, result.initial_weights, verbose)
                 )

@@ -77,7 +77,14 @@ def plot_loss(ax: "Axes", results: Sequence["TaskResult"], ncol: int = 2) -> Non
         s = style(r.label)
         if r.losses:
             epochs = np.arange(1, len(r.losses) + 1)
-            ax.plot(epochs, r.losses, color=s["color"], label=f"{r.label} training loss")
+            ax.plot(
+                epochs,
+                r.losses,
+                color=s["color"],
+                linestyle=s["linestyle"],
+                linewidth=2,
+                label=f"{r.label} training loss",
+            )
         ax.axhline(
             r.autoregressive_mse,
             color=s["color"],

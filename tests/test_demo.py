@@ -153,9 +153,23 @@ def test_an_out_folder_that_cannot_be_made_exits_2(tmp_path):
 def test_help_explains_every_option(tmp_path):
     proc = run_demo("--help", cwd=tmp_path)
     assert proc.returncode == 0
-    for option in ["--task", "--epochs", "--units", "--window", "--batch-size", "--optimizer",
-                   "--learning-rate", "--seed", "--out", "--quiet", "--show", "--save", "--load",
-                   "--compare-keras", "--recipe"]:  # fmt: skip
+    for option in [
+        "--task",
+        "--epochs",
+        "--units",
+        "--window",
+        "--batch-size",
+        "--optimizer",
+        "--learning-rate",
+        "--seed",
+        "--out",
+        "--quiet",
+        "--show",
+        "--save",
+        "--load",
+        "--compare-keras",
+        "--recipe",
+    ]:
         assert option in proc.stdout
 
 
@@ -174,8 +188,9 @@ def test_a_saved_model_loads_and_decodes_exactly_as_it_did_after_training(tmp_pa
     assert (models / "damped.npz").is_file()
     loaded = StringIO()
     with redirect_stdout(loaded):
-        demo.main(["--quiet", "--task", "damped", "--out", str(tmp_path / "b"),
-                   "--load", str(models)])  # fmt: skip
+        demo.main(
+            ["--quiet", "--task", "damped", "--out", str(tmp_path / "b"), "--load", str(models)]
+        )
     before, after = (
         table_row(trained.getvalue(), "damped", "minilstm"),
         table_row(loaded.getvalue(), "damped", "minilstm"),
@@ -191,8 +206,19 @@ def test_a_saved_model_loads_and_decodes_exactly_as_it_did_after_training(tmp_pa
 def test_the_tuned_recipe_saves_its_model_without_the_schedule(tmp_path):
     path = tmp_path / "tuned.npz"
     with redirect_stdout(StringIO()):
-        demo.main([*FAST, "--recipe", "tuned", "--task", "sin_cos", "--save", str(path),
-                   "--out", str(tmp_path / "out")])  # fmt: skip
+        demo.main(
+            [
+                *FAST,
+                "--recipe",
+                "tuned",
+                "--task",
+                "sin_cos",
+                "--save",
+                str(path),
+                "--out",
+                str(tmp_path / "out"),
+            ]
+        )
     model = ml.Seq2Seq.load(path)
     assert model.optimizer is None
     assert model.units == 8
