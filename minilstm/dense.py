@@ -37,6 +37,7 @@ def dense_forward(
     return y, DenseCache(x, kernel)
 
 
+# assignment: dense_backward
 def dense_backward(dy: np.ndarray, cache: DenseCache) -> tuple[np.ndarray, ...]:
     """Backward of ``dense_forward``.
 

@@ -52,6 +52,7 @@ def gate_blocks(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     return a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
 
 
+# assignment: lstm_step_forward
 def lstm_cell_forward(
     z: np.ndarray, c_prev: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, CellCache]:
@@ -78,6 +79,7 @@ def lstm_cell_forward(
 
 # --8<-- [end:cell_forward]
 # --8<-- [start:cell_backward]
+# assignment: lstm_step_backward
 def lstm_cell_backward(
     dh: np.ndarray, dc: np.ndarray, cache: CellCache
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -127,6 +129,7 @@ class StepCache(NamedTuple):
     cell: CellCache
 
 
+# assignment: lstm_step_forward
 def lstm_step_forward(
     x: np.ndarray,
     h_prev: np.ndarray,
@@ -152,6 +155,7 @@ def lstm_step_forward(
     return (h, c), StepCache(x, h_prev, kernel, recurrent_kernel, cell)
 
 
+# assignment: lstm_step_backward
 def lstm_step_backward(dh: np.ndarray, dc: np.ndarray, cache: StepCache) -> tuple[np.ndarray, ...]:
     """Backward of ``lstm_step_forward``.
 
@@ -235,6 +239,7 @@ def lstm_forward(
     return (hs[1:].transpose(1, 0, 2), c), SequenceCache(x, hs, kernel, recurrent_kernel, cells)
 
 
+# assignment: bptt
 def lstm_backward(
     dhs: np.ndarray, dh: np.ndarray, dc: np.ndarray, cache: SequenceCache
 ) -> tuple[np.ndarray, ...]:

@@ -277,6 +277,7 @@ class Adam(Optimizer):
         self.epsilon = check_float(epsilon, "epsilon", low_open=False)
         self.slot_names = ("m", "v")
 
+    # assignment: adam
     def update_step(self, gradient, variable, slots, lr):
         m, v = slots["m"], slots["v"]
         t = self.iterations + 1

@@ -297,6 +297,7 @@ class Seq2Seq:
 
     # --8<-- [end:fit]
     # --8<-- [start:predict]
+    # assignment: predict
     def predict(self, enc_x: np.ndarray, steps: int | None = None) -> np.ndarray:
         """Autoregressive decoding of a batch of windows, as done after training.
 

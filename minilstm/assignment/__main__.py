@@ -1,0 +1,75 @@
+"""``python -m minilstm.assignment init DIR`` and ``python -m minilstm.assignment grade DIR``."""
+
+import json
+import sys
+from pathlib import Path
+
+from minilstm.assignment.grader import grade, made_elsewhere, table, to_json
+from minilstm.assignment.parts import END_TO_END, PARTS
+from minilstm.assignment.workspace import init_workspace
+from minilstm.cli import ArgumentParser, positive_float, positive_int, run
+
+PROG = "python -m minilstm.assignment"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = ArgumentParser(
+        prog=PROG,
+        description="Make student workspaces from minilstm's source and grade them.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    init = commands.add_parser("init", help="write a student workspace")
+    init.add_argument("directory", type=Path, help="a new (or empty) folder")
+    init.add_argument(
+        "--parts",
+        nargs="+",
+        choices=list(PARTS),
+        metavar="PART",
+        help=f"the parts to hand out, from: {', '.join(PARTS)} (default: all)",
+    )
+    init.add_argument(
+        "--solution", action="store_true", help="keep the library's code (a full-marks check)"
+    )
+    check = commands.add_parser("grade", help="grade a workspace")
+    check.add_argument("directory", type=Path, help="a workspace with the student's code")
+    check.add_argument(
+        "--parts",
+        nargs="+",
+        choices=[*PARTS, END_TO_END.name],
+        metavar="PART",
+        help=f"the checks to run, from: {', '.join([*PARTS, END_TO_END.name])} "
+        "(default: the workspace's parts and end_to_end)",
+    )
+    check.add_argument("--json", type=Path, help="also write the result to this JSON file")
+    check.add_argument("--timeout", type=positive_float, default=60.0, help="seconds per part")
+    check.add_argument(
+        "--jobs", type=positive_int, help="parts checked at once (default: one per CPU core)"
+    )
+    args = parser.parse_args(argv)
+
+    if args.command == "init":
+        try:
+            path = init_workspace(args.directory, args.parts, solution=args.solution)
+        except (FileExistsError, ValueError) as exc:
+            parser.error(str(exc))
+        parts = args.parts or list(PARTS)
+        print(f"wrote {path} with the parts {', '.join(parts)}; see {path / 'README.md'}")
+        return 0
+    if made_elsewhere(args.directory):
+        print(
+            f"{PROG}: warning: {args.directory} was made from other minilstm sources than the "
+            "installed ones; grade with the minilstm that made it",
+            file=sys.stderr,
+        )
+    try:
+        results = grade(args.directory, args.parts, timeout=args.timeout, jobs=args.jobs)
+    except FileNotFoundError as exc:
+        parser.error(str(exc))
+    print(table(results))
+    if args.json:
+        args.json.write_text(json.dumps(to_json(results), indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run(main, PROG))

@@ -1,0 +1,241 @@
+"""The check of each part, run by the worker in a process of its own.
+
+A check gets the student's modules (``Student``) and returns when the part passes, or
+raises ``PartFailed`` saying what failed. The reference code is bound here and in
+``checks_lstm`` at import time, before the worker loads the student's package under the
+same name ``minilstm``: nothing in this package may import from minilstm later.
+"""
+
+import numpy as np
+
+from minilstm import dense, losses, optimizers, seq2seq
+from minilstm.assignment import mistakes
+from minilstm.assignment.checks_lstm import (
+    check_bptt,
+    check_lstm_step_backward,
+    check_lstm_step_forward,
+    lstm_inputs,
+)
+from minilstm.assignment.compare import (
+    LIKELY,
+    PartFailed,
+    Student,
+    call,
+    compare_gradients,
+    fail,
+    mismatch,
+    name_mistake,
+    unpack,
+)
+from minilstm.data import load_task
+from minilstm.gradcheck import numerical_gradient
+
+
+def check_dense_backward(s: Student) -> None:
+    """dense_backward: dx, dkernel and dbias."""
+    rng = np.random.default_rng(40)
+    for N, T, H, O in [(3, 4, 5, 2), (1, 2, 3, 1), (2, 1, 2, 3)]:
+        dense_backward_once(s, rng, N, T, H, O)
+
+
+def dense_backward_once(
+    s: Student, rng: np.random.Generator, N: int, T: int, H: int, O: int
+) -> None:
+    """One shape of ``check_dense_backward``."""
+    where = f"with N={N}, T={T}, H={H}, O={O}"
+    inputs = [rng.normal(size=(N, T, H)), rng.normal(size=(H, O)), rng.normal(size=O)]
+    dy = rng.normal(size=(N, T, O))
+    _, cache = dense.dense_forward(*inputs)
+    want = dense.dense_backward(dy, cache)
+    result = call("dense_backward", s.root, s.dense.dense_backward, dy.copy(), cache)
+    got = unpack("dense_backward", result, 3)
+    numeric = [numerical_gradient(lambda: dense.dense_forward(*inputs)[0], a, dy) for a in inputs]
+    problems = compare_gradients(("dx", "dkernel", "dbias"), got, want, numeric)
+    hint = ""
+    if problems and not mismatch("dx", got[0], want[0]):
+        hint = " The kernel and bias serve every step: sum their gradients over batch and time."
+    fail(f"dense_backward {where}", problems, hint)
+
+
+def check_mse_backward(s: Student) -> None:
+    """mse_backward, for several shapes and values of dloss."""
+    rng = np.random.default_rng(50)
+    for shape, dloss in [((3, 4, 2), 1.0), ((1, 5, 1), 0.5), ((2, 2, 3), 2.0)]:
+        mse_backward_once(s, rng, shape, dloss)
+
+
+def mse_backward_once(s: Student, rng: np.random.Generator, shape: tuple, dloss: float) -> None:
+    """One shape of ``check_mse_backward``."""
+    where = f"with y_pred of shape {shape} and dloss={dloss}"
+    y_pred, y_true = rng.normal(size=shape), rng.normal(size=shape)
+    _, cache = losses.mse_forward(y_pred, y_true)
+    want = losses.mse_backward(dloss, cache)
+    got = call("mse_backward", s.root, s.losses.mse_backward, dloss, cache)
+    numeric = dloss * numerical_gradient(lambda: losses.mse_forward(y_pred, y_true)[0], y_pred)
+    problems = compare_gradients(("dy_pred",), (got,), (want,), (numeric,))
+    fail(f"mse_backward {where}", problems, mse_hint(got, want, dloss, shape) if problems else "")
+
+
+def mse_hint(got: object, want: np.ndarray, dloss: float, shape: tuple) -> str:
+    """Name the MSE mistake behind a gradient off by a constant factor, if known."""
+    if np.shape(got) != want.shape:
+        return ""
+    got = np.asarray(got, dtype=float)
+    k = float(np.sum(got * want) / np.sum(want * want))
+    if mismatch("", got, k * want):
+        return ""
+    size, N = np.prod(shape), shape[0]
+    known = [
+        (0.5, "the factor 2 of d/dy (y - t)^2 = 2 (y - t) is missing"),
+        (-1.0, "the sign is flipped: the gradient is 2 (y_pred - y_true) / size"),
+        (size / N, "it divides by N, the batch size; the mean is over every element (size)"),
+        (1 / dloss, "dloss is not used: the chain rule multiplies by it"),
+    ]
+    for factor, text in known:
+        if np.isclose(k, factor, rtol=1e-6) and factor != 1.0:
+            return f"{LIKELY}{text}."
+    return ""
+
+
+def check_adam(s: Student) -> None:
+    """Adam.update_step: four steps against the library's Adam, default and other settings."""
+    rng = np.random.default_rng(60)
+    w0s = [rng.normal(size=(3, 4)), rng.normal(size=5)]
+    grads = [[rng.normal(size=w.shape) for w in w0s] for _ in range(4)]
+    # A large epsilon makes the place of epsilon in the formula visible in the numbers.
+    for settings in [{}, {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 0.1}]:
+        where = f"with Adam({', '.join(f'{k}={v}' for k, v in settings.items())})"
+        reference = optimizers.Adam(**settings)
+        student = call(f"Adam({settings})", s.root, s.optimizers.Adam, **settings)
+        want, got = [w.copy() for w in w0s], [w.copy() for w in w0s]
+        for step, g in enumerate(grads, start=1):
+            reference.apply([a.copy() for a in g], want)
+            call("Adam.update_step", s.root, student.apply, [a.copy() for a in g], got)
+            problems = []
+            for k, (w0, a, b) in enumerate(zip(w0s, got, want, strict=True)):
+                if np.array_equal(a, w0):
+                    problems.append(
+                        f"weight {k} did not change: update `variable` in place "
+                        "(variable -= ...); binding the name to a new array does "
+                        "not change the model's weights"
+                    )
+                elif p := mismatch(f"the change of weight {k}", a - w0, b - w0):
+                    problems.append(p)
+            if problems:
+                hint = adam_hint(w0s, grads[:step], got, reference)
+                fail(f"{where}, after step {step}", problems, hint)
+
+
+def adam_hint(
+    w0s: list[np.ndarray],
+    grads: list[list[np.ndarray]],
+    got: list[np.ndarray],
+    reference: optimizers.Adam,
+) -> str:
+    """Name the Adam mistake that explains the weights ``got`` after ``grads``, if known."""
+    if not all(np.all(np.isfinite(a)) for a in got):
+        return " Is t = self.iterations + 1? (iterations counts the steps already taken.)"
+    settings = {k: getattr(reference, k) for k in ("beta_1", "beta_2", "epsilon")}
+    settings["learning_rate"] = reference.learning_rate
+    candidates = [
+        (text, {**options, "correction": options.get("correction", "keras")})
+        for text, options in mistakes.ADAM
+    ]
+    return name_mistake(
+        candidates,
+        lambda **o: [
+            mistakes.adam(w0, [g[k] for g in grads], **settings, **o) - w0
+            for k, w0 in enumerate(w0s)
+        ],
+        [a - w0 for a, w0 in zip(got, w0s, strict=True)],
+    )
+
+
+def check_predict(s: Student) -> None:
+    """Seq2Seq.predict: autoregressive decoding against the library's, for several shapes."""
+    rng = np.random.default_rng(70)
+    for N, T_enc, D, O, H, steps in [(3, 5, 1, 1, 4, 7), (2, 4, 2, 3, 3, None), (1, 3, 1, 2, 2, 2)]:
+        where = f"with N={N}, T_enc={T_enc}, D={D}, O={O}, H={H}, steps={steps}"
+        weights = [*lstm_inputs(rng, 1, D, H)[3:], *lstm_inputs(rng, 1, O, H)[3:]]
+        weights += [rng.normal(size=(H, O)), rng.normal(size=O)]
+        reference = seq2seq.Seq2Seq(units=H, input_dim=D, output_dim=O, seed=0)
+        reference.set_weights(weights)
+        model = call(
+            "Seq2Seq", s.root, s.seq2seq.Seq2Seq, units=H, input_dim=D, output_dim=O, seed=0
+        )
+        call("Seq2Seq.set_weights", s.root, model.set_weights, weights)
+        enc_x = rng.normal(size=(N, T_enc, D))
+        want = reference.predict(enc_x, steps=steps)
+        args = {} if steps is None else {"steps": steps}
+        got = call("Seq2Seq.predict", s.root, model.predict, enc_x.copy(), **args)
+        problem = mismatch("y", got, want)
+        if problem:
+            fail(f"Seq2Seq.predict {where}", [problem], predict_hint(got, reference, enc_x, want))
+
+
+def predict_hint(
+    got: object, reference: seq2seq.Seq2Seq, enc_x: np.ndarray, want: np.ndarray
+) -> str:
+    """Name the decoding mistake that explains ``got``, or the first step that is wrong."""
+    N, steps, O = want.shape
+    if np.shape(got) != want.shape:
+        return f" predict returns (N, steps, O) = {want.shape}; steps defaults to T_enc."
+    # Decoding that never feeds back reads a zero input at every step.
+    if not mismatch("", got, reference.forward(enc_x, np.zeros((N, steps, O)))):
+        return (
+            f"{LIKELY}the prediction is not fed back; each step's input must be the previous"
+            " step's prediction (zero only at the first step)."
+        )
+    weights = reference.get_weights()
+    # Zero encoder weights make the encoder hand over h = c = 0.
+    reference.set_weights([0 * w for w in weights[:3]] + weights[3:])
+    cold = reference.predict(enc_x, steps=steps)
+    reference.set_weights(weights)
+    if not mismatch("", got, cold):
+        return f"{LIKELY}the decoder does not start from the encoder's final (h, c)."
+    wrong = [t for t in range(steps) if mismatch("", np.asarray(got)[:, t], want[:, t])]
+    return f" The first wrong step is t={wrong[0]}." if wrong else ""
+
+
+def check_end_to_end(s: Student) -> None:
+    """A small model trained with all of the student's code must learn something."""
+    data = load_task("sin_cos", num_points=40, window=8)
+    arrays = (data.enc_x, data.dec_x, data.dec_y)
+    model = call("Seq2Seq", s.root, s.seq2seq.Seq2Seq, units=8, seed=0)
+    before = call("Seq2Seq.evaluate", s.root, model.evaluate, *arrays)
+    optimizer = call("Adam", s.root, s.optimizers.Adam, learning_rate=0.01)
+    call(
+        "Seq2Seq.fit",
+        s.root,
+        model.fit,
+        *arrays,
+        epochs=10,
+        batch_size=8,
+        optimizer=optimizer,
+        verbose=0,
+    )
+    after = call("Seq2Seq.evaluate", s.root, model.evaluate, *arrays)
+    # The library's code goes from 0.49 to 0.0057 in these 10 epochs: halving is a loose bar.
+    if not np.isfinite(after) or after > 0.5 * before:
+        raise PartFailed(
+            f"10 epochs of training took the loss from {before:.3g} to {after:.3g}; "
+            "it should at least halve"
+        )
+    y = call("Seq2Seq.predict", s.root, model.predict, data.enc_x)
+    if np.shape(y) != data.dec_y.shape or not np.all(np.isfinite(y)):
+        raise PartFailed(
+            f"predict after training gave shape {np.shape(y)} (expected "
+            f"{data.dec_y.shape}) or values that are not finite"
+        )
+
+
+CHECKS = {
+    "lstm_step_forward": check_lstm_step_forward,
+    "lstm_step_backward": check_lstm_step_backward,
+    "bptt": check_bptt,
+    "dense_backward": check_dense_backward,
+    "mse_backward": check_mse_backward,
+    "adam": check_adam,
+    "predict": check_predict,
+    "end_to_end": check_end_to_end,
+}

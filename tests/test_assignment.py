@@ -1,0 +1,331 @@
+"""The assignment kit: workspaces cut from the library's source, and a grader that gives each
+part its points or none, naming the mistake.
+
+Planted mistakes are function bodies written here. The forget gate's reads CellCache by its
+field names (c_prev, gates, tanh_c); the others use only public names.
+"""
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import minilstm
+from minilstm.assignment import PARTS, grade, init_workspace
+from minilstm.assignment.__main__ import main
+from minilstm.assignment.grader import table
+from minilstm.assignment.parts import END_TO_END
+from minilstm.assignment.workspace import find_markers, library_markers, replace_body, stub_source
+
+LIBRARY = Path(minilstm.__file__).parent
+TOTAL = sum(p.points for p in PARTS.values()) + END_TO_END.points
+
+
+def plant(workspace: Path, module: str, qualname: str, body: str) -> Path:
+    """Put ``body`` into one function of a workspace, as a student would."""
+    path = workspace / "minilstm" / module
+    path.write_text(replace_body(path.read_text(), qualname, body))
+    return workspace
+
+
+def keep_library_copy(workspace: Path, module: str, name: str) -> None:
+    """Append the library's function ``name`` to a workspace module as ``library_<name>``."""
+    path = workspace / "minilstm" / module
+    source = (LIBRARY / module).read_text()
+    (function,) = [
+        f for f in ast.parse(source).body if isinstance(f, ast.FunctionDef) and f.name == name
+    ]
+    copy = ast.get_source_segment(source, function).replace(f"def {name}(", f"def library_{name}(")
+    path.write_text(path.read_text() + "\n\n" + copy + "\n")
+
+
+def scores(results) -> dict[str, int]:
+    return {r.part: r.score for r in results}
+
+
+FULL = {name: part.points for name, part in {**PARTS, "end_to_end": END_TO_END}.items()}
+
+
+@pytest.fixture(scope="module")
+def solution(tmp_path_factory) -> Path:
+    return init_workspace(tmp_path_factory.mktemp("ws") / "solution", solution=True)
+
+
+def test_every_part_is_marked_in_the_library_and_has_a_hint_per_function():
+    marked = library_markers()
+    assert {m.part for m in marked} == set(PARTS)
+    for name, part in PARTS.items():
+        assert {m.qualname for m in marked if m.part == name} == set(part.hints)
+    assert sum(p.points for p in PARTS.values()) + END_TO_END.points == 100
+
+
+def test_a_marker_may_have_other_comments_below_it_but_must_reach_a_def():
+    source = "# assignment: bptt\n# --8<-- [start:x]\n\ndef f():\n    return 1\n"
+    assert [tuple(m) for m in find_markers(source, "m.py")] == [("bptt", "m.py", "f")]
+    with pytest.raises(ValueError, match="must stand above a def"):
+        find_markers("# assignment: bptt\nx = 1\n", "m.py")
+    with pytest.raises(ValueError, match="unknown part"):
+        find_markers("# assignment: nope\ndef f():\n    pass\n", "m.py")
+
+
+def test_a_stub_keeps_signature_and_docstring_and_raises_a_hint_naming_its_part():
+    source = (LIBRARY / "lstm.py").read_text()
+    stubbed = ast.parse(stub_source(source, "lstm.py", ["bptt"]))
+    original = ast.parse(source)
+    functions = {f.name: f for f in ast.walk(stubbed) if isinstance(f, ast.FunctionDef)}
+    before = {f.name: f for f in ast.walk(original) if isinstance(f, ast.FunctionDef)}
+    stub = functions["lstm_backward"]
+    assert ast.dump(stub.args) == ast.dump(before["lstm_backward"].args)
+    assert ast.get_docstring(stub) == ast.get_docstring(before["lstm_backward"])
+    assert "(N, T, H)" in ast.get_docstring(stub)
+    (statement,) = stub.body[1:]
+    assert isinstance(statement, ast.Raise)
+    assert "assignment part 'bptt'" in ast.literal_eval(statement.exc.args[0])
+    for name in ("lstm_cell_backward", "lstm_forward", "lstm_step_backward"):
+        assert ast.dump(functions[name]) == ast.dump(before[name])
+
+
+def test_a_workspace_stubs_only_the_chosen_parts_and_the_rest_still_runs(tmp_path):
+    workspace = init_workspace(tmp_path / "ws", parts=["bptt", "adam"])
+    assert json.loads((workspace / "assignment.json").read_text())["parts"] == ["bptt", "adam"]
+    readme = (workspace / "README.md").read_text()
+    assert "`minilstm/lstm.py: lstm_backward`" in readme and "Adam.update_step" in readme
+    assert not (workspace / "minilstm" / "assignment").exists()
+    script = (
+        "import numpy as np, minilstm as ml\n"
+        "m = ml.Seq2Seq(units=3, seed=0)\n"
+        "x = np.ones((2, 4, 1))\n"
+        "print(m.forward(x, x).shape, m.predict(x).shape)\n"
+        "try:\n"
+        "    m.loss_and_grads(x, x, x)\n"
+        "except NotImplementedError as e:\n"
+        "    print(e)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=workspace, capture_output=True, text=True, check=True
+    ).stdout
+    assert out.startswith("(2, 4, 1) (2, 4, 1)\n")
+    assert "assignment part 'bptt': write lstm_backward. Hint:" in out
+
+
+def test_init_refuses_a_non_empty_folder_and_unknown_parts(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(FileExistsError):
+        init_workspace(tmp_path)
+    with pytest.raises(ValueError, match="unknown parts"):
+        init_workspace(tmp_path / "new", parts=["lstm_step_sideways"])
+
+
+def test_the_reference_code_scores_full_marks(solution):
+    results = grade(solution)
+    assert scores(results) == FULL
+    assert table(results).splitlines()[-1].split()[-1] == f"{TOTAL}/{TOTAL}"
+
+
+def test_a_fresh_workspace_scores_zero_with_a_message_per_part(tmp_path):
+    results = grade(init_workspace(tmp_path / "ws"))
+    assert sum(r.score for r in results) == 0 and len(results) == len(FULL)
+    marked = library_markers()
+    for r in results:
+        assert "is not written yet" in r.output
+        if r.part in PARTS:
+            assert any(m.qualname in r.output for m in marked if m.part == r.part)
+    report = table(results)
+    for part in PARTS.values():
+        assert f"- {part.title} ({part.name}): " in report
+
+
+FORGET_GATE_USES_C_T = """
+c_prev, gates, tanh_c = cache.c_prev, cache.gates, cache.tanh_c
+H = c_prev.shape[1]
+i, f, g, o = (gates[:, k * H : (k + 1) * H] for k in range(4))
+dc = dc + dh * o * (1 - tanh_c**2)
+c = f * c_prev + i * g
+df = dc * c
+dz = np.concatenate(
+    [dc * g * i * (1 - i), df * f * (1 - f), dc * i * (1 - g**2), dh * tanh_c * o * (1 - o)],
+    axis=1,
+)
+return dz, dc * f
+"""
+# The backward needs the recurrent kernel only to carry dh_prev = dz_t U^T back to step t-1:
+# with U zeroed in the cache, the library's own loop makes exactly that mistake, whatever
+# else its cache holds.
+RECURRENT_GRADIENT_NOT_CARRIED = """
+no_recurrence = cache._replace(recurrent_kernel=np.zeros_like(cache.recurrent_kernel))
+return library_lstm_backward(dhs, dh, dc, no_recurrence)
+"""
+ADAM_WITHOUT_BIAS_CORRECTION = """
+m, v = slots["m"], slots["v"]
+m += (gradient - m) * (1 - self.beta_1)
+v += (gradient**2 - v) * (1 - self.beta_2)
+variable -= lr * m / (np.sqrt(v) + self.epsilon)
+"""
+DECODING_WITHOUT_FEEDBACK = """
+enc_x = np.asarray(enc_x, dtype=self.dtype)
+steps = enc_x.shape[1] if steps is None else int(steps)
+_, h, c = self.encoder.forward(enc_x)
+first = np.zeros((len(enc_x), self.output_dim))
+dec, ys = self.decoder, []
+for _ in range(steps):
+    (h, c), _ = lstm_step_forward(first, h, c, dec.kernel, dec.recurrent_kernel, dec.bias)
+    ys.append(h @ self.dense.kernel + self.dense.bias)
+return np.stack(ys, axis=1)
+"""
+PLANTED = {
+    "lstm_step_backward": (
+        "lstm.py",
+        "lstm_cell_backward",
+        FORGET_GATE_USES_C_T,
+        ["forget gate (f) only", "uses the new cell state c_t"],
+    ),
+    "bptt": (
+        "lstm.py",
+        "lstm_backward",
+        RECURRENT_GRADIENT_NOT_CARRIED,
+        ["the gradient on h is not carried back"],
+    ),
+    "adam": (
+        "optimizers.py",
+        "Adam.update_step",
+        ADAM_WITHOUT_BIAS_CORRECTION,
+        ["bias correction is missing"],
+    ),
+    "predict": (
+        "seq2seq.py",
+        "Seq2Seq.predict",
+        DECODING_WITHOUT_FEEDBACK,
+        ["the prediction is not fed back"],
+    ),
+}
+
+
+@pytest.mark.parametrize("part", sorted(PLANTED))
+def test_a_planted_mistake_costs_exactly_its_part_and_is_named(part, tmp_path):
+    module, qualname, body, diagnosis = PLANTED[part]
+    workspace = init_workspace(tmp_path / "ws", solution=True)
+    if f"library_{qualname}" in body:
+        keep_library_copy(workspace, module, qualname)
+    plant(workspace, module, qualname, body)
+    results = grade(workspace)
+    assert scores(results) == {**FULL, part: 0}
+    (failed,) = [r for r in results if r.score < r.max_score]
+    assert failed.part == part
+    for words in diagnosis:
+        assert words in failed.output
+    assert f"- {PARTS[part].title} ({part}): " in table(results)
+
+
+DECODING_FROM_ZERO_STATES = """
+steps = enc_x.shape[1] if steps is None else int(steps)
+h = c = np.zeros((len(enc_x), self.units))
+y_prev = np.zeros((len(enc_x), self.output_dim))
+dec, ys = self.decoder, []
+for _ in range(steps):
+    (h, c), _ = lstm_step_forward(y_prev, h, c, dec.kernel, dec.recurrent_kernel, dec.bias)
+    y_prev = h @ self.dense.kernel + self.dense.bias
+    ys.append(y_prev)
+return np.stack(ys, axis=1)
+"""
+OTHER_MISTAKES = [
+    (
+        "dense_backward",
+        "dense.py",
+        "dense_backward",
+        "dx, dkernel, dbias = library_dense_backward(dy, cache)\nreturn dx, dkernel.T, dbias",
+        "the transpose. A transposed product",
+    ),
+    (
+        "mse_backward",
+        "losses.py",
+        "mse_backward",
+        "return library_mse_backward(dloss, cache) / 2",
+        "the factor 2 of d/dy (y - t)^2 = 2 (y - t) is missing",
+    ),
+    (
+        "adam",
+        "optimizers.py",
+        "Adam.update_step",
+        ADAM_WITHOUT_BIAS_CORRECTION.replace("variable -= ", "variable = variable - "),
+        "did not change: update `variable` in place",
+    ),
+    (
+        "predict",
+        "seq2seq.py",
+        "Seq2Seq.predict",
+        DECODING_FROM_ZERO_STATES,
+        "the decoder does not start from the encoder's final (h, c)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("part", "module", "qualname", "body", "words"), OTHER_MISTAKES)
+def test_the_report_names_other_common_mistakes(part, module, qualname, body, words, tmp_path):
+    workspace = init_workspace(tmp_path / "ws", solution=True)
+    if f"library_{qualname}" in body:
+        keep_library_copy(workspace, module, qualname)
+    (result,) = grade(plant(workspace, module, qualname, body), parts=[part])
+    assert result.score == 0
+    assert words in result.output
+
+
+def test_the_json_report_is_valid_and_adds_up(tmp_path, capsys):
+    workspace = plant(
+        init_workspace(tmp_path / "ws", solution=True),
+        "optimizers.py",
+        "Adam.update_step",
+        ADAM_WITHOUT_BIAS_CORRECTION,
+    )
+    assert main(["grade", str(workspace), "--json", str(tmp_path / "results.json")]) == 0
+    report = json.loads((tmp_path / "results.json").read_text())
+    assert report["score"] == sum(t["score"] for t in report["tests"]) == TOTAL - 10
+    assert sum(t["max_score"] for t in report["tests"]) == TOTAL
+    assert report["output"] == f"minilstm assignment: {TOTAL - 10}/{TOTAL} points"
+    for test in report["tests"]:
+        assert set(test) == {"name", "score", "max_score", "output"}
+        assert isinstance(test["output"], str) and 0 <= test["score"] <= test["max_score"]
+    assert "Adam update" in capsys.readouterr().out
+
+
+def test_an_endless_loop_or_a_crash_costs_only_that_part(tmp_path):
+    workspace = init_workspace(tmp_path / "ws", solution=True)
+    plant(workspace, "dense.py", "dense_backward", "while True:\n    pass")
+    plant(workspace, "losses.py", "mse_backward", "import os\nos._exit(3)")
+    # 8 s is ample for the adam check (under 1 s here, startup included) and bounds the loop.
+    results = grade(workspace, parts=["dense_backward", "mse_backward", "adam"], timeout=8)
+    assert scores(results) == {"dense_backward": 0, "mse_backward": 0, "adam": 10}
+    assert "time limit" in results[0].output
+    assert "crashed (exit code 3)" in results[1].output
+
+
+def test_cli_init_writes_the_chosen_parts(tmp_path, capsys):
+    assert main(["init", str(tmp_path / "ws"), "--parts", "mse_backward"]) == 0
+    assert "mse_backward" in capsys.readouterr().out
+    source = (tmp_path / "ws" / "minilstm" / "losses.py").read_text()
+    assert "raise NotImplementedError(" in source
+    assert (tmp_path / "ws" / "minilstm" / "dense.py").read_text() == (
+        LIBRARY / "dense.py"
+    ).read_text()
+
+
+def test_cli_errors_are_one_line_with_status_2(tmp_path, capsys):
+    for argv in (["grade", str(tmp_path / "nothing")], ["init", str(tmp_path), "--parts", "x"]):
+        with pytest.raises(SystemExit) as stop:
+            main(argv)
+        assert stop.value.code == 2
+        (line,) = capsys.readouterr().err.strip().splitlines()
+        assert line.startswith("python -m minilstm.assignment")
+
+
+def test_grading_warns_when_the_workspace_was_made_from_other_sources(tmp_path, capsys):
+    workspace = init_workspace(tmp_path / "ws", parts=["mse_backward"], solution=True)
+    assert main(["grade", str(workspace), "--parts", "mse_backward"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    manifest = json.loads((workspace / "assignment.json").read_text())
+    manifest["library_digest"] = "0" * 64
+    (workspace / "assignment.json").write_text(json.dumps(manifest))
+    assert main(["grade", str(workspace), "--parts", "mse_backward"]) == 0
+    assert "was made from other minilstm sources" in capsys.readouterr().err
