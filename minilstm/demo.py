@@ -135,6 +135,11 @@ class TaskResult:
     initial_weights: list[np.ndarray] | None = field(default=None, repr=False)
 
     @property
+    def history(self) -> dict[str, list[float]]:
+        """The losses as Keras's ``History.history`` holds them: {"loss": [...]}."""
+        return {"loss": self.losses}
+
+    @property
     def train_seconds(self) -> float | None:
         """Total training time, None for a loaded model."""
         return sum(self.epoch_seconds) if self.epoch_seconds else None
