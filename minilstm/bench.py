@@ -1,0 +1,659 @@
+"""``python -m minilstm.bench``: how fast minilstm is, measured side by side with Keras.
+
+One run measures, alternating the two sides round by round and quoting medians:
+
+- the article's workload (sin -> cos, window 24, 75 units, batch 10, 35 epochs, Adam):
+  minilstm's ``fit`` against the Keras reference's ``fit`` of a freshly built model, so
+  that Keras's first-call tracing is included, as a user pays for it; and the batched
+  autoregressive decoding of all 76 windows against ``reference_keras.decode``, warm;
+- the floor: the recurrent matrix products of that training alone (h U forward and
+  dz U^T backward, every step of every batch of every epoch), with the same BLAS;
+- a scaling sweep, one setting at a time from the article's (sequence length, units,
+  batch size): the time of one training epoch on each side, once warm;
+- minilstm in float32 against float64, and the peak memory of minilstm-only runs.
+
+Each side runs in a process of its own, as it would for a user: TensorFlow's thread
+pools, once loaded, would otherwise compete with NumPy's BLAS threads. It prints Markdown
+tables and writes them and the sweep's plot into ``--out``. Without TensorFlow (or with
+``--no-keras``) the Keras columns are skipped with a note. ``--quick`` runs everything
+once on tiny sizes. How to read the results: docs/performance.md.
+"""
+
+import gc
+import multiprocessing
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import minilstm as ml
+from minilstm.cli import ArgumentParser, positive_int, run, writable_folder
+from minilstm.data import load_task, make_windows
+
+PROG = "python -m minilstm.bench"
+SIDES = ("minilstm", "Keras")
+THREAD_SETTINGS = (
+    "OPENBLAS_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "TF_NUM_INTRAOP_THREADS",
+    "TF_NUM_INTEROP_THREADS",
+)
+ARTICLE = {"window": 24, "units": 75, "batch_size": 10}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """What one run measures; ``--quick`` shrinks all of it."""
+
+    rounds: int = 5  # rounds of each side, alternating; the tables quote medians
+    epochs: int = 35  # epochs of the article's workload
+    decode_repeats: int = 10  # timed decodes per round (their median is the round's)
+    sweep: dict[str, tuple[int, ...]] = field(
+        default_factory=lambda: {
+            "window": (24, 50, 100, 200),
+            "units": (32, 75, 128, 256),
+            "batch_size": (10, 32, 64, 128, 256),
+        }
+    )
+    sweep_windows: int = 256  # training windows of the sweep's data set
+    sweep_rounds: int = 3
+    demo: bool = True  # also measure the peak memory of ``python -m minilstm.demo``
+
+
+FULL = Sizes()
+QUICK = Sizes(
+    rounds=1,
+    epochs=2,
+    decode_repeats=2,
+    sweep={"window": (8, 16), "units": (8, 16), "batch_size": (4, 16)},
+    sweep_windows=32,
+    sweep_rounds=1,
+    demo=False,
+)
+
+
+def seconds_of(fn: Callable[[], Any], repeats: int = 1) -> float:
+    """The median wall time of ``repeats`` calls of fn, each after a garbage collection."""
+    times = []
+    for _ in range(repeats):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def alternate(rounds: int, sides: Sequence[str]) -> list[str]:
+    """The order of the measurements: each round runs every side, the first side
+    alternating from round to round, so that neither always runs first."""
+    order = []
+    for r in range(rounds):
+        order += list(sides) if r % 2 == 0 else list(reversed(sides))
+    return order
+
+
+@dataclass
+class Data:
+    """Training arrays (N, T, 1) and the units of the model to train on them."""
+
+    enc_x: np.ndarray
+    dec_x: np.ndarray
+    dec_y: np.ndarray
+    units: int
+
+
+def article_data() -> Data:
+    data = load_task("sin_cos")
+    return Data(data.enc_x, data.dec_x, data.dec_y, ARTICLE["units"])
+
+
+def sweep_data(window: int, windows: int, units: int) -> Data:
+    """``windows`` windows of length ``window`` of sin -> cos, and the units to use."""
+    x = np.linspace(0.0, windows * 2 * np.pi / 24, windows + window)
+    return Data(*make_windows(np.sin(x), np.cos(x), window), units)
+
+
+# --- the two sides, each living in a worker process of its own -------------------------
+
+
+class MinilstmSide:
+    """The measurements of minilstm (float64, its default, unless told)."""
+
+    name = "minilstm"
+
+    def fit_seconds(self, epochs: int, seed: int, dtype: str = "float64") -> float:
+        """A fresh model's ``fit`` on the article's workload."""
+        data = article_data()
+        model = ml.Seq2Seq(units=data.units, seed=seed, dtype=np.dtype(dtype))
+        return seconds_of(
+            lambda: model.fit(
+                data.enc_x,
+                data.dec_x,
+                data.dec_y,
+                epochs=epochs,
+                batch_size=ARTICLE["batch_size"],
+                optimizer=ml.Adam(),
+                verbose=0,
+            )
+        )
+
+    def prepare_decode(self) -> None:
+        data = article_data()
+        model = ml.Seq2Seq(units=data.units, seed=0)
+        self.decode = lambda: model.predict(data.enc_x)
+        self.decode()
+
+    def decode_seconds(self, repeats: int) -> float:
+        return seconds_of(self.decode, repeats)
+
+    def prepare_epoch(self, data: Data, batch_size: int) -> None:
+        model = ml.Seq2Seq(units=data.units, seed=0)
+        optimizer = ml.Adam()
+        self.epoch = lambda: model.fit(
+            data.enc_x,
+            data.dec_x,
+            data.dec_y,
+            epochs=1,
+            batch_size=batch_size,
+            optimizer=optimizer,
+            verbose=0,
+        )
+        self.epoch()
+
+    def epoch_seconds(self) -> float:
+        return seconds_of(self.epoch)
+
+    def floor_seconds(self, epochs: int) -> float:
+        return matmul_floor(
+            epochs,
+            len(article_data().enc_x),
+            ARTICLE["batch_size"],
+            ARTICLE["window"],
+            ARTICLE["units"],
+        )
+
+    def description(self) -> list[str]:
+        return environment()
+
+
+class KerasSide:
+    """The measurements of the Keras reference (``reference_keras``), at Keras's default
+    float32."""
+
+    name = "Keras"
+
+    def __init__(self) -> None:
+        # TensorFlow is optional: imported here only, in the Keras side's own process.
+        import keras
+
+        import reference_keras
+
+        self.keras, self.ref = keras, reference_keras
+
+    def fit_seconds(self, epochs: int, seed: int) -> float:
+        """A fresh model's ``fit``, its first-call tracing included."""
+        data = article_data()
+        self.keras.utils.set_random_seed(seed)
+        model = self.ref.build_training_model(**model_settings(data))
+        return seconds_of(
+            lambda: model.fit(
+                [data.enc_x, data.dec_x],
+                data.dec_y,
+                epochs=epochs,
+                batch_size=ARTICLE["batch_size"],
+                verbose=0,
+            )
+        )
+
+    def prepare_decode(self) -> None:
+        """The reference's batched decode of the 76 windows, with the weights of the
+        minilstm model the other side decodes with, warmed up."""
+        data = article_data()
+        model = self.ref.build_training_model(**model_settings(data))
+        self.ref.weights_to_keras(ml.Seq2Seq(units=data.units, seed=0), model)
+        encoder_model, decoder_model = self.ref.build_inference_models(model)
+        self.decode = lambda: self.ref.decode(encoder_model, decoder_model, data.enc_x)
+        self.decode()
+
+    def decode_seconds(self, repeats: int) -> float:
+        return seconds_of(self.decode, repeats)
+
+    def prepare_epoch(self, data: Data, batch_size: int) -> None:
+        """Build a model and train one epoch, which traces its training step."""
+        model = self.ref.build_training_model(**model_settings(data))
+        timer = epoch_timer_callback(self.keras)
+
+        def epoch() -> float:
+            gc.collect()
+            model.fit(
+                [data.enc_x, data.dec_x],
+                data.dec_y,
+                batch_size=batch_size,
+                epochs=1,
+                verbose=0,
+                callbacks=[timer],
+            )
+            return timer.seconds
+
+        self.epoch = epoch
+        self.epoch()
+
+    def epoch_seconds(self) -> float:
+        """One epoch timed by a callback: without ``fit``'s per-call set-up."""
+        return self.epoch()
+
+    def description(self) -> list[str]:
+        version = f"Keras {self.keras.__version__} ({self.keras.backend.backend()} backend"
+        if self.keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            threads = os.environ.get("TF_NUM_INTRAOP_THREADS", "its default")
+            version += f", TensorFlow {tf.__version__}, intra-op threads: {threads}"
+        return [f"- Keras side: {version}), float32 (Keras's default)"]
+
+
+def epoch_timer_callback(keras: Any) -> Any:
+    """A Keras callback that keeps the time of the last epoch in ``seconds``."""
+
+    class EpochTimer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            self.seconds = time.perf_counter() - self.start
+
+    return EpochTimer()
+
+
+def model_settings(data: Data) -> dict[str, int]:
+    return {
+        "units": data.units,
+        "input_dim": data.enc_x.shape[2],
+        "output_dim": data.dec_y.shape[2],
+        "window": data.enc_x.shape[1],
+    }
+
+
+_SIDE: MinilstmSide | KerasSide | None = None  # in a worker process: the side it runs
+
+
+def in_worker(side: str, method: str, *args: Any) -> Any:
+    """Run in a worker: call ``method`` of the worker's side, made on first use."""
+    global _SIDE
+    if _SIDE is None:
+        _SIDE = MinilstmSide() if side == "minilstm" else KerasSide()
+    return getattr(_SIDE, method)(*args)
+
+
+class Worker:
+    """A process running one side; its calls block until they return."""
+
+    def __init__(self, side: str) -> None:
+        self.side = side
+        self.pool = multiprocessing.get_context("spawn").Pool(1)
+
+    def __call__(self, method: str, *args: Any) -> Any:
+        return self.pool.apply(in_worker, (self.side, method, *args))
+
+    def close(self) -> None:
+        self.pool.terminate()
+
+
+# --- the measurements -----------------------------------------------------------------
+
+
+def matmul_floor(epochs: int, n: int, batch_size: int, window: int, units: int) -> float:
+    """Seconds of the recurrent matrix products of a training run alone: per batch, the
+    encoder's and the decoder's h U at every step forward and dz U^T at every step
+    backward, into preallocated arrays, in float64 with the same BLAS as minilstm."""
+    rng = np.random.default_rng(0)
+    U = rng.normal(size=(units, 4 * units))
+    batches = [min(batch_size, n - s) for s in range(0, n, batch_size)]
+    buffers = {
+        b: (rng.normal(size=(b, units)), np.empty((b, 4 * units)), rng.normal(size=(b, 4 * units)))
+        for b in set(batches)
+    }
+
+    def run() -> None:
+        for _ in range(epochs):
+            for b in batches:
+                h, z, dz = buffers[b]
+                for _ in range(2 * window):  # encoder and decoder, forward
+                    np.matmul(h, U, out=z)
+                for _ in range(2 * window):  # decoder and encoder, backward
+                    np.matmul(dz, U.T, out=h)
+
+    return seconds_of(run, repeats=3)
+
+
+@dataclass
+class Results:
+    """Everything measured: per side, the rounds' seconds; memory in MB."""
+
+    fit: dict[str, list[float]] = field(default_factory=dict)
+    decode: dict[str, list[float]] = field(default_factory=dict)
+    floor: float = 0.0
+    dtype_fit: dict[str, list[float]] = field(default_factory=dict)
+    sweep: list[tuple[str, int, dict[str, float]]] = field(default_factory=list)
+    memory: dict[str, float | None] = field(default_factory=dict)
+    description: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def measure(sizes: Sizes, workers: dict[str, Worker], results: Results) -> None:
+    """Run every measurement, alternating the sides."""
+    sides = list(workers)
+    mine = workers["minilstm"]
+    results.fit = {s: [] for s in sides}
+    for r, side in enumerate(alternate(sizes.rounds, sides)):
+        seconds = workers[side]("fit_seconds", sizes.epochs, r // len(sides))
+        results.fit[side].append(seconds)
+        progress(f"article fit, {side}: {seconds:.3f} s")
+
+    results.decode = {s: [] for s in sides}
+    for side in sides:
+        workers[side]("prepare_decode")
+    for side in alternate(sizes.rounds, sides):
+        seconds = workers[side]("decode_seconds", sizes.decode_repeats)
+        results.decode[side].append(seconds)
+        progress(f"decode, {side}: {seconds * 1e3:.2f} ms")
+
+    results.floor = mine("floor_seconds", sizes.epochs)
+    progress(f"matrix-product floor: {results.floor:.3f} s")
+
+    results.dtype_fit = {"float64": [], "float32": []}
+    for r, dtype in enumerate(alternate(sizes.rounds, list(results.dtype_fit))):
+        seconds = mine("fit_seconds", sizes.epochs, r // 2, dtype)
+        results.dtype_fit[dtype].append(seconds)
+        progress(f"minilstm fit, {dtype}: {seconds:.3f} s")
+
+    for axis, values in sizes.sweep.items():
+        for value in values:
+            setting = {**ARTICLE, axis: value}
+            data = sweep_data(setting["window"], sizes.sweep_windows, setting["units"])
+            for side in sides:
+                workers[side]("prepare_epoch", data, setting["batch_size"])
+            times: dict[str, list[float]] = {s: [] for s in sides}
+            for side in alternate(sizes.sweep_rounds, sides):
+                times[side].append(workers[side]("epoch_seconds"))
+            medians = {s: statistics.median(t) for s, t in times.items()}
+            results.sweep.append((axis, value, medians))
+            shown = ", ".join(f"{s} {t * 1e3:.1f} ms" for s, t in medians.items())
+            progress(f"sweep {axis}={value}: {shown}")
+
+
+MEMORY_PROBE = """
+import runpy, sys
+result = sys.argv[1]
+try:
+    {run}
+finally:
+    # VmHWM is the peak resident memory of this program only; getrusage's ru_maxrss
+    # would also count the parent's memory, inherited through fork before exec.
+    with open("/proc/self/status") as status, open(result, "w") as out:
+        out.write(next(line for line in status if line.startswith("VmHWM")).split()[1])
+"""
+ARTICLE_RUN = """
+    import minilstm as ml
+    from minilstm.data import load_task
+    data = load_task("sin_cos")
+    model = ml.Seq2Seq(units=75, seed=0)
+    model.fit(data.enc_x, data.dec_x, data.dec_y, epochs={epochs}, batch_size=10, verbose=0)
+    model.predict(data.enc_x)
+    assert "tensorflow" not in sys.modules"""
+DEMO_RUN = """
+    sys.argv = ["minilstm.demo"]
+    runpy.run_module("minilstm.demo", run_name="__main__")"""
+
+
+def peak_memory_mb(run: str) -> float | None:
+    """Peak resident memory (MB) of a fresh Python running ``run`` (an indented block of
+    code); None where /proc is missing (not Linux) or the run failed."""
+    if not Path("/proc/self/status").exists():
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        result = Path(tmp) / "vmhwm"
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        done = subprocess.run(
+            [sys.executable, "-c", MEMORY_PROBE.format(run=run), str(result)],
+            cwd=tmp,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            check=False,
+        )
+        if done.returncode != 0 or not result.exists():
+            return None
+        return int(result.read_text()) * 1024 / 1e6
+
+
+def measure_memory(sizes: Sizes, results: Results) -> None:
+    results.memory["article workload, fit and decode"] = peak_memory_mb(
+        ARTICLE_RUN.format(epochs=sizes.epochs)
+    )
+    if sizes.demo:
+        results.memory["`python -m minilstm.demo`"] = peak_memory_mb(DEMO_RUN)
+    for name, mb in results.memory.items():
+        progress(f"peak memory, {name}: {mb} MB")
+
+
+# --- the report -----------------------------------------------------------------------
+
+
+def environment() -> list[str]:
+    """What the numbers depend on: versions, the BLAS and its kernel, the load."""
+    load = ""
+    if hasattr(os, "getloadavg"):
+        load = ", load average " + " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    lines = [
+        f"- Python {platform.python_version()}, NumPy {np.__version__}, "
+        f"{os.cpu_count()} CPUs ({platform.machine()}){load}"
+    ]
+    try:
+        from threadpoolctl import threadpool_info
+
+        lines += [
+            f"- BLAS: {pool['internal_api']} {pool['version']}, kernel "
+            f"{pool.get('architecture')}, threads: {pool['num_threads']}"
+            for pool in threadpool_info()
+            if pool["user_api"] == "blas"
+        ]
+    except ImportError:
+        lines.append("- BLAS: unknown (install threadpoolctl to see which kernel runs)")
+    overrides = [
+        f"{k}={os.environ[k]}" for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ
+    ]
+    lines.append("- OpenBLAS overrides: " + (", ".join(overrides) or "none (its own choice)"))
+    return lines
+
+
+def versus(keras: float, mine: float) -> str:
+    """How minilstm compares, from the two times."""
+    if keras >= mine:
+        return f"{keras / mine:.1f}x faster"
+    return f"{mine / keras:.2f}x slower"
+
+
+def report(results: Results, sizes: Sizes) -> str:
+    """The Markdown tables."""
+    out = ["# minilstm benchmark", "", *results.description]
+    out.append(
+        f"- medians of {sizes.rounds} rounds (sweep: {sizes.sweep_rounds}), sides alternating"
+    )
+    out += ["", *(f"> {note}" for note in results.notes)] if results.notes else []
+    fit = {s: statistics.median(v) for s, v in results.fit.items()}
+    decode = {s: statistics.median(v) for s, v in results.decode.items()}
+    f64, f32 = (statistics.median(results.dtype_fit[k]) for k in ("float64", "float32"))
+
+    def keras_cells(times: dict[str, float], unit: float, digits: int) -> str:
+        if "Keras" not in times:
+            return "- | -"
+        shown = f"{times['Keras'] * unit:.{digits}f}"
+        return f"{shown} | {versus(times['Keras'], times['minilstm'])}"
+
+    out += [
+        "",
+        f"## The article's workload (sin -> cos, 76 windows, {sizes.epochs} epochs)",
+        "",
+        "| measurement | minilstm | Keras | minilstm vs Keras | target |",
+        "|---|---|---|---|---|",
+        f"| `fit`, batch 10, Adam (s; Keras: tracing included) | {fit['minilstm']:.3f} "
+        f"| {keras_cells(fit, 1, 2)} | >= 6x faster |",
+        f"| batched decode, 76 windows x 24 steps (ms) | {decode['minilstm'] * 1e3:.2f} "
+        f"| {keras_cells(decode, 1e3, 1)} | >= 10x faster |",
+        f"| matrix-product floor: h U and dz U^T alone (s) | {results.floor:.3f} | | "
+        f"`fit` takes {fit['minilstm'] / results.floor:.1f}x the floor | <= 4x |",
+        f"| `fit` in float32 (s; float64: {f64:.3f}) | {f32:.3f} | | "
+        f"{f64 / f32:.2f}x as fast as float64 | |",
+    ]
+    for name, mb in results.memory.items():
+        shown = "n/a" if mb is None else f"{mb:.0f}"
+        out.append(f"| peak memory (MB), {name} | {shown} | | | < 300 |")
+
+    if results.sweep:
+        out += [
+            "",
+            f"## Scaling: one training epoch, warm ({sizes.sweep_windows} windows; the "
+            "other settings at the article's)",
+            "",
+            "| varied | value | minilstm (ms) | growth | Keras (ms) | growth | minilstm vs Keras |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        first: dict[str, dict[str, float]] = {}
+        for axis, value, medians in results.sweep:
+            base = first.setdefault(axis, medians)
+            cells = []
+            for side in SIDES:
+                if side in medians:
+                    cells += [f"{medians[side] * 1e3:.1f}", f"{medians[side] / base[side]:.1f}x"]
+                else:
+                    cells += ["-", "-"]
+            ratio = versus(medians["Keras"], medians["minilstm"]) if "Keras" in medians else "-"
+            out.append(f"| {axis} | {value} | " + " | ".join(cells) + f" | {ratio} |")
+    return "\n".join(out) + "\n"
+
+
+def plot(results: Results, path: Path) -> None:
+    """The sweep: time per epoch against each varied setting, both sides, log-log."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import ticker
+
+    names = list(dict.fromkeys(axis for axis, _, _ in results.sweep))
+    labels = {"window": "sequence length T", "units": "units H", "batch_size": "batch size"}
+    fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.8), squeeze=False)
+    for ax, name in zip(axes[0], names, strict=True):
+        rows = [(value, medians) for axis, value, medians in results.sweep if axis == name]
+        values = [value for value, _ in rows]
+        for side, style in zip(SIDES, ("o-", "s--"), strict=True):
+            if side in rows[0][1]:
+                ax.plot(values, [m[side] * 1e3 for _, m in rows], style, label=side)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xticks(values, [str(v) for v in values])
+        ax.minorticks_off()
+        # Ticks at 1, 2 and 5 of every decade, as plain numbers: a sweep spans few decades.
+        ax.yaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
+        ax.set_xlabel(labels.get(name, name))
+        ax.set_ylabel("ms per epoch")
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+    fig.suptitle("Time of one training epoch, one setting varied from the article's")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def progress(message: str) -> None:
+    print(f"  {message}", file=sys.stderr, flush=True)
+
+
+# --- the command line -----------------------------------------------------------------
+
+
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(
+        prog=PROG,
+        description="Time minilstm against the Keras reference: the article's training "
+        "and decoding, the matrix-product floor, a scaling sweep, float32, peak memory.",
+    )
+    add = parser.add_argument
+    add("--quick", action="store_true", help="one round of everything on tiny sizes")
+    add("--rounds", type=positive_int, help="rounds per side for the medians (default 5)")
+    add(
+        "--threads",
+        type=positive_int,
+        help="limit both sides to this many threads (BLAS, OpenMP, TensorFlow's pools); "
+        "default: each library's own choice",
+    )
+    add("--no-keras", action="store_true", help="measure minilstm alone")
+    add("--no-sweep", action="store_true", help="skip the scaling sweep")
+    add(
+        "--out",
+        type=writable_folder,
+        default="bench_output",  # a string, so that argparse checks it like a given one
+        help="folder for results.md and sweep.png, created if missing (default bench_output)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    if args.rounds:
+        sizes = replace(sizes, rounds=args.rounds)
+    if args.no_sweep:
+        sizes = replace(sizes, sweep={})
+
+    if args.threads:
+        # Read by the libraries when they load, in the workers started below.
+        for name in THREAD_SETTINGS:
+            os.environ[name] = str(args.threads)
+    results = Results()
+    workers = {"minilstm": Worker("minilstm")}
+    try:
+        results.description = workers["minilstm"]("description")
+        if args.no_keras:
+            results.notes.append("Keras columns skipped: --no-keras.")
+        else:
+            keras = Worker("Keras")
+            try:
+                results.description += keras("description")
+                workers["Keras"] = keras
+            except ImportError as error:
+                keras.close()
+                results.notes.append(
+                    f"Keras columns skipped: the Keras reference cannot be imported ({error}). "
+                    'Install it with pip install -e ".[keras]".'
+                )
+        measure(sizes, workers, results)
+    finally:
+        for worker in workers.values():
+            worker.close()
+    measure_memory(sizes, results)
+
+    text = report(results, sizes)
+    print(text)
+    (args.out / "results.md").write_text(text)
+    written = [args.out / "results.md"]
+    if results.sweep:
+        plot(results, args.out / "sweep.png")
+        written.append(args.out / "sweep.png")
+    print("Wrote " + " and ".join(str(p) for p in written))
+
+
+if __name__ == "__main__":
+    sys.exit(run(main, PROG))

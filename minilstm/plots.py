@@ -1,0 +1,201 @@
+"""The demo's pictures, from ``minilstm.demo.TaskResult`` objects (the demo reaches
+matplotlib only through this module, and only once its arguments are checked).
+
+Each ``plot_*`` function draws on a matplotlib ``Axes`` you give it, so the same drawings
+serve the demo's PNG files, the documentation and your own notebooks:
+
+    fig, ax = plt.subplots()
+    plot_predictions(ax, [result])      # result = minilstm.demo.run_task("sin_cos")
+
+``results`` is always a list of results of the same task (minilstm's first, then, with
+``--compare-keras``, the Keras reference's), which are drawn over each other.
+"""
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib
+import numpy as np
+from matplotlib import pyplot as plt
+from matplotlib.ticker import MaxNLocator
+
+from minilstm.data import TASKS
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from minilstm.demo import TaskResult
+
+# The article's four start points: four windows of 24 that tile the 100 points.
+START_POINTS = (0, 24, 49, 74)
+# One colour per model, fixed so that minilstm and Keras keep theirs in every picture.
+MODEL_STYLE = {
+    "minilstm": {"color": "tab:red", "linestyle": "-"},
+    "Keras": {"color": "tab:green", "linestyle": ":"},
+}
+INPUT_COLOR = "tab:blue"
+DPI = 100
+
+
+def use_backend(show: bool = False) -> None:
+    """Draw off-screen (Agg: no window, no display needed) unless ``show``."""
+    if not show:
+        matplotlib.use("Agg")
+
+
+def title(task: str) -> str:
+    """'sin_cos: y=sin x -> y=cos x', with the curves in math text."""
+    t = TASKS[task]
+    return f"{task}: {t.encoder_label} $\\rightarrow$ {t.decoder_label}"
+
+
+def style(label: str) -> dict:
+    return MODEL_STYLE.get(label, {"color": "tab:purple", "linestyle": "--"})
+
+
+def legend_below(ax: "Axes", ncol: int) -> None:
+    """The legend under the axes, in ``ncol`` columns, where it hides no curve."""
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=ncol)
+
+
+def plot_curves(ax: "Axes", result: "TaskResult") -> None:
+    """The task's two curves: what the encoder reads and what the decoder must write."""
+    t, data = TASKS[result.task], result.data
+    ax.plot(data.x, data.seq_in, color=INPUT_COLOR, label=f"encoder input {t.encoder_label}")
+    ax.plot(data.x, data.seq_out, color="black", label=f"decoder target {t.decoder_label}")
+    ax.set(xlabel="x", ylabel="y", title=title(result.task))
+    ax.grid(True, alpha=0.4)
+    legend_below(ax, ncol=2)
+
+
+def plot_loss(ax: "Axes", results: Sequence["TaskResult"], ncol: int = 2) -> None:
+    """Training loss per epoch (log scale), and each model's final autoregressive MSE as a
+    horizontal line: the gap between the two is the cost of decoding without the truth."""
+    for r in results:
+        s = style(r.label)
+        if r.losses:
+            epochs = np.arange(1, len(r.losses) + 1)
+            ax.plot(
+                epochs,
+                r.losses,
+                color=s["color"],
+                linestyle=s["linestyle"],
+                linewidth=2,
+                label=f"{r.label} training loss",
+            )
+        ax.axhline(
+            r.autoregressive_mse,
+            color=s["color"],
+            linestyle="--",
+            linewidth=1,
+            label=f"{r.label} autoregressive MSE (end) {r.autoregressive_mse:.1e}",
+        )
+    ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set(xlabel="epoch", ylabel="MSE (log scale)", title=f"{title(results[0].task)}: loss")
+    ax.grid(True, which="both", alpha=0.3)
+    legend_below(ax, ncol)
+
+
+def plot_predictions(
+    ax: "Axes",
+    results: Sequence["TaskResult"],
+    starts: Sequence[int] = START_POINTS,
+    ncol: int | None = None,
+) -> None:
+    """As the article drew them: at each start point, the encoder's input window and the
+    decoder's autoregressive prediction over it, on top of the true target curve."""
+    first = results[0]
+    t, data = TASKS[first.task], first.data
+    window = first.predictions.shape[1]
+    starts = [s for s in starts if s < len(first.predictions)]
+    ax.plot(
+        data.x,
+        data.seq_out,
+        color="black",
+        linestyle="--",
+        linewidth=1,
+        label=f"true {t.decoder_label}",
+    )
+    for k, s in enumerate(starts):
+        span = data.x[s : s + window]
+        ax.plot(
+            span,
+            data.seq_in[s : s + window],
+            color=INPUT_COLOR,
+            alpha=0.6,
+            label=f"input {t.encoder_label}" if k == 0 else None,
+        )
+        for r in results:
+            st = style(r.label)
+            ax.plot(
+                span,
+                r.predictions[s, :, 0],
+                color=st["color"],
+                linestyle=st["linestyle"],
+                linewidth=2,
+                label=f"{r.label} prediction" if k == 0 else None,
+            )
+        ax.axvline(span[0], color="gray", linewidth=0.5, alpha=0.5)
+    mses = ", ".join(f"{r.label} {r.autoregressive_mse:.1e}" for r in results)
+    ax.set(xlabel="x", ylabel="y", title=f"{title(first.task)}\nautoregressive MSE: {mses}")
+    ax.grid(True, alpha=0.4)
+    legend_below(ax, ncol or 2 + len(results))
+
+
+def task_figures(results: Sequence["TaskResult"]) -> dict[str, "Figure"]:
+    """One task's pictures, by name: "curves", "loss" (when trained), "predictions"."""
+    figures = {}
+    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    plot_curves(ax, results[0])
+    figures["curves"] = fig
+    if any(r.losses for r in results):
+        fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+        plot_loss(ax, results)
+        figures["loss"] = fig
+    fig, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
+    plot_predictions(ax, results)
+    figures["predictions"] = fig
+    return figures
+
+
+def overview_figure(results: Mapping[str, Sequence["TaskResult"]]) -> "Figure":
+    """All tasks side by side: predictions above, loss below, one column per task."""
+    n = len(results)
+    fig, axes = plt.subplots(2, n, figsize=(5.5 * n, 8), squeeze=False, layout="constrained")
+    for k, task_results in enumerate(results.values()):
+        plot_predictions(axes[0, k], task_results, ncol=2)
+        plot_loss(axes[1, k], task_results, ncol=1 if len(task_results) > 1 else 2)
+    return fig
+
+
+def save_figures(
+    results: Mapping[str, Sequence["TaskResult"]], out: Path, keep_open: bool = False
+) -> list[Path]:
+    """Write every picture as PNG into ``out`` (created if missing): per task
+    ``<task>_curves.png``, ``<task>_loss.png`` (when trained), ``<task>_predictions.png``,
+    and ``all_tasks.png``. Returns the paths written, in that order. ``keep_open`` leaves
+    the figures open for ``show``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    named = [
+        (f"{task}_{name}.png", fig)
+        for task, task_results in results.items()
+        for name, fig in task_figures(task_results).items()
+    ]
+    named.append(("all_tasks.png", overview_figure(results)))
+    paths = []
+    for name, fig in named:
+        path = out / name
+        fig.savefig(path, dpi=DPI)
+        paths.append(path)
+        if not keep_open:
+            plt.close(fig)
+    return paths
+
+
+def show() -> None:
+    """Open every figure still open in a window (after ``use_backend(show=True)``)."""
+    plt.show()
