@@ -3,7 +3,8 @@
 The site is built with `mkdocs build --strict` (or taken from $DOCS_SITE_DIR when a build
 already ran), served from 127.0.0.1 by a server inside this test, and each page is opened
 through Chromium's DevTools protocol. Every page must load with no console error, load every
-image, fetch nothing from outside this machine, and show its math typeset by MathJax.
+image, fetch nothing from outside this machine, and show its math typeset by MathJax; the
+site's search must work from the local server alone.
 Screenshots of the home page and of the BPTT page (light and dark) are left in
 test-artifacts/ for a person to look at.
 
@@ -290,3 +291,28 @@ def test_bptt_page_has_math_and_reads_in_dark_mode(browser: Page, site_url: str)
     assert report["math"] > 10, "the BPTT page derives its gradients in equations"
     assert report["typeset"] == report["math"]
     assert report["blank_glyphs"] == 0
+
+
+def test_search_finds_the_bptt_page(browser: Page, site_url: str) -> None:
+    browser.open(f"{site_url}/index.html")
+    titles = browser.evaluate(
+        """
+        (async () => {
+          const input = document.querySelector("input.md-search__input");
+          input.focus();
+          input.value = "backpropagation";
+          input.dispatchEvent(new Event("input", { bubbles: true }));
+          input.dispatchEvent(new KeyboardEvent("keyup", { bubbles: true }));
+          for (let waited = 0; waited < 20000; waited += 100) {
+            const items = document.querySelectorAll(".md-search-result__item");
+            if (items.length) {
+              return [...items].map(item => item.textContent);
+            }
+            await new Promise(done => setTimeout(done, 100));
+          }
+          return [];
+        })()
+        """
+    )
+    assert any("Backpropagation through time" in title for title in titles), titles
+    assert _console_errors(browser.events) == []
