@@ -277,11 +277,12 @@ def lstm_backward(
     T, N, H = len(cells), hs.shape[1], hs.shape[2]
     dhs = dhs.transpose(1, 0, 2)  # time-major, as the cache
     dz = np.empty((T, N, 4 * H), dtype=dhs.dtype)
+    recurrent_kernel_T = recurrent_kernel.T
     dh_next, dc_next = dh, dc
     for t in reversed(range(T)):
         # h_t feeds both the output at t and the next step: the two gradients add up.
         dz[t], dc_next = lstm_cell_backward(dhs[t] + dh_next, dc_next, cells[t])
-        dh_next = dz[t] @ recurrent_kernel.T
+        dh_next = dz[t] @ recurrent_kernel_T
     # The weights are shared by all steps, so their gradient sums over steps and samples:
     # one product over the flattened (T*N) axis does both (docs/bptt.md).
     dz = dz.reshape(T * N, 4 * H)

@@ -300,7 +300,7 @@ class Seq2Seq:
             self._saved = [np.empty_like(a) for a in changed]
         for saved, a in zip(self._saved, changed, strict=True):
             np.copyto(saved, a)
-        optimizer.apply(grads, self.trainable_weights)
+        optimizer._apply(grads, self.trainable_weights)
         if all(np.isfinite(w).all() for w in self.trainable_weights):
             return None
         for a, saved in zip(changed, self._saved, strict=True):
