@@ -113,6 +113,10 @@ class Dense:
         x = check_array(x, "x", ("N", "T", self._input_dim()), self.dtype)
         if not self.built:
             self.build(x.shape[-1])
+        return self._forward(x)
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        # forward on an input known to be valid, for the models that checked it already.
         y, self._cache = dense_forward(x, self.kernel, self.bias)
         return y
 
@@ -124,6 +128,10 @@ class Dense:
         sizes = {"N": (N, "the last forward"), "T": (T, "the last forward")}
         # Not checked for NaN: see LSTM.backward.
         dy = check_array(dy, "dy", ("N", "T", self.units), self.dtype, sizes, finite=False)
+        return self._backward(dy)
+
+    def _backward(self, dy: np.ndarray) -> np.ndarray:
+        # backward on a gradient known to be valid, for the models that made it.
         dx, dkernel, dbias = dense_backward(dy, self._cache)
         self.grads = {"kernel": dkernel, "bias": dbias}
         return dx

@@ -277,11 +277,12 @@ def lstm_backward(
     T, N, H = len(cells), hs.shape[1], hs.shape[2]
     dhs = dhs.transpose(1, 0, 2)  # time-major, as the cache
     dz = np.empty((T, N, 4 * H), dtype=dhs.dtype)
+    recurrent_kernel_T = recurrent_kernel.T
     dh_next, dc_next = dh, dc
     for t in reversed(range(T)):
         # h_t feeds both the output at t and the next step: the two gradients add up.
         dz[t], dc_next = lstm_cell_backward(dhs[t] + dh_next, dc_next, cells[t])
-        dh_next = dz[t] @ recurrent_kernel.T
+        dh_next = dz[t] @ recurrent_kernel_T
     # The weights are shared by all steps, so their gradient sums over steps and samples:
     # one product over the flattened (T*N) axis does both (docs/bptt.md).
     dz = dz.reshape(T * N, 4 * H)
@@ -376,15 +377,23 @@ class LSTM:
         x = check_array(x, "x", ("N", "T", self._input_dim()), self.dtype, sizes)
         if not self.built:
             self.build(x.shape[2])
-        N = x.shape[0]
-        if initial_state is None:
-            h0 = np.zeros((N, self.units), dtype=self.dtype)
-            c0 = np.zeros((N, self.units), dtype=self.dtype)
-        else:
-            h0, c0 = (
+        if initial_state is not None:
+            initial_state = tuple(
                 check_array(s, f"initial_state[{k}]", ("N", self.units), self.dtype, sizes)
                 for k, s in enumerate(check_pair(initial_state, "initial_state"))
             )
+        return self._forward(x, initial_state)
+
+    def _forward(
+        self, x: np.ndarray, initial_state: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> np.ndarray | list[np.ndarray]:
+        # forward on arguments known to be valid, for the models that checked them already.
+        if initial_state is None:
+            N = x.shape[0]
+            h0 = np.zeros((N, self.units), dtype=self.dtype)
+            c0 = np.zeros((N, self.units), dtype=self.dtype)
+        else:
+            h0, c0 = initial_state
         (hs, c), self._cache = lstm_forward(
             x, h0, c0, self.kernel, self.recurrent_kernel, self.bias
         )
@@ -416,6 +425,14 @@ class LSTM:
             None if g is None else check_array(g, name, shape, self.dtype, sizes, finite=False)
             for g, name, shape in ((dy, "dy", y_shape), (dh, "dh", ("N", H)), (dc, "dc", ("N", H)))
         )
+        return self._backward(dy, dh, dc)
+
+    def _backward(
+        self, dy: np.ndarray | None, dh: np.ndarray | None, dc: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # backward on gradients known to be valid, for the models that made them.
+        N, T, _ = self._cache.x.shape
+        H = self.units
         dhs = np.zeros((N, T, H), dtype=self.dtype)
         dh_last = np.zeros((N, H), dtype=self.dtype) if dh is None else dh
         if dy is not None:

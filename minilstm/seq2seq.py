@@ -93,6 +93,7 @@ class Seq2Seq:
         self.dense.build(self.units)
         self.optimizer: optimizers.Optimizer | None = None
         self.completed_epochs = 0  # epochs trained so far: the initial_epoch to resume at
+        self._saved: list[np.ndarray] = []  # what an optimizer step changes, saved by _step
 
     @property
     def trainable_weights(self) -> list[np.ndarray]:
@@ -150,9 +151,13 @@ class Seq2Seq:
             y: (N, T_dec, O) the prediction of every decoder step.
         """
         enc_x, dec_x = self._check_data(enc_x, dec_x)
-        _, h, c = self.encoder.forward(enc_x)
-        hs, _, _ = self.decoder.forward(dec_x, initial_state=(h, c))
-        return self.dense.forward(hs)
+        return self._forward(enc_x, dec_x)
+
+    def _forward(self, enc_x: np.ndarray, dec_x: np.ndarray) -> np.ndarray:
+        # The checks were done once on the model's inputs, so the layers skip theirs.
+        _, h, c = self.encoder._forward(enc_x)
+        hs, _, _ = self.decoder._forward(dec_x, initial_state=(h, c))
+        return self.dense._forward(hs)
 
     # --8<-- [end:forward]
     # --8<-- [start:backward]
@@ -168,14 +173,14 @@ class Seq2Seq:
             loss (a float) and 8 gradients aligned with ``get_weights()``.
         """
         enc_x, dec_x, dec_y = self._check_data(enc_x, dec_x, dec_y)
-        y = self.forward(enc_x, dec_x)
+        y = self._forward(enc_x, dec_x)
         loss, loss_cache = mse_forward(y, dec_y)
         dy = mse_backward(1.0, loss_cache)
-        dhs = self.dense.backward(dy)
+        dhs = self.dense._backward(dy)
         # The decoder started from the encoder's final states, so their gradients flow back
         # into the encoder as gradients on its last h and c.
-        _, dh, dc = self.decoder.backward(dhs)
-        self.encoder.backward(None, dh=dh, dc=dc)
+        _, dh, dc = self.decoder._backward(dhs, None, None)
+        self.encoder._backward(None, dh, dc)
         grads = [self.encoder.grads[k] for k in ("kernel", "recurrent_kernel", "bias")] + [
             self.decoder.grads[k] for k in ("kernel", "recurrent_kernel", "bias")
         ]
@@ -186,7 +191,7 @@ class Seq2Seq:
     def evaluate(self, enc_x: np.ndarray, dec_x: np.ndarray, dec_y: np.ndarray) -> float:
         """The teacher-forced MSE on the given arrays (shapes as in ``loss_and_grads``)."""
         enc_x, dec_x, dec_y = self._check_data(enc_x, dec_x, dec_y)
-        return mse_forward(self.forward(enc_x, dec_x), dec_y)[0]
+        return mse_forward(self._forward(enc_x, dec_x), dec_y)[0]
 
     # --8<-- [start:fit]
     def fit(
@@ -286,13 +291,22 @@ class Seq2Seq:
             if not np.isfinite(g).all():
                 layer = names[k // 3] if k < 6 else "dense"
                 return f"the gradient of weights[{k}] ({layer}) is not finite"
-        weights, state = self.get_weights(), self.optimizer.get_state()
-        self.optimizer.apply(grads, self.trainable_weights)
+        optimizer = self.optimizer
+        slots, iterations = optimizer.slots, optimizer.iterations
+        changed = self.trainable_weights + [s for slot in slots for s in slot.values()]
+        # The copies go into buffers kept from step to step: fresh arrays this large would
+        # be new memory from the system every time, whose page faults cost 5x the copying.
+        if [b.shape for b in self._saved] != [a.shape for a in changed]:
+            self._saved = [np.empty_like(a) for a in changed]
+        for saved, a in zip(self._saved, changed, strict=True):
+            np.copyto(saved, a)
+        optimizer._apply(grads, self.trainable_weights)
         if all(np.isfinite(w).all() for w in self.trainable_weights):
             return None
-        for w, saved in zip(self.trainable_weights, weights, strict=True):
-            w[...] = saved
-        self.optimizer.set_state(state)
+        for a, saved in zip(changed, self._saved, strict=True):
+            a[...] = saved
+        # The first step made the slots: the list is put back to none.
+        optimizer.slots, optimizer.iterations = slots, iterations
         return f"the update made some weights infinite (loss {loss:.3e})"
 
     # --8<-- [end:fit]
@@ -313,7 +327,7 @@ class Seq2Seq:
         """
         (enc_x,) = self._check_data(enc_x)
         steps = enc_x.shape[1] if steps is None else check_int(steps, "steps")
-        _, h, c = self.encoder.forward(enc_x)
+        _, h, c = self.encoder._forward(enc_x)
         dec, dense = self.decoder, self.dense
         y_prev = np.zeros((len(enc_x), self.output_dim), dtype=self.dtype)
         y = np.empty((len(enc_x), steps, self.output_dim), dtype=self.dtype)
