@@ -55,7 +55,7 @@ def keras_float(dtype: str):
 
 @pytest.fixture(scope="module", autouse=True)
 def keras_float64():
-    """One Keras session for the module, in float64."""
+    """Keras in float64 for every test of this module (set up once, restored after)."""
     with keras_float("float64"):
         yield
 

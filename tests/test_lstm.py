@@ -9,7 +9,7 @@ from minilstm.gradcheck import numerical_gradient, rel_error
 from minilstm.lstm import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
 
 # A correct backward agrees with central differences (h = 1e-6) to about 1e-9 in float64;
-# the bound of 1e-7 leaves a margin of 100 and still catches any real mistake
+# a bound of 1e-7 leaves a margin of 100 and still catches any real mistake
 # (those give 1e-3 or more).
 TOL = 1e-7
 
