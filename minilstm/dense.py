@@ -84,6 +84,7 @@ class Dense:
 
     @property
     def built(self) -> bool:
+        """Whether the weights exist (after ``build`` or the first ``forward``)."""
         return self.kernel is not None
 
     def _input_dim(self) -> int | str:

@@ -182,7 +182,9 @@ class SGD(Optimizer):
         self.nesterov = check_bool(nesterov, "nesterov")
         self.slot_names = ("momentum",) if momentum != 0 else ()
 
-    def update_step(self, gradient, variable, slots, lr):
+    def update_step(
+        self, gradient: np.ndarray, variable: np.ndarray, slots: dict[str, np.ndarray], lr: float
+    ) -> None:
         if self.momentum == 0:
             variable -= gradient * lr
             return
@@ -227,7 +229,9 @@ class RMSprop(Optimizer):
             + (("average_gradient",) if centered else ())
         )
 
-    def update_step(self, gradient, variable, slots, lr):
+    def update_step(
+        self, gradient: np.ndarray, variable: np.ndarray, slots: dict[str, np.ndarray], lr: float
+    ) -> None:
         v = slots["velocity"]
         v[...] = self.rho * v + (1 - self.rho) * np.square(gradient)
         if self.centered:
@@ -281,7 +285,9 @@ class Adam(Optimizer):
         self.slot_names = ("m", "v")
 
     # assignment: adam
-    def update_step(self, gradient, variable, slots, lr):
+    def update_step(
+        self, gradient: np.ndarray, variable: np.ndarray, slots: dict[str, np.ndarray], lr: float
+    ) -> None:
         m, v = slots["m"], slots["v"]
         t = self.iterations + 1
         # The bias correction: m and v start at zero, so early on they underestimate the

@@ -52,6 +52,7 @@ def title(task: str) -> str:
 
 
 def style(label: str) -> dict:
+    """The line colour and style of a model's curves, by its label."""
     return MODEL_STYLE.get(label, {"color": "tab:purple", "linestyle": "--"})
 
 
