@@ -113,6 +113,7 @@ class Data:
 
 
 def article_data() -> Data:
+    """The article's 76 windows of sin -> cos, (76, 24, 1), and its 75 units."""
     data = load_task("sin_cos")
     return Data(data.enc_x, data.dec_x, data.dec_y, ARTICLE["units"])
 
@@ -276,6 +277,7 @@ def epoch_timer_callback(keras: Any) -> Any:
 
 
 def model_settings(data: Data) -> dict[str, int]:
+    """The keyword arguments of ``reference_keras.build_training_model`` for ``data``."""
     return {
         "units": data.units,
         "input_dim": data.enc_x.shape[2],
@@ -437,6 +439,7 @@ def peak_memory_mb(run: str) -> float | None:
 
 
 def measure_memory(sizes: Sizes, results: Results) -> None:
+    """The peak memory of minilstm-only runs, each in a fresh Python, into ``results``."""
     results.memory["article workload, fit and decode"] = peak_memory_mb(
         ARTICLE_RUN.format(epochs=sizes.epochs)
     )
@@ -577,6 +580,7 @@ def plot(results: Results, path: Path) -> None:
 
 
 def progress(message: str) -> None:
+    """One line of progress on stderr, leaving stdout to the report."""
     print(f"  {message}", file=sys.stderr, flush=True)
 
 
@@ -584,6 +588,7 @@ def progress(message: str) -> None:
 
 
 def build_parser() -> ArgumentParser:
+    """The command line of ``python -m minilstm.bench``."""
     parser = ArgumentParser(
         prog=PROG,
         description="Time minilstm against the Keras reference: the article's training "
@@ -610,6 +615,7 @@ def build_parser() -> ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    """Run the benchmark with the command line ``argv`` (default ``sys.argv[1:]``)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL

@@ -315,6 +315,7 @@ def format_table(results: Sequence[TaskResult]) -> str:
 
 
 def build_parser() -> ArgumentParser:
+    """The command line of ``python -m minilstm.demo``."""
     parser = ArgumentParser(
         prog=PROG,
         description="Train the article's LSTM encoder-decoder on its three tasks, print a "
