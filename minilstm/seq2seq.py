@@ -305,7 +305,7 @@ class Seq2Seq:
             return None
         for a, saved in zip(changed, self._saved, strict=True):
             a[...] = saved
-        # The first step made the slots: the list is put back to none.
+        # The slots list itself is restored too: on the first step _apply made it from empty.
         optimizer.slots, optimizer.iterations = slots, iterations
         return f"the update made some weights infinite (loss {loss:.3e})"
 
