@@ -154,7 +154,7 @@ def test_saving_into_a_missing_folder_names_the_file(tmp_path):
         ml.Seq2Seq(units=2).save(path)
 
 
-def test_a_saved_file_gets_the_usual_permissions_not_a_private_temporary_files(saved):
+def test_a_saved_file_gets_the_usual_permissions_not_those_of_a_private_temporary(saved):
     umask = os.umask(0)
     os.umask(umask)
     assert saved.stat().st_mode & 0o777 == 0o666 & ~umask
