@@ -83,6 +83,7 @@ def gradient_report(
 
     Args:
         analytic, numeric: gradients by name, e.g. {"kernel": (D, 4H) array, ...}.
+        tol: the largest relative error still reported as ok.
 
     Returns:
         the table as text, one line a gradient, e.g. ``kernel  (1, 300)  3.2e-11  ok``.
