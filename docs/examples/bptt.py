@@ -69,7 +69,10 @@ for forget_bias, style in ((1.0, "-"), (0.0, "--")):
     )
 ax.set_xlabel("time step t of the input")
 ax.set_ylabel("gradient reaching $x_t$\n(relative to the last step)")
-ax.set_title("A gradient on the last output, flowing back through 24 steps (untrained layer)")
+T_task = data.enc_x.shape[1]
+ax.set_title(
+    f"A gradient on the last output, flowing back through {T_task} steps (untrained layer)"
+)
 ax.legend()
 save_figure(fig, "bptt-reach")
-record(reach_one=sci(reach[1.0], 0), reach_zero=sci(reach[0.0], 0))
+record(reach_one=sci(reach[1.0], 0), reach_zero=sci(reach[0.0], 0), steps_back=T_task - 1)

@@ -27,6 +27,8 @@ record(
     loss=sci(history.history["loss"][-1]),
     mse=sci(float(np.mean((y - data.dec_y) ** 2))),
     seconds=f"{seconds:.1f}",
+    epochs=len(history.history["loss"]),
+    windows=len(data.enc_x),
 )
 
 fig, ax = plt.subplots(figsize=(8, 3.2))
