@@ -9,9 +9,9 @@ weights, which saves a product per step.
 
 ``tests/test_lean_loops.py`` checks that both passes compute what the library computes.
 Run ``OPENBLAS_NUM_THREADS=1 python docs/experiments/lean_loops.py`` (after ``env -u
-OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE`` on a machine that sets them) to time them against the library on the
-article's sizes, next to the library's ``fit`` and the matrix-product floor, and to see
-what ``fit`` would take with these loops.
+OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE`` on a machine that sets them) to train the
+article's model with the library's loops and with these, and to see the times next to the
+matrix-product floor.
 """
 
 import statistics
