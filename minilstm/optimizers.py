@@ -324,17 +324,21 @@ class Adam(Optimizer):
 # --8<-- [end:adam]
 
 
+# The one table from a name to an optimizer class: Keras's lower-case names, which are
+# also the class names in lower case ("Adam" -> "adam").
+OPTIMIZERS: dict[str, type[Optimizer]] = {"adam": Adam, "rmsprop": RMSprop, "sgd": SGD}
+
+
 def get(identifier: "str | Optimizer") -> Optimizer:
     """An optimizer from its Keras name ("adam", "rmsprop", "sgd") with default settings,
     or the optimizer itself."""
     if isinstance(identifier, Optimizer):
         return identifier
-    optimizers = {"adam": Adam, "rmsprop": RMSprop, "sgd": SGD}
     expected = (
-        f"optimizer must be one of {sorted(optimizers)} or an Optimizer; got {show(identifier)}"
+        f"optimizer must be one of {sorted(OPTIMIZERS)} or an Optimizer; got {show(identifier)}"
     )
     if not isinstance(identifier, str):
         raise TypeError(expected)
-    if identifier.lower() not in optimizers:
+    if identifier.lower() not in OPTIMIZERS:
         raise ValueError(expected)
-    return optimizers[identifier.lower()]()
+    return OPTIMIZERS[identifier.lower()]()
