@@ -1,8 +1,7 @@
 """minilstm: an LSTM encoder-decoder written from scratch in NumPy, to read, run and change."""
 
 from minilstm import data, gradcheck
-from minilstm.dense import Dense
-from minilstm.lstm import LSTM
+from minilstm.layers import LSTM, Dense
 from minilstm.optimizers import SGD, Adam, Optimizer, RMSprop
 from minilstm.seq2seq import History, Seq2Seq, TrainingDivergedError
 

@@ -72,10 +72,7 @@ class Optimizer:
             grads: gradients, each shaped like its variable.
             variables: the weights, updated in place (e.g. a model's parameter arrays).
         """
-        self._apply(self._check_apply(grads, variables), variables)
-
-    def _apply(self, grads: list[np.ndarray], variables: list[np.ndarray]) -> None:
-        # apply on arguments known to fit, for the models that made them.
+        grads = self._check_apply(grads, variables)
         if not self.slots:
             self.slots = [{name: np.zeros_like(w) for name in self.slot_names} for w in variables]
         lr = self.current_learning_rate()

@@ -7,13 +7,16 @@ The decoder reads the previous target value at each step, so its input has O fea
 
 import os
 import time
+from typing import NamedTuple
 
 import numpy as np
 
 from minilstm import optimizers, saving
-from minilstm.dense import Dense
+from minilstm.article import UNITS
+from minilstm.dense import DenseCache, dense_backward, dense_forward
+from minilstm.layers import LSTM, Dense
 from minilstm.losses import mse_backward, mse_forward
-from minilstm.lstm import LSTM, lstm_step_forward
+from minilstm.lstm import SequenceCache, lstm_backward, lstm_forward, lstm_step_forward
 from minilstm.validation import (
     check_array,
     check_bool,
@@ -23,6 +26,65 @@ from minilstm.validation import (
     check_seed,
     check_weights,
 )
+
+# --8<-- [start:forward]
+
+
+class Seq2SeqCache(NamedTuple):
+    """What ``seq2seq_backward`` needs from ``seq2seq_forward``: each layer's cache."""
+
+    encoder: SequenceCache
+    decoder: SequenceCache
+    dense: DenseCache
+
+
+def seq2seq_forward(
+    enc_x: np.ndarray, dec_x: np.ndarray, weights: list[np.ndarray]
+) -> tuple[np.ndarray, Seq2SeqCache]:
+    """Teacher-forced forward pass: the decoder reads the true previous values.
+
+    Args:
+        enc_x: (N, T_enc, D) encoder inputs.
+        dec_x: (N, T_dec, O) decoder inputs, the targets shifted right by one step.
+        weights: the 8 arrays of ``Seq2Seq.get_weights()``, in Keras's order.
+
+    Returns:
+        y (N, T_dec, O), the prediction of every decoder step, and the cache for
+        ``seq2seq_backward``.
+    """
+    N, H = len(enc_x), weights[1].shape[0]
+    zeros = np.zeros((N, H), dtype=enc_x.dtype)
+    (enc_hs, enc_c), enc_cache = lstm_forward(enc_x, zeros, zeros, *weights[0:3])
+    # The decoder starts from the encoder's final states: all it knows of the input.
+    (dec_hs, _), dec_cache = lstm_forward(dec_x, enc_hs[:, -1], enc_c, *weights[3:6])
+    y, dense_cache = dense_forward(dec_hs, *weights[6:8])
+    return y, Seq2SeqCache(enc_cache, dec_cache, dense_cache)
+
+
+# --8<-- [end:forward]
+# --8<-- [start:backward]
+def seq2seq_backward(dy: np.ndarray, cache: Seq2SeqCache) -> list[np.ndarray]:
+    """Backward of ``seq2seq_forward``: the layers in reverse.
+
+    Args:
+        dy: (N, T_dec, O) gradient on y.
+        cache: the forward's ``Seq2SeqCache``.
+
+    Returns:
+        the gradients of the 8 weights, aligned with ``weights``. (The inputs are data,
+        so they need none.)
+    """
+    dhs, ddense_kernel, ddense_bias = dense_backward(dy, cache.dense)
+    zeros = np.zeros_like(dhs[:, 0])
+    _, dh, dc, *ddecoder = lstm_backward(dhs, zeros, zeros, cache.decoder)
+    # The decoder started from the encoder's final states, so their gradients flow back
+    # into the encoder as gradients on its last h and c; its outputs were not used.
+    enc_dhs = np.zeros_like(cache.encoder.hs[1:].transpose(1, 0, 2))
+    _, _, _, *dencoder = lstm_backward(enc_dhs, dh, dc, cache.encoder)
+    return [*dencoder, *ddecoder, ddense_kernel, ddense_bias]
+
+
+# --8<-- [end:backward]
 
 
 class History:
@@ -56,8 +118,9 @@ class Seq2Seq:
         units: H, the units of both LSTMs.
         input_dim: D, features of the encoder input.
         output_dim: O, features of the target (and so of the decoder input).
-        seed: fixes the initial weights and the shuffling in ``fit`` (None: fresh randomness,
-            whose seed is then kept in ``seed`` so that the run can be repeated).
+        seed: fixes the initial weights and the shuffling in ``fit`` (None: fresh
+            randomness, whose seed is then kept in ``seed`` so that the run can be
+            repeated).
         dtype: float64 (default) or float32.
 
     Attributes:
@@ -68,7 +131,7 @@ class Seq2Seq:
 
     def __init__(
         self,
-        units: int = 75,
+        units: int = UNITS,
         input_dim: int = 1,
         output_dim: int = 1,
         seed: int | None = 0,
@@ -92,8 +155,7 @@ class Seq2Seq:
         self.decoder.build(self.output_dim)
         self.dense.build(self.units)
         self.optimizer: optimizers.Optimizer | None = None
-        self.completed_epochs = 0  # epochs trained so far: the initial_epoch to resume at
-        self._saved: list[np.ndarray] = []  # what an optimizer step changes, saved by _step
+        self.completed_epochs = 0
 
     @property
     def trainable_weights(self) -> list[np.ndarray]:
@@ -118,12 +180,20 @@ class Seq2Seq:
         return [w.copy() for w in self.trainable_weights]
 
     def set_weights(self, weights: list[np.ndarray]) -> None:
-        """Set the 8 weights, in ``get_weights`` order and shapes (copied)."""
+        """Set the 8 weights, copying them.
+
+        Args:
+            weights: 8 arrays in ``get_weights`` order and shapes.
+        """
         shapes = [w.shape for w in self.trainable_weights]
         weights = check_weights(weights, "weights", shapes, self.dtype)
         self.encoder.set_weights(weights[0:3])
         self.decoder.set_weights(weights[3:6])
         self.dense.set_weights(weights[6:8])
+
+    def count_params(self) -> int:
+        """The number of trainable numbers (46,276 for the article's model)."""
+        return sum(w.size for w in self.trainable_weights)
 
     def _check_data(self, *arrays: np.ndarray) -> list[np.ndarray]:
         # enc_x, then dec_x and dec_y if given: one batch size N for all of them, one
@@ -136,62 +206,53 @@ class Seq2Seq:
             for a, name, shape in zip(arrays, names, shapes, strict=False)
         ]
 
-    def count_params(self) -> int:
-        """The number of trainable numbers (46,276 for the article's model)."""
-        return sum(w.size for w in self.trainable_weights)
-
-    # --8<-- [start:forward]
     def forward(self, enc_x: np.ndarray, dec_x: np.ndarray) -> np.ndarray:
-        """Teacher-forced forward pass: the decoder reads the true previous values.
+        """Teacher-forced forward pass (``seq2seq_forward``) with the model's weights.
 
         Args:
-            enc_x: (N, T_enc, D). dec_x: (N, T_dec, O), the targets shifted right by one step.
+            enc_x: (N, T_enc, D) encoder inputs.
+            dec_x: (N, T_dec, O) decoder inputs, the targets shifted right by one step.
 
         Returns:
             y: (N, T_dec, O) the prediction of every decoder step.
         """
         enc_x, dec_x = self._check_data(enc_x, dec_x)
-        return self._forward(enc_x, dec_x)
+        return seq2seq_forward(enc_x, dec_x, self.trainable_weights)[0]
 
-    def _forward(self, enc_x: np.ndarray, dec_x: np.ndarray) -> np.ndarray:
-        # The checks were done once on the model's inputs, so the layers skip theirs.
-        _, h, c = self.encoder._forward(enc_x)
-        hs, _, _ = self.decoder._forward(dec_x, initial_state=(h, c))
-        return self.dense._forward(hs)
-
-    # --8<-- [end:forward]
-    # --8<-- [start:backward]
+    # --8<-- [start:loss_and_grads]
     def loss_and_grads(
         self, enc_x: np.ndarray, dec_x: np.ndarray, dec_y: np.ndarray
     ) -> tuple[float, list[np.ndarray]]:
         """The MSE of a teacher-forced forward pass and its gradient on all 8 weights.
 
         Args:
-            enc_x: (N, T_enc, D). dec_x: (N, T_dec, O). dec_y: (N, T_dec, O) targets.
+            enc_x: (N, T_enc, D) encoder inputs.
+            dec_x: (N, T_dec, O) decoder inputs.
+            dec_y: (N, T_dec, O) targets.
 
         Returns:
             loss (a float) and 8 gradients aligned with ``get_weights()``.
         """
         enc_x, dec_x, dec_y = self._check_data(enc_x, dec_x, dec_y)
-        y = self._forward(enc_x, dec_x)
+        y, cache = seq2seq_forward(enc_x, dec_x, self.trainable_weights)
         loss, loss_cache = mse_forward(y, dec_y)
-        dy = mse_backward(1.0, loss_cache)
-        dhs = self.dense._backward(dy)
-        # The decoder started from the encoder's final states, so their gradients flow back
-        # into the encoder as gradients on its last h and c.
-        _, dh, dc = self.decoder._backward(dhs, None, None)
-        self.encoder._backward(None, dh, dc)
-        grads = [self.encoder.grads[k] for k in ("kernel", "recurrent_kernel", "bias")] + [
-            self.decoder.grads[k] for k in ("kernel", "recurrent_kernel", "bias")
-        ]
-        grads += [self.dense.grads["kernel"], self.dense.grads["bias"]]
+        grads = seq2seq_backward(mse_backward(1.0, loss_cache), cache)
         return loss, grads
 
-    # --8<-- [end:backward]
+    # --8<-- [end:loss_and_grads]
     def evaluate(self, enc_x: np.ndarray, dec_x: np.ndarray, dec_y: np.ndarray) -> float:
-        """The teacher-forced MSE on the given arrays (shapes as in ``loss_and_grads``)."""
+        """The teacher-forced MSE.
+
+        Args:
+            enc_x: (N, T_enc, D) encoder inputs.
+            dec_x: (N, T_dec, O) decoder inputs.
+            dec_y: (N, T_dec, O) targets.
+
+        Returns:
+            the loss, a float.
+        """
         enc_x, dec_x, dec_y = self._check_data(enc_x, dec_x, dec_y)
-        return mse_forward(self._forward(enc_x, dec_x), dec_y)[0]
+        return mse_forward(seq2seq_forward(enc_x, dec_x, self.trainable_weights)[0], dec_y)[0]
 
     # --8<-- [start:fit]
     def fit(
@@ -214,8 +275,11 @@ class Seq2Seq:
         ``initial_epoch`` sees the orders an uninterrupted run would have seen.
 
         Args:
-            enc_x: (N, T_enc, D). dec_x: (N, T_dec, O). dec_y: (N, T_dec, O).
-            epochs: train until this epoch number (Keras's meaning, with ``initial_epoch``).
+            enc_x: (N, T_enc, D) encoder inputs.
+            dec_x: (N, T_dec, O) decoder inputs.
+            dec_y: (N, T_dec, O) targets.
+            epochs: train until this epoch number (Keras's meaning, with
+                ``initial_epoch``).
             batch_size: windows per gradient step.
             optimizer: an ``Optimizer`` or a Keras name ("adam", "rmsprop", "sgd"); None
                 keeps the model's optimizer from an earlier ``fit``, or makes ``Adam()``.
@@ -238,37 +302,24 @@ class Seq2Seq:
         shuffle = check_bool(shuffle, "shuffle")
         verbose = check_choice(verbose, "verbose", (0, 1, 2, "auto"))
         initial_epoch = check_int(initial_epoch, "initial_epoch", minimum=0, maximum=epochs)
-        if optimizer is not None:
-            self.optimizer = optimizers.get(optimizer)
-        elif self.optimizer is None:
-            self.optimizer = optimizers.Adam()
+        if optimizer is not None or self.optimizer is None:
+            self.optimizer = optimizers.get(optimizer or "adam")
         n = len(enc_x)
         history = History({"epochs": epochs, "batch_size": batch_size, "samples": n})
         for epoch in range(initial_epoch, epochs):
             start_time = time.perf_counter()
-            if shuffle:
-                order = np.random.default_rng([self.seed, epoch]).permutation(n)
-            else:
-                order = np.arange(n)
+            rng = np.random.default_rng([self.seed, epoch])
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            batches = [order[k : k + batch_size] for k in range(0, n, batch_size)]
             total = 0.0
-            for start in range(0, n, batch_size):
-                batch = order[start : start + batch_size]
-                # Overflow is expected when training diverges; _step reports it as such.
+            for b, batch in enumerate(batches):
+                # A diverging run overflows; _finite_step reports it as such.
                 with np.errstate(over="ignore", invalid="ignore"):
                     loss, grads = self.loss_and_grads(enc_x[batch], dec_x[batch], dec_y[batch])
-                    problem = self._step(loss, grads)
+                    problem = self._finite_step(loss, grads)
                 if problem:
-                    batches = -(-n // batch_size)
-                    raise TrainingDivergedError(
-                        f"training diverged in epoch {epoch + 1}/{epochs}, batch "
-                        f"{start // batch_size + 1}/{batches}: {problem}. The model keeps the "
-                        "weights of the last finite step. Try a lower learning rate (now "
-                        f"{self.optimizer.current_learning_rate():g}) or clip the gradients, "
-                        "e.g. optimizer=Adam(clipnorm=1.0).",
-                        epoch,
-                        start // batch_size,
-                        history,
-                    )
+                    where = f"epoch {epoch + 1}/{epochs}, batch {b + 1}/{len(batches)}"
+                    raise self._diverged(problem, where, epoch, b, history)
                 total += loss * len(batch)
             history.history["loss"].append(total / n)
             history.epoch.append(epoch)
@@ -281,35 +332,39 @@ class Seq2Seq:
                 )
         return history
 
-    def _step(self, loss: float, grads: list[np.ndarray]) -> str | None:
-        # One optimizer step, taken only if it keeps everything finite; else the reason why.
-        # The update itself can overflow, so it is undone from copies when it does.
+    # --8<-- [end:fit]
+    # --8<-- [start:finite_step]
+    def _finite_step(self, loss: float, grads: list[np.ndarray]) -> str | None:
+        # One optimizer step, kept only if every weight stays finite; else what went wrong.
+        # The model and the optimizer are then as they were before the step.
         if not np.isfinite(loss):
             return f"the loss is {loss}"
-        names = ("encoder", "decoder")
+        layers = ("encoder",) * 3 + ("decoder",) * 3 + ("dense",) * 2
         for k, g in enumerate(grads):
             if not np.isfinite(g).all():
-                layer = names[k // 3] if k < 6 else "dense"
-                return f"the gradient of weights[{k}] ({layer}) is not finite"
-        optimizer = self.optimizer
-        slots, iterations = optimizer.slots, optimizer.iterations
-        changed = self.trainable_weights + [s for slot in slots for s in slot.values()]
-        # The copies go into buffers kept from step to step: fresh arrays this large would
-        # be new memory from the system every time, whose page faults cost 5x the copying.
-        if [b.shape for b in self._saved] != [a.shape for a in changed]:
-            self._saved = [np.empty_like(a) for a in changed]
-        for saved, a in zip(self._saved, changed, strict=True):
-            np.copyto(saved, a)
-        optimizer._apply(grads, self.trainable_weights)
+                return f"the gradient of weights[{k}] ({layers[k]}) is not finite"
+        weights, state = self.get_weights(), self.optimizer.get_state()
+        self.optimizer.apply(grads, self.trainable_weights)
         if all(np.isfinite(w).all() for w in self.trainable_weights):
             return None
-        for a, saved in zip(changed, self._saved, strict=True):
-            a[...] = saved
-        # The slots list itself is restored too: on the first step _apply made it from empty.
-        optimizer.slots, optimizer.iterations = slots, iterations
+        self.set_weights(weights)
+        self.optimizer.set_state(state)
         return f"the update made some weights infinite (loss {loss:.3e})"
 
-    # --8<-- [end:fit]
+    def _diverged(
+        self, problem: str, where: str, epoch: int, batch: int, history: History
+    ) -> TrainingDivergedError:
+        return TrainingDivergedError(
+            f"training diverged in {where}: {problem}. The model keeps the weights of the "
+            "last finite step. Try a lower learning rate (now "
+            f"{self.optimizer.current_learning_rate():g}) or clip the gradients, e.g. "
+            "optimizer=Adam(clipnorm=1.0).",
+            epoch,
+            batch,
+            history,
+        )
+
+    # --8<-- [end:finite_step]
     # --8<-- [start:predict]
     # assignment: predict
     def predict(self, enc_x: np.ndarray, steps: int | None = None) -> np.ndarray:
@@ -327,13 +382,16 @@ class Seq2Seq:
         """
         (enc_x,) = self._check_data(enc_x)
         steps = enc_x.shape[1] if steps is None else check_int(steps, "steps")
-        _, h, c = self.encoder._forward(enc_x)
-        dec, dense = self.decoder, self.dense
-        y_prev = np.zeros((len(enc_x), self.output_dim), dtype=self.dtype)
-        y = np.empty((len(enc_x), steps, self.output_dim), dtype=self.dtype)
+        enc, dec, dense = self.encoder, self.decoder, self.dense
+        N = len(enc_x)
+        zeros = np.zeros((N, self.units), dtype=self.dtype)
+        (hs, c), _ = lstm_forward(enc_x, zeros, zeros, enc.kernel, enc.recurrent_kernel, enc.bias)
+        h = hs[:, -1]
+        y_prev = np.zeros((N, self.output_dim), dtype=self.dtype)
+        y = np.empty((N, steps, self.output_dim), dtype=self.dtype)
         for t in range(steps):
             (h, c), _ = lstm_step_forward(y_prev, h, c, dec.kernel, dec.recurrent_kernel, dec.bias)
-            y_prev = h @ dense.kernel + dense.bias
+            y_prev, _ = dense_forward(h, dense.kernel, dense.bias)
             y[:, t] = y_prev
         return y
 

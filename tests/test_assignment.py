@@ -2,7 +2,7 @@
 part its points or none, naming the mistake.
 
 Planted mistakes are function bodies written here. The forget gate's reads CellCache by its
-field names (c_prev, gates, tanh_c); the others use only public names.
+fields (c_prev, i, f, g, o, tanh_c); the others use only public names.
 """
 
 import ast
@@ -139,10 +139,8 @@ def test_a_fresh_workspace_scores_zero_with_a_message_per_part(tmp_path):
 
 
 FORGET_GATE_USES_C_T = """
-c_prev, gates, tanh_c = cache.c_prev, cache.gates, cache.tanh_c
-H = c_prev.shape[1]
-i, f, g, o = (gates[:, k * H : (k + 1) * H] for k in range(4))
-dc = dc + dh * o * (1 - tanh_c**2)
+c_prev, i, f, g, o, tanh_c = cache
+dc = dc_next + dh * o * (1 - tanh_c**2)
 c = f * c_prev + i * g
 df = dc * c
 dz = np.concatenate(

@@ -49,9 +49,10 @@ def step_forward_once(s: Student, rng: np.random.Generator, N: int, D: int, H: i
     x, h_prev, c_prev, kernel, recurrent_kernel, bias = inputs = lstm_inputs(rng, N, D, H)
     dh, dc = rng.normal(size=(N, H)), rng.normal(size=(N, H))
     z = x @ kernel + h_prev @ recurrent_kernel + bias
-    want_h, want_c, ref_cache = lstm.lstm_cell_forward(z, c_prev)
+    (want_h, want_c), ref_cache = lstm.lstm_cell_forward(z, c_prev)
     result = call("lstm_cell_forward", s.root, s.lstm.lstm_cell_forward, z.copy(), c_prev.copy())
-    h, c, cache = unpack("lstm_cell_forward", result, 3)
+    states, cache = unpack("lstm_cell_forward", result, 2)
+    h, c = unpack("the (h, c) of lstm_cell_forward", states, 2)
     problems = [p for p in (mismatch("c", c, want_c), mismatch("h", h, want_h)) if p]
     hint = (
         name_mistake(
@@ -114,7 +115,7 @@ def step_backward_once(s: Student, rng: np.random.Generator, N: int, D: int, H: 
     x, h_prev, c_prev, kernel, recurrent_kernel, bias = inputs = lstm_inputs(rng, N, D, H)
     dh, dc = rng.normal(size=(N, H)), rng.normal(size=(N, H))
     z = x @ kernel + h_prev @ recurrent_kernel + bias
-    _, _, cell_cache = lstm.lstm_cell_forward(z, c_prev)
+    _, cell_cache = lstm.lstm_cell_forward(z, c_prev)
     want_dz, want_dc_prev = lstm.lstm_cell_backward(dh, dc, cell_cache)
     result = call(
         "lstm_cell_backward", s.root, s.lstm.lstm_cell_backward, dh.copy(), dc.copy(), cell_cache
