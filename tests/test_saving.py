@@ -195,7 +195,7 @@ def test_a_file_with_a_pickled_object_is_refused_without_running_it(saved, tmp_p
 
     rewrite(saved, add_object)
     with pytest.raises(
-        ValueError, match=re.escape(f"cannot load {saved}") + ".*allow_pickle=False"
+        ValueError, match=re.escape(f"cannot load {saved}: member weights/0") + ".*dtype \\|O"
     ):
         ml.Seq2Seq.load(saved)
     assert not marker.exists()
@@ -229,14 +229,16 @@ def test_a_file_from_a_newer_minilstm(saved):
 def test_weights_that_do_not_fit_the_stored_settings(saved):
     """A file whose weights belong to a different model (here: 3 units, settings 5)."""
     rewrite(saved, lambda arrays, metadata: metadata["config"].update(units=5))
-    with pytest.raises(ValueError, match=r"weights\[0\] must have shape \(1, 20\); got \(1, 12\)"):
+    with pytest.raises(
+        ValueError, match=r"weights/0 must have shape \(1, 20\).*its header says shape \(1, 12\)"
+    ):
         ml.Seq2Seq.load(saved)
 
 
 def test_a_file_with_a_weight_missing(saved):
     rewrite(saved, lambda arrays, metadata: arrays.pop("weights/7"))
     with pytest.raises(
-        ValueError, match=re.escape(f"cannot load {saved}: ") + ".*missing entry 'weights/7'"
+        ValueError, match=re.escape(f"cannot load {saved}: member weights/7 is missing")
     ):
         ml.Seq2Seq.load(saved)
 
