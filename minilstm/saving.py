@@ -251,11 +251,10 @@ def _read(archive: zipfile.ZipFile, count: int, size: int) -> ModelFile:
     metadata = _read_metadata(archive, members.pop("metadata"))
     config, completed_epochs, optimizer, expected = _contents(metadata)
     dtype = np.dtype(config["dtype"]).newbyteorder("<")
-    wrong = sorted(set(members) ^ set(expected))
-    if wrong:
-        raise ValueError(
-            f"member {wrong[0]} is {'missing' if wrong[0] in expected else 'unexpected'}"
-        )
+    unexpected, missing = sorted(set(members) - set(expected)), sorted(set(expected) - set(members))
+    if unexpected or missing:
+        name = (unexpected or missing)[0]
+        raise ValueError(f"member {name} is {'unexpected' if unexpected else 'missing'}")
     needed = sum(math.prod(shape) for shape in expected.values()) * dtype.itemsize
     if needed > DEFLATE_MAX_RATIO * size:
         raise ValueError(
