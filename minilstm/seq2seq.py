@@ -401,17 +401,43 @@ class Seq2Seq:
         """Write the model to one ``.npz`` file: its settings, weights, ``completed_epochs``
         and, with ``include_optimizer``, the optimizer's settings and state, so that
         training resumes with identical results. An existing file is replaced only once
-        the new one is complete. File format: ``minilstm.saving``."""
-        saving.save_model(self, path, include_optimizer=include_optimizer)
+        the new one is complete. File format: ``minilstm.saving``.
+
+        Args:
+            path: the file to write (usually ending in ``.npz``).
+            include_optimizer: also store the optimizer of the last ``fit``.
+        """
+        config = {
+            "units": self.units,
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+            "dtype": self.dtype.name,
+            "seed": self.seed,
+        }
+        optimizer = self.optimizer if include_optimizer else None
+        contents = saving.ModelFile(
+            config, self.trainable_weights, self.completed_epochs, optimizer
+        )
+        saving.save_model(path, contents)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Seq2Seq":
         """The model saved at ``path`` by ``save``, with its optimizer if it was saved.
-        Never runs code from the file: arrays are read with ``allow_pickle=False``.
+        Never runs code from the file: it holds only float arrays and a JSON text, and every
+        size it states is checked against its settings before anything is allocated.
+
+        Args:
+            path: the file ``save`` wrote.
 
         Raises:
             FileNotFoundError: no file at ``path``.
-            ValueError: the file is not a minilstm model, is damaged, or comes from a
-                newer minilstm; the message names the file and the problem.
+            ValueError: the file is not a minilstm model, is damaged, claims more than its
+                settings imply, or comes from a newer minilstm; the message names the file,
+                the problem and, where one is to blame, the member.
         """
-        return saving.load_model(cls, path)
+        contents = saving.load_model(path)
+        model = cls(**contents.config)
+        model.set_weights(contents.weights)
+        model.completed_epochs = contents.completed_epochs
+        model.optimizer = contents.optimizer
+        return model

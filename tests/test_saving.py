@@ -1,10 +1,16 @@
 """Model files: exact round trips, exact resumption, atomic writes, and a clear error
 naming the file for anything that is not a good minilstm model file."""
 
+import io
 import json
 import os
 import pathlib
 import re
+import struct
+import time
+import tracemalloc
+import zipfile
+import zlib
 
 import numpy as np
 import pytest
@@ -195,7 +201,7 @@ def test_a_file_with_a_pickled_object_is_refused_without_running_it(saved, tmp_p
 
     rewrite(saved, add_object)
     with pytest.raises(
-        ValueError, match=re.escape(f"cannot load {saved}") + ".*allow_pickle=False"
+        ValueError, match=re.escape(f"cannot load {saved}: member weights/0") + ".*dtype \\|O"
     ):
         ml.Seq2Seq.load(saved)
     assert not marker.exists()
@@ -229,14 +235,16 @@ def test_a_file_from_a_newer_minilstm(saved):
 def test_weights_that_do_not_fit_the_stored_settings(saved):
     """A file whose weights belong to a different model (here: 3 units, settings 5)."""
     rewrite(saved, lambda arrays, metadata: metadata["config"].update(units=5))
-    with pytest.raises(ValueError, match=r"weights\[0\] must have shape \(1, 20\); got \(1, 12\)"):
+    with pytest.raises(
+        ValueError, match=r"weights/0 must have shape \(1, 20\).*its header says shape \(1, 12\)"
+    ):
         ml.Seq2Seq.load(saved)
 
 
 def test_a_file_with_a_weight_missing(saved):
     rewrite(saved, lambda arrays, metadata: arrays.pop("weights/7"))
     with pytest.raises(
-        ValueError, match=re.escape(f"cannot load {saved}: ") + ".*missing entry 'weights/7'"
+        ValueError, match=re.escape(f"cannot load {saved}: member weights/7 is missing")
     ):
         ml.Seq2Seq.load(saved)
 
@@ -299,3 +307,281 @@ def test_the_format_constants_are_in_the_file(saved):
         "dtype": "float64",
         "seed": 5,
     }
+
+
+# --- hostile files: what a file claims is checked against its settings before anything
+# is allocated. Each is refused with a ValueError naming the file and the member, quickly
+# and with little memory (see assert_refused_quickly for the bounds and where they come from).
+
+# Measured on the 2-core machine shared by four developers, with tracemalloc on (a print
+# of `seconds` and `peak` in assert_refused_quickly, `pytest tests/test_saving.py -s`): each
+# hostile file below is refused in 0.3 to 11 ms, and the intact file loads in 21 ms. 0.5 s
+# is "well under a second" with room for a busy machine; a loader that inflated or
+# allocated what these files claim would take seconds or fail with MemoryError.
+SECONDS = 0.5
+# What the `trained` model's file may make the loader allocate: its settings (units 3,
+# input and output 1, RMSprop with three slots) imply 4 x 124 float64 = 3,968 bytes of
+# arrays, and its metadata may be a text of up to saving.MAX_METADATA_CHARS = 16,384
+# characters (64 KiB in the .npy, once more as a str). zipfile's and json's own buffers come
+# on top: in the same measurement the intact file peaks at 59 KiB, the hostile files at 7
+# to 44 KiB, the metadata nested 10,000 deep at 141 KiB. 256 KiB bounds these with room,
+# and is 8,000 times less than the smallest size refused below (2 GiB).
+PEAK_BYTES = 256 * 1024
+
+
+def npy(shape: tuple, dtype: str = "<f8", fortran_order: bool = False, data: bytes = b"") -> bytes:
+    """An .npy member: a version 1.0 header as np.save writes it, then ``data``."""
+    buffer = io.BytesIO()
+    descr = np.lib.format.dtype_to_descr(np.dtype(dtype))
+    header = {"descr": descr, "fortran_order": fortran_order, "shape": shape}
+    np.lib.format.write_array_header_1_0(buffer, header)
+    return buffer.getvalue() + data
+
+
+def entry(name: str, stored: bytes, method: int = zipfile.ZIP_STORED, **claims: int) -> dict:
+    """A zip member: its name, its stored bytes, and what the zip headers say about them
+    (``crc`` and ``file_size`` default to the truth for a stored member)."""
+    return {
+        "name": name,
+        "stored": stored,
+        "method": method,
+        "crc": claims.get("crc", zlib.crc32(stored)),
+        "file_size": claims.get("file_size", len(stored)),
+    }
+
+
+def write_zip(path: pathlib.Path, entries: list[dict], count: int | None = None) -> None:
+    """A zip archive written byte by byte, so that its sizes and its member count (``count``
+    in the end record; default the true one) can say what the bytes do not."""
+    local, central = bytearray(), bytearray()
+    for e in entries:
+        name = e["name"].encode()
+        crc_and_sizes = (e["crc"], len(e["stored"]), e["file_size"])
+        # version, flags, method, time and date (1980-01-01); crc, sizes, name length, extra
+        fields = (20, 0, e["method"], 0, 33, *crc_and_sizes, len(name), 0)
+        # version made by; fields; comment length, disk, attributes, offset of the local header
+        central += struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, *fields, 0, 0, 0, 0, len(local))
+        central += name
+        local += struct.pack("<4s5H3L2H", b"PK\x03\x04", *fields)
+        local += name + e["stored"]
+    count = len(entries) if count is None else count
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(central), len(local), 0)
+    path.write_bytes(bytes(local + central + end))
+
+
+def members_of(path: pathlib.Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def metadata_npy(path: pathlib.Path, **config: object) -> bytes:
+    """The file's metadata member, with ``config`` changed."""
+    with np.load(path) as archive:
+        metadata = json.loads(str(archive["metadata"]))
+    metadata["config"].update(config)
+    buffer = io.BytesIO()
+    np.save(buffer, np.array(json.dumps(metadata)))
+    return buffer.getvalue()
+
+
+def assert_refused_quickly(path: pathlib.Path, *words: str) -> None:
+    """``Seq2Seq.load(path)`` raises a ValueError naming the file and saying ``words``,
+    in under SECONDS, allocating less than PEAK_BYTES along the way."""
+    tracemalloc.start()
+    try:
+        start = time.perf_counter()
+        with pytest.raises(ValueError) as caught:
+            ml.Seq2Seq.load(path)
+        seconds = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    message = str(caught.value)
+    assert message.startswith(f"cannot load {path}: ")
+    for word in words:
+        assert word in message
+    assert seconds < SECONDS
+    assert peak < PEAK_BYTES
+
+
+def test_the_intact_file_loads_within_the_bounds(trained, saved):
+    """The bounds of the hostile files are not met by refusing everything."""
+    tracemalloc.start()
+    try:
+        start = time.perf_counter()
+        loaded = ml.Seq2Seq.load(saved)
+        seconds = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert_same_model(loaded, trained)
+    assert seconds < SECONDS
+    assert peak < PEAK_BYTES
+
+
+def without(members: dict[str, bytes], name: str) -> dict[str, bytes]:
+    return {key: data for key, data in members.items() if key != name}
+
+
+F8 = bytes(8 * 36)  # the data of weights/1, (3, 12) float64, as zeros
+HOSTILE = {
+    "a member claiming 8 TB": (
+        lambda m, path: m | {"weights/1.npy": npy((10**12,), data=bytes(16))},
+        ["member weights/1 must have shape (3, 12)", "(1000000000000,)"],
+    ),
+    "settings claiming 256 TB": (
+        lambda m, path: m | {"metadata.npy": metadata_npy(path, units=10**6)},
+        ["its settings (units=1000000", "imply 256000544000032 bytes"],
+    ),
+    "a header with less data behind it": (
+        lambda m, path: m | {"weights/1.npy": npy((3, 12), data=F8[:100])},
+        ["member weights/1 holds 100 bytes of data; its header describes 288"],
+    ),
+    "a header with more data behind it": (
+        lambda m, path: m | {"weights/1.npy": npy((3, 12), data=F8 + bytes(8))},
+        ["member weights/1 holds 296 bytes of data; its header describes 288"],
+    ),
+    "Fortran order": (
+        lambda m, path: m | {"weights/1.npy": npy((3, 12), fortran_order=True, data=F8)},
+        ["member weights/1 must have", "Fortran order"],
+    ),
+    "int64": (
+        lambda m, path: m | {"weights/1.npy": npy((3, 12), "<i8", data=F8)},
+        ["member weights/1 must have shape (3, 12), dtype <f8", "dtype <i8"],
+    ),
+    "big-endian float64": (
+        lambda m, path: m | {"weights/1.npy": npy((3, 12), ">f8", data=F8)},
+        ["member weights/1", "dtype >f8"],
+    ),
+    "float32 in a float64 model": (
+        lambda m, path: m | {"weights/1.npy": npy((3, 12), "<f4", data=F8[:144])},
+        ["member weights/1", "dtype <f4"],
+    ),
+    "a Python object": (
+        lambda m, path: m | {"weights/1.npy": npy((3, 12), "|O", data=F8)},
+        ["member weights/1", "dtype |O"],
+    ),
+    "metadata that is not one text": (
+        lambda m, path: m | {"metadata.npy": npy((2,), "<U4", data=bytes(32))},
+        ["member metadata must have shape ()", "shape (2,)"],
+    ),
+    "metadata claiming 400 KB of text": (
+        lambda m, path: m | {"metadata.npy": npy((), "<U100000", data=bytes(64))},
+        ["member metadata", "dtype <U100000"],
+    ),
+    # The file has the 33 members a model file can have at most: one is left out for each
+    # member added, else the end record's count is refused first.
+    "an extra member": (
+        lambda m, path: without(m, "optimizer/7/velocity.npy") | {"weights/8.npy": npy((1,))},
+        ["member weights/8 is unexpected"],
+    ),
+    "a member that is no array": (
+        lambda m, path: without(m, "optimizer/7/velocity.npy") | {"notes.txt": b"hello"},
+        ["member notes.txt is unexpected"],
+    ),
+    "a missing member": (
+        lambda m, path: without(m, "optimizer/3/velocity.npy"),
+        ["member optimizer/3/velocity is missing"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_a_hostile_member_is_refused_from_its_header(saved, case):
+    change, words = HOSTILE[case]
+    members = change(members_of(saved), saved)
+    write_zip(saved, [entry(name, data) for name, data in members.items()])
+    assert_refused_quickly(saved, *words)
+
+
+def test_a_file_recompressed_with_deflate_loads_unchanged(trained, saved):
+    """Deflated members (np.savez_compressed) pass the size checks: the bounds on them are
+    deflate's own, not a guess."""
+    with np.load(saved) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    np.savez_compressed(saved, **arrays)
+    with zipfile.ZipFile(saved) as archive:
+        assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_DEFLATED}
+    assert_same_model(ml.Seq2Seq.load(saved), trained)
+
+
+def test_a_member_twice_is_refused(saved):
+    entries = [entry(name, data) for name, data in members_of(saved).items()]
+    write_zip(saved, [*entries[:-1], entries[1]])
+    assert_refused_quickly(saved, "member weights/1 appears twice")
+
+
+@pytest.mark.parametrize(
+    ("count", "words"),
+    [
+        (32, ["its end record claims 32 members; it holds 33"]),
+        (34, ["its end record claims 34 members in", "at most 33 members"]),
+        (60_000, ["its end record claims 60000 members", "at most 33 members"]),
+    ],
+)
+def test_an_end_record_claiming_another_number_of_members_is_refused(saved, count, words):
+    write_zip(saved, [entry(n, data) for n, data in members_of(saved).items()], count=count)
+    assert_refused_quickly(saved, *words)
+
+
+def test_a_stored_member_claiming_more_than_it_stores_is_refused(saved):
+    entries = [entry(name, data) for name, data in members_of(saved).items()]
+    entries[1]["file_size"] = 2**32 - 1
+    write_zip(saved, entries)
+    assert_refused_quickly(saved, "member weights/1 claims 4294967295 bytes (416 stored)")
+
+
+@pytest.fixture(scope="module")
+def bomb() -> dict:
+    """weights/1 as a deflated member: its .npy header, then 2 GiB of zeros (2 MB stored).
+
+    Each MiB of zeros is deflated once and repeated: a full flush ends every piece on a
+    byte boundary with a fresh state, so the pieces are identical and may be chained."""
+    header = npy((3, 12))
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    zeros = bytes(1 << 20)
+    start = deflate.compress(header) + deflate.flush(zlib.Z_FULL_FLUSH)
+    piece = deflate.compress(zeros) + deflate.flush(zlib.Z_FULL_FLUSH)
+    assert deflate.compress(zeros) + deflate.flush(zlib.Z_FULL_FLUSH) == piece
+    stored = start + piece * 2048 + deflate.flush()
+    assert zlib.decompressobj(-15).decompress(stored, 1 << 22) == header + bytes((1 << 22) - 128)
+    crc = zlib.crc32(header)
+    for _ in range(2048):
+        crc = zlib.crc32(zeros, crc)
+    return {"stored": stored, "crc": crc, "file_size": 128 + 2048 * len(zeros)}
+
+
+@pytest.mark.parametrize("honest", [True, False], ids=["its-size-told", "its-size-hidden"])
+def test_a_deflate_bomb_is_refused_before_it_is_inflated(saved, bomb, honest):
+    """A 2 GiB member of zeros: refused from its sizes, whether its stored size tells the
+    2 GiB or claims the 416 bytes its header implies (its 2 MB of deflate cannot be that)."""
+    entries = [entry(name, data) for name, data in members_of(saved).items()]
+    entries[1] = entry("weights/1.npy", bomb["stored"], zipfile.ZIP_DEFLATED, crc=bomb["crc"])
+    entries[1]["file_size"] = bomb["file_size"] if honest else 416
+    write_zip(saved, entries)
+    claim = (
+        f"member weights/1 claims {entries[1]['file_size']} bytes ({len(bomb['stored'])} stored)"
+    )
+    assert_refused_quickly(saved, claim)
+
+
+def test_metadata_nested_too_deep_is_refused(saved):
+    members = members_of(saved)
+    buffer = io.BytesIO()
+    np.save(buffer, np.array("[" * 10_000))
+    members["metadata.npy"] = buffer.getvalue()
+    write_zip(saved, [entry(name, data) for name, data in members.items()])
+    assert_refused_quickly(saved, "its metadata is damaged")
+
+
+def test_a_failed_load_leaves_the_calling_model_as_it_was(trained, saved):
+    """``load`` builds a new model; called on a model, it leaves that model alone."""
+    weights, optimizer = trained.get_weights(), trained.optimizer
+    state = optimizer.get_state()
+    saved.write_bytes(saved.read_bytes()[:-10])
+    with pytest.raises(ValueError):
+        trained.load(saved)
+    assert trained.optimizer is optimizer
+    assert optimizer.get_state()["iterations"] == state["iterations"]
+    for got, want in zip(trained.get_weights(), weights, strict=True):
+        np.testing.assert_array_equal(got, want)
