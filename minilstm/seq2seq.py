@@ -384,9 +384,13 @@ class Seq2Seq:
         steps = enc_x.shape[1] if steps is None else check_int(steps, "steps")
         enc, dec, dense = self.encoder, self.decoder, self.dense
         N = len(enc_x)
-        zeros = np.zeros((N, self.units), dtype=self.dtype)
-        (hs, c), _ = lstm_forward(enc_x, zeros, zeros, enc.kernel, enc.recurrent_kernel, enc.bias)
-        h = hs[:, -1]
+        # Nothing goes backward here, so the steps' caches are dropped as soon as they
+        # are made: the encoder too runs step by step (docs/performance.md).
+        h = c = np.zeros((N, self.units), dtype=self.dtype)
+        for t in range(enc_x.shape[1]):
+            (h, c), _ = lstm_step_forward(
+                enc_x[:, t], h, c, enc.kernel, enc.recurrent_kernel, enc.bias
+            )
         y_prev = np.zeros((N, self.output_dim), dtype=self.dtype)
         y = np.empty((N, steps, self.output_dim), dtype=self.dtype)
         for t in range(steps):
