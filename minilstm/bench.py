@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 import minilstm as ml
+from minilstm import article
 from minilstm.cli import ArgumentParser, positive_int, run, writable_folder
 from minilstm.data import load_task, make_windows
 
@@ -48,7 +49,7 @@ THREAD_SETTINGS = (
     "TF_NUM_INTRAOP_THREADS",
     "TF_NUM_INTEROP_THREADS",
 )
-ARTICLE = {"window": 24, "units": 75, "batch_size": 10}
+ARTICLE = {"window": article.WINDOW, "units": article.UNITS, "batch_size": article.BATCH_SIZE}
 
 
 @dataclass(frozen=True)
@@ -56,13 +57,13 @@ class Sizes:
     """What one run measures; ``--quick`` shrinks all of it."""
 
     rounds: int = 5  # rounds of each side, alternating; the tables quote medians
-    epochs: int = 35  # epochs of the article's workload
+    epochs: int = article.EPOCHS  # epochs of the article's workload
     decode_repeats: int = 10  # timed decodes per round (their median is the round's)
     sweep: dict[str, tuple[int, ...]] = field(
         default_factory=lambda: {
-            "window": (24, 50, 100, 200),
-            "units": (32, 75, 128, 256),
-            "batch_size": (10, 32, 64, 128, 256),
+            "window": (article.WINDOW, 50, 100, 200),
+            "units": (32, article.UNITS, 128, 256),
+            "batch_size": (article.BATCH_SIZE, 32, 64, 128, 256),
         }
     )
     sweep_windows: int = 256  # training windows of the sweep's data set
@@ -407,10 +408,12 @@ finally:
 """
 ARTICLE_RUN = """
     import minilstm as ml
+    from minilstm import article
     from minilstm.data import load_task
     data = load_task("sin_cos")
-    model = ml.Seq2Seq(units=75, seed=0)
-    model.fit(data.enc_x, data.dec_x, data.dec_y, epochs={epochs}, batch_size=10, verbose=0)
+    model = ml.Seq2Seq(units=article.UNITS, seed=0)
+    batch_size = article.BATCH_SIZE
+    model.fit(data.enc_x, data.dec_x, data.dec_y, epochs={epochs}, batch_size=batch_size, verbose=0)
     model.predict(data.enc_x)
     assert "tensorflow" not in sys.modules"""
 DEMO_RUN = """
@@ -503,15 +506,18 @@ def report(results: Results, sizes: Sizes) -> str:
         shown = f"{times['Keras'] * unit:.{digits}f}"
         return f"{shown} | {versus(times['Keras'], times['minilstm'])}"
 
+    windows, window = article.NUM_POINTS - article.WINDOW, article.WINDOW
     out += [
         "",
-        f"## The article's workload (sin -> cos, 76 windows, {sizes.epochs} epochs)",
+        f"## The article's workload (sin -> cos, {windows} windows, {sizes.epochs} epochs)",
         "",
         "| measurement | minilstm | Keras | minilstm vs Keras | target |",
         "|---|---|---|---|---|",
-        f"| `fit`, batch 10, Adam (s; Keras: tracing included) | {fit['minilstm']:.3f} "
+        f"| `fit`, batch {article.BATCH_SIZE}, Adam (s; Keras: tracing included) "
+        f"| {fit['minilstm']:.3f} "
         f"| {keras_cells(fit, 1, 2)} | >= 6x faster |",
-        f"| batched decode, 76 windows x 24 steps (ms) | {decode['minilstm'] * 1e3:.2f} "
+        f"| batched decode, {windows} windows x {window} steps (ms) "
+        f"| {decode['minilstm'] * 1e3:.2f} "
         f"| {keras_cells(decode, 1e3, 1)} | >= 10x faster |",
         f"| matrix-product floor: h U and dz U^T alone (s) | {results.floor:.3f} | | "
         f"`fit` takes {fit['minilstm'] / results.floor:.1f}x the floor | <= 4x |",

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from minilstm import article
 from minilstm.validation import check_array, check_choice, check_int
 
 
@@ -58,12 +59,13 @@ class Dataset(NamedTuple):
 
 # --8<-- [start:windows]
 def make_windows(
-    seq_in: np.ndarray, seq_out: np.ndarray, window: int = 24
+    seq_in: np.ndarray, seq_out: np.ndarray, window: int = article.WINDOW
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cut two curves into the training arrays of the encoder-decoder.
 
     Args:
-        seq_in: (P,) the encoder's curve. seq_out: (P,) the decoder's curve.
+        seq_in: (P,) the encoder's curve.
+        seq_out: (P,) the decoder's curve.
         window: T, the length of every window.
 
     Returns:
@@ -85,9 +87,15 @@ def make_windows(
 # --8<-- [end:windows]
 
 
-def load_task(name: str, num_points: int = 100, window: int = 24) -> Dataset:
-    """The arrays of one of the article's tasks (``TASKS``: "sin_cos", "damped",
-    "square_sqrt"), sampled at ``num_points`` evenly spaced points.
+def load_task(
+    name: str, num_points: int = article.NUM_POINTS, window: int = article.WINDOW
+) -> Dataset:
+    """The arrays of one of the article's tasks, its curves sampled at evenly spaced points.
+
+    Args:
+        name: a key of ``TASKS``: "sin_cos", "damped" or "square_sqrt".
+        num_points: points per curve.
+        window: T, the length of every window.
 
     Returns:
         a ``Dataset``: curves (num_points,), windows (num_points - window, window, 1).

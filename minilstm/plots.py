@@ -1,11 +1,12 @@
-"""The demo's pictures, from ``minilstm.demo.TaskResult`` objects (the demo reaches
-matplotlib only through this module, and only once its arguments are checked).
+"""The demo's pictures, from ``minilstm.demo.experiment.TaskResult`` objects (the demo
+reaches matplotlib only through this module, and only once its arguments are checked).
 
 Each ``plot_*`` function draws on a matplotlib ``Axes`` you give it, so the same drawings
 serve the demo's PNG files, the documentation and your own notebooks:
 
+    result = minilstm.demo.experiment.run_task("sin_cos")
     fig, ax = plt.subplots()
-    plot_predictions(ax, [result])      # result = minilstm.demo.run_task("sin_cos")
+    plot_predictions(ax, [result])
 
 ``results`` is always a list of results of the same task (minilstm's first, then, with
 ``--compare-keras``, the Keras reference's), which are drawn over each other.
@@ -20,16 +21,15 @@ import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.ticker import MaxNLocator
 
+from minilstm import article
 from minilstm.data import TASKS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from minilstm.demo import TaskResult
+    from minilstm.demo.experiment import TaskResult
 
-# The article's four start points: four windows of 24 that tile the 100 points.
-START_POINTS = (0, 24, 49, 74)
 # One colour per model, fixed so that minilstm and Keras keep theirs in every picture.
 MODEL_STYLE = {
     "minilstm": {"color": "tab:red", "linestyle": "-"},
@@ -103,7 +103,7 @@ def plot_loss(ax: "Axes", results: Sequence["TaskResult"], ncol: int = 2) -> Non
 def plot_predictions(
     ax: "Axes",
     results: Sequence["TaskResult"],
-    starts: Sequence[int] = START_POINTS,
+    starts: Sequence[int] = article.START_POINTS,
     ncol: int | None = None,
 ) -> None:
     """As the article drew them: at each start point, the encoder's input window and the

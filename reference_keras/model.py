@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING
 import keras  # after the log level: TensorFlow reads it when imported
 import numpy as np
 
+from minilstm import article
+
 if TYPE_CHECKING:
     from minilstm import Seq2Seq
 
@@ -43,11 +45,11 @@ ENCODER, DECODER, DENSE = "encoder_lstm", "decoder_lstm", "dense"
 
 # --8<-- [start:training_model]
 def build_training_model(
-    units: int = 75,
+    units: int = article.UNITS,
     input_dim: int = 1,
     output_dim: int = 1,
-    window: int | None = 24,
-    optimizer: "str | keras.optimizers.Optimizer" = "adam",
+    window: int | None = article.WINDOW,
+    optimizer: "str | keras.optimizers.Optimizer" = article.OPTIMIZER,
 ) -> keras.Model:
     """The teacher-forced encoder-decoder, compiled with the mean squared error.
 
@@ -59,7 +61,9 @@ def build_training_model(
     first (the optimizer's learning rate takes ``floatx()``).
 
     Args:
-        units: H, the units of both LSTMs. input_dim: D. output_dim: O.
+        units: H, the units of both LSTMs.
+        input_dim: D, features of the encoder input.
+        output_dim: O, features of the target (and so of the decoder input).
         window: T, the length of the input windows (None: any length).
         optimizer: a Keras optimizer or its name; the article's is Adam.
 

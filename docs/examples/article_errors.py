@@ -5,17 +5,23 @@ import numpy as np
 from _site import record, save_figure, sci
 
 import minilstm as ml
+from minilstm import article
 from minilstm.data import load_task
 from minilstm.gradcheck import numerical_gradient
 from minilstm.lstm import lstm_step_forward
 
-STARTS = (0, 24, 49, 74)
-
 
 def train(task: str) -> tuple:
     data = load_task(task)
-    model = ml.Seq2Seq(units=75, seed=0)
-    model.fit(data.enc_x, data.dec_x, data.dec_y, epochs=35, batch_size=10, verbose=0)
+    model = ml.Seq2Seq(units=article.UNITS, seed=0)
+    model.fit(
+        data.enc_x,
+        data.dec_x,
+        data.dec_y,
+        epochs=article.EPOCHS,
+        batch_size=article.BATCH_SIZE,
+        verbose=0,
+    )
     return data, model
 
 
@@ -42,8 +48,8 @@ def mse(y: np.ndarray, data) -> float:
 
 def draw(ax, data, y, title):
     ax.plot(data.x, data.seq_out, color="0.6", lw=4, alpha=0.5, label="truth")
-    for i in STARTS:
-        ax.plot(data.x[i : i + 24], y[i, :, 0], lw=1.5, label=f"window {i}")
+    for i in article.START_POINTS:
+        ax.plot(data.x[i : i + article.WINDOW], y[i, :, 0], lw=1.5, label=f"window {i}")
     ax.set_title(title, fontsize=10)
     ax.set_xlabel("x")
 
@@ -96,8 +102,8 @@ def categorical_crossentropy(y_pred: np.ndarray, y_true: np.ndarray, eps: float 
     return float(np.mean(-np.sum(y_true * np.log(p), axis=-1)))
 
 
-fresh = ml.Seq2Seq(units=75, seed=0)
-batch = slice(0, 10)
+fresh = ml.Seq2Seq(units=article.UNITS, seed=0)
+batch = slice(0, article.BATCH_SIZE)
 
 
 def loss() -> float:
@@ -113,13 +119,13 @@ for name, weight in zip(
     print(f"   its gradient on the {name}: largest |value| {largest:.1e}")
 # --8<-- [end:crossentropy]
 
-rms = ml.Seq2Seq(units=75, seed=0)
+rms = ml.Seq2Seq(units=article.UNITS, seed=0)
 rms.fit(
     damped.enc_x,
     damped.dec_x,
     damped.dec_y,
-    epochs=35,
-    batch_size=10,
+    epochs=article.EPOCHS,
+    batch_size=article.BATCH_SIZE,
     optimizer=ml.RMSprop(),
     verbose=0,
 )

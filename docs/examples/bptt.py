@@ -6,6 +6,7 @@ import numpy as np
 from _site import record, save_figure, sci
 
 import minilstm as ml
+from minilstm import article
 from minilstm.data import load_task
 from minilstm.lstm import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
 
@@ -55,10 +56,10 @@ data = load_task("sin_cos")
 fig, ax = plt.subplots(figsize=(7, 3.2))
 reach = {}
 for forget_bias, style in ((1.0, "-"), (0.0, "--")):
-    lstm = ml.LSTM(75, seed=0)
+    lstm = ml.LSTM(article.UNITS, seed=0)
     lstm.build(1)
     kernel, recurrent_kernel, bias = lstm.get_weights()
-    bias[75:150] = forget_bias
+    bias[article.UNITS : 2 * article.UNITS] = forget_bias  # the forget gate's block
     lstm.set_weights([kernel, recurrent_kernel, bias])
     hs = lstm.forward(data.enc_x)
     dx, _, _ = lstm.backward(np.ones_like(hs))

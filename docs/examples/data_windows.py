@@ -5,9 +5,10 @@ import numpy as np
 from _site import record, save_figure
 
 # --8<-- [start:shapes]
+from minilstm import article
 from minilstm.data import TASKS, load_task
 
-data = load_task("sin_cos", num_points=100, window=24)
+data = load_task("sin_cos", num_points=article.NUM_POINTS, window=article.WINDOW)
 for name in ("x", "enc_x", "dec_x", "dec_y"):
     print(f"{name:6} {getattr(data, name).shape}")
 
@@ -20,7 +21,7 @@ print("  dec_y", data.dec_y[0, :5, 0])
 
 record(windows=len(data.enc_x), step=f"{data.x[1] - data.x[0]:.4f}")
 
-i, T = 30, 24
+i, T = 30, article.WINDOW
 steps = np.arange(T)
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.3), gridspec_kw={"width_ratios": [1.4, 1]})
 ax = axes[0]
@@ -28,7 +29,7 @@ ax.plot(data.x, data.seq_in, color="C0", label=r"$\sin x$ (encoder curve)")
 ax.plot(data.x, data.seq_out, color="C1", label=r"$\cos x$ (decoder curve)")
 ax.axvspan(data.x[i], data.x[i + T - 1], color="0.85", label=f"window {i}")
 ax.set_xlabel("x")
-ax.set_title("100 points; window i covers points i ... i+23")
+ax.set_title(f"{article.NUM_POINTS} points; window i covers points i ... i+{T - 1}")
 ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3)
 ax = axes[1]
 ax.plot(

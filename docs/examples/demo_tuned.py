@@ -8,7 +8,9 @@ from _site import record, sci
 
 from minilstm import plots
 from minilstm.data import TASKS
-from minilstm.demo import RECIPES, TaskResult, format_table, run_task
+from minilstm.demo.experiment import TaskResult, run_task
+from minilstm.demo.recipes import RECIPES
+from minilstm.demo.report import format_table
 
 
 def tuned(task: str) -> TaskResult:

@@ -3,12 +3,13 @@
 import numpy as np
 
 # --8<-- [start:run]
+from minilstm import article
 from minilstm.dense import dense_backward, dense_forward
 from minilstm.gradcheck import numerical_gradient, rel_error
 from minilstm.losses import mse_backward, mse_forward
 
 rng = np.random.default_rng(0)
-N, T, H, O = 4, 24, 75, 1
+N, T, H, O = 4, article.WINDOW, article.UNITS, 1  # T = 24, H = 75
 hs = rng.normal(size=(N, T, H))  # the decoder's hidden state at every step
 kernel, bias = rng.normal(scale=0.1, size=(H, O)), rng.normal(size=O)
 y_true = rng.normal(size=(N, T, O))

@@ -7,8 +7,9 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 # --8<-- [start:weights]
 import minilstm as ml
+from minilstm import article
 
-model = ml.Seq2Seq(units=75, input_dim=1, output_dim=1, seed=0)
+model = ml.Seq2Seq(units=article.UNITS, input_dim=1, output_dim=1, seed=0)  # 75 units
 names = [
     "encoder kernel",
     "encoder recurrent_kernel",

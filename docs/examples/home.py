@@ -9,12 +9,19 @@ from _site import record, save_figure, sci
 start = time.perf_counter()
 # --8<-- [start:quickstart]
 import minilstm as ml
+from minilstm import article
 from minilstm.data import load_task
 
 data = load_task("sin_cos")  # 76 windows of 24 points: sin in, cos out
-model = ml.Seq2Seq(units=75, seed=0)
+model = ml.Seq2Seq(units=article.UNITS, seed=0)  # 75
 history = model.fit(
-    data.enc_x, data.dec_x, data.dec_y, epochs=35, batch_size=10, optimizer=ml.Adam(), verbose=0
+    data.enc_x,
+    data.dec_x,
+    data.dec_y,
+    epochs=article.EPOCHS,  # 35
+    batch_size=article.BATCH_SIZE,  # 10
+    optimizer=ml.Adam(),
+    verbose=0,
 )
 y = model.predict(data.enc_x)  # (76, 24, 1), each prediction fed back as the next input
 print(f"final training loss   {history.history['loss'][-1]:.1e}")
@@ -33,8 +40,8 @@ record(
 
 fig, ax = plt.subplots(figsize=(8, 3.2))
 ax.plot(data.x, data.seq_out, color="0.6", lw=4, alpha=0.5, label=r"$y=\cos x$ (truth)")
-for i in (0, 24, 49, 74):
-    ax.plot(data.x[i : i + 24], y[i, :, 0], lw=1.8, label=f"decoded window {i}")
+for i in article.START_POINTS:
+    ax.plot(data.x[i : i + article.WINDOW], y[i, :, 0], lw=1.8, label=f"decoded window {i}")
 ax.set_xlabel("x")
 ax.set_title("minilstm decodes cos x from windows of sin x, feeding back its own predictions")
 ax.legend(ncol=3, fontsize=8, loc="lower left")

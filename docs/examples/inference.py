@@ -5,11 +5,19 @@ import numpy as np
 from _site import record, save_figure, sci
 
 import minilstm as ml
+from minilstm import article
 from minilstm.data import load_task
 
 data = load_task("sin_cos")
-model = ml.Seq2Seq(units=75, seed=0)
-model.fit(data.enc_x, data.dec_x, data.dec_y, epochs=35, batch_size=10, verbose=0)
+model = ml.Seq2Seq(units=article.UNITS, seed=0)
+model.fit(
+    data.enc_x,
+    data.dec_x,
+    data.dec_y,
+    epochs=article.EPOCHS,
+    batch_size=article.BATCH_SIZE,
+    verbose=0,
+)
 
 # --8<-- [start:decode]
 y_free = model.predict(data.enc_x)  # (76, 24, 1): all windows at once, own predictions fed back

@@ -8,6 +8,7 @@ import numpy as np
 from _site import record
 
 import minilstm as ml
+from minilstm import article
 from minilstm.data import load_task
 
 try:
@@ -31,12 +32,14 @@ data = load_task("sin_cos")
 enc_x, dec_x, dec_y = data.enc_x, data.dec_x, data.dec_y
 
 # --8<-- [start:numpy_build]
-model = ml.Seq2Seq(units=75, input_dim=1, output_dim=1, seed=0)
+model = ml.Seq2Seq(units=article.UNITS, input_dim=1, output_dim=1, seed=0)
 # --8<-- [end:numpy_build]
 # --8<-- [start:keras_build]
 keras.config.set_floatx("float64")  # Keras builds in float32 unless told otherwise,
 keras.config.set_dtype_policy("float64")  # and its layers follow this policy
-keras_model = rk.build_training_model(units=75, input_dim=1, output_dim=1, window=24)
+keras_model = rk.build_training_model(
+    units=article.UNITS, input_dim=1, output_dim=1, window=article.WINDOW
+)
 rk.weights_to_keras(model, keras_model)  # the same 8 arrays, copied unchanged
 # --8<-- [end:keras_build]
 
@@ -68,7 +71,14 @@ epochs = 5
 # --8<-- [start:numpy_fit]
 start = time.perf_counter()
 history = model.fit(
-    enc_x, dec_x, dec_y, epochs=epochs, batch_size=10, optimizer=ml.Adam(), shuffle=False, verbose=0
+    enc_x,
+    dec_x,
+    dec_y,
+    epochs=epochs,
+    batch_size=article.BATCH_SIZE,
+    optimizer=ml.Adam(),
+    shuffle=False,
+    verbose=0,
 )
 numpy_seconds = time.perf_counter() - start
 # --8<-- [end:numpy_fit]
@@ -76,7 +86,12 @@ numpy_seconds = time.perf_counter() - start
 keras_model.compile(optimizer=keras.optimizers.Adam(), loss="mean_squared_error")
 start = time.perf_counter()
 keras_history = keras_model.fit(
-    [enc_x, dec_x], dec_y, epochs=epochs, batch_size=10, shuffle=False, verbose=0
+    [enc_x, dec_x],
+    dec_y,
+    epochs=epochs,
+    batch_size=article.BATCH_SIZE,
+    shuffle=False,
+    verbose=0,
 )
 keras_seconds = time.perf_counter() - start
 # --8<-- [end:keras_fit]
@@ -86,8 +101,8 @@ keras_seconds = time.perf_counter() - start
 # --8<-- [start:exact_betas]
 beta_1, beta_2 = float(np.float32(0.9)), float(np.float32(0.999))  # 0.899999976..., 0.999000012...
 # --8<-- [end:exact_betas]
-model_exact = ml.Seq2Seq(units=75, seed=0)
-keras_exact = rk.build_training_model(units=75, window=24)
+model_exact = ml.Seq2Seq(units=article.UNITS, seed=0)
+keras_exact = rk.build_training_model(units=article.UNITS, window=article.WINDOW)
 rk.weights_to_keras(model_exact, keras_exact)
 keras_exact.compile(
     optimizer=keras.optimizers.Adam(beta_1=beta_1, beta_2=beta_2), loss="mean_squared_error"
@@ -98,12 +113,19 @@ model_exact.fit(
     dec_x,
     dec_y,
     epochs=epochs,
-    batch_size=10,
+    batch_size=article.BATCH_SIZE,
     optimizer=exact_adam,
     shuffle=False,
     verbose=0,
 )
-keras_exact.fit([enc_x, dec_x], dec_y, epochs=epochs, batch_size=10, shuffle=False, verbose=0)
+keras_exact.fit(
+    [enc_x, dec_x],
+    dec_y,
+    epochs=epochs,
+    batch_size=article.BATCH_SIZE,
+    shuffle=False,
+    verbose=0,
+)
 exact_error = max(
     rel(a, b) for a, b in zip(model_exact.get_weights(), keras_exact.get_weights(), strict=True)
 )
@@ -125,8 +147,8 @@ for name, value in rows:
 # The same forward pass in float32, Keras's default.
 keras.config.set_floatx("float32")
 keras.config.set_dtype_policy("float32")
-model32 = ml.Seq2Seq(units=75, seed=0, dtype=np.float32)
-keras32 = rk.build_training_model(units=75)
+model32 = ml.Seq2Seq(units=article.UNITS, seed=0, dtype=np.float32)
+keras32 = rk.build_training_model(units=article.UNITS)
 rk.weights_to_keras(model32, keras32)
 x32 = [a.astype(np.float32) for a in (enc_x, dec_x)]
 float32_error = rel(model32.forward(*x32), keras32(x32, training=False))

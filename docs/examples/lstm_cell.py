@@ -6,8 +6,9 @@ from _site import record, save_figure
 
 # --8<-- [start:weights]
 import minilstm as ml
+from minilstm import article
 
-H, D = 75, 1
+H, D = article.UNITS, 1  # 75 units, 1 input feature
 layer = ml.LSTM(H, seed=0)
 layer.build(D)
 kernel, recurrent_kernel, bias = layer.get_weights()

@@ -18,6 +18,7 @@ m, v = 0.1 * g, 0.001 * g**2
 print("without the bias correction:", -0.001 * m / (np.sqrt(v) + 1e-7))
 # --8<-- [end:first_step]
 
+from minilstm import article
 from minilstm.data import load_task
 
 data = load_task("sin_cos")
@@ -29,13 +30,19 @@ runs = {
 fig, ax = plt.subplots(figsize=(7, 3.3))
 final = {}
 for name, optimizer in runs.items():
-    model = ml.Seq2Seq(units=75, seed=0)
+    model = ml.Seq2Seq(units=article.UNITS, seed=0)
     history = model.fit(
-        data.enc_x, data.dec_x, data.dec_y, epochs=35, batch_size=10, optimizer=optimizer, verbose=0
+        data.enc_x,
+        data.dec_x,
+        data.dec_y,
+        epochs=article.EPOCHS,
+        batch_size=article.BATCH_SIZE,
+        optimizer=optimizer,
+        verbose=0,
     )
     losses = history.history["loss"]
     final[name] = losses[-1]
-    ax.semilogy(range(1, 36), losses, label=f"{name}: {losses[-1]:.1e}")
+    ax.semilogy(range(1, len(losses) + 1), losses, label=f"{name}: {losses[-1]:.1e}")
     print(f"{name:25} final training loss {losses[-1]:.1e}")
 ax.set_xlabel("epoch")
 ax.set_ylabel("training loss (MSE)")

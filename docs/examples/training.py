@@ -7,6 +7,7 @@ import numpy as np
 from _site import record, save_figure, sci
 
 import minilstm as ml
+from minilstm import article
 from minilstm.data import TASKS, load_task
 
 results = {}
@@ -14,14 +15,14 @@ print(f"{'task':12} {'final loss':>10} {'teacher-forced':>15} {'autoregressive':
 for name in TASKS:
     # --8<-- [start:train]
     data = load_task(name)  # 100 points, windows of 24: (76, 24, 1) arrays
-    model = ml.Seq2Seq(units=75, seed=0)
+    model = ml.Seq2Seq(units=article.UNITS, seed=0)  # 75
     start = time.perf_counter()
     history = model.fit(
         data.enc_x,
         data.dec_x,
         data.dec_y,
-        epochs=35,
-        batch_size=10,
+        epochs=article.EPOCHS,  # 35
+        batch_size=article.BATCH_SIZE,  # 10
         optimizer=ml.Adam(),
         shuffle=True,
         verbose=0,
@@ -42,7 +43,9 @@ for name, (_, _, loss) in results.items():
     ax.semilogy(range(1, len(loss) + 1), loss, label=name)
 ax.set_xlabel("epoch")
 ax.set_ylabel("training loss (MSE)")
-ax.set_title("Adam, batch 10, 35 epochs: the mean loss of each epoch")
+ax.set_title(
+    f"Adam, batch {article.BATCH_SIZE}, {article.EPOCHS} epochs: the mean loss of each epoch"
+)
 ax.legend()
 save_figure(fig, "training-loss")
 
@@ -50,8 +53,8 @@ fig, axes = plt.subplots(1, 3, figsize=(12, 3))
 for ax, (name, (data, model, _)) in zip(axes, results.items(), strict=True):
     y = model.predict(data.enc_x)
     ax.plot(data.x, data.seq_out, color="0.6", lw=4, alpha=0.5, label="truth")
-    for i in (0, 24, 49, 74):
-        ax.plot(data.x[i : i + 24], y[i, :, 0], lw=1.5, label=f"window {i}")
+    for i in article.START_POINTS:
+        ax.plot(data.x[i : i + article.WINDOW], y[i, :, 0], lw=1.5, label=f"window {i}")
     ax.set_title(f"{name}: {TASKS[name].decoder_label}")
     ax.set_xlabel("x")
 axes[0].legend(fontsize=7, ncol=2)
