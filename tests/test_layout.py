@@ -21,6 +21,7 @@ CORE = {
         "initializers",
         "lstm",
         "dense",
+        "layers",
         "losses",
         "optimizers",
         "seq2seq",
