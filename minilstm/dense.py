@@ -30,7 +30,7 @@ def dense_forward(
         y (N, T, O) and the cache for ``dense_backward``.
     """
     y = x @ kernel
-    y += bias  # in place: see lstm_forward on `x @ W + b` with large temporaries
+    y += bias  # in place, as in lstm_step_forward (docs/performance.md)
     return y, DenseCache(x, kernel)
 
 
@@ -48,8 +48,7 @@ def dense_backward(dy: np.ndarray, cache: DenseCache) -> tuple[np.ndarray, ...]:
     x, kernel = cache
     H, O = kernel.shape
     dy = dy.reshape(-1, O)
-    # np.dot on 2-D arrays: with O = 1, NumPy's matmul of (N, T, 1) by (1, H) skips BLAS
-    # and is 6x slower.
+    # np.dot, not @, which skips BLAS when O = 1 (docs/performance.md).
     dx = np.dot(dy, kernel.T).reshape(x.shape)
     # Every step uses the same kernel: its gradient sums over batch and time.
     dkernel = x.reshape(-1, H).T @ dy

@@ -48,8 +48,8 @@ def orthogonal(
     q *= np.sign(np.diag(r))
     if rows < cols:
         q = q.T
-    # C order, not the transposed view: OpenBLAS multiplies by a (H, 4H) recurrent kernel
-    # stored in Fortran order about half as fast, and it is used at every time step.
+    # C order, not the transposed view: h U runs at every step, and OpenBLAS multiplies by
+    # a Fortran-order U about half as fast (docs/performance.md).
     return np.ascontiguousarray(q, dtype=dtype)
 
 

@@ -290,24 +290,10 @@ class Adam(Optimizer):
         # The bias correction: m and v start at zero, so early on they underestimate the
         # true means by the factors (1 - beta^t); alpha undoes that (docs/optimizers.md).
         alpha = float(lr * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t))
-        # The same operations, in the same order, as
-        #     m += (g - m)(1 - beta_1);  v += (g^2 - v)(1 - beta_2)
-        #     w -= m alpha / (sqrt(v) + epsilon)
-        # but on named temporaries updated in place: on arrays over 256 KB (a 256-unit
-        # recurrent kernel is 2 MB) each chained expression makes NumPy check whether it
-        # may reuse a temporary, which costs about half a millisecond.
-        step = gradient - m
-        step *= 1 - self.beta_1
-        m += step
-        step = np.square(gradient)
-        step -= v
-        step *= 1 - self.beta_2
-        v += step
-        step = m * alpha
-        denominator = np.sqrt(v)
-        denominator += self.epsilon
-        step /= denominator
-        variable -= step
+        # Keras's operations in Keras's order, so that a run matches it to the last bits.
+        m += (gradient - m) * (1 - self.beta_1)
+        v += (np.square(gradient) - v) * (1 - self.beta_2)
+        variable -= m * alpha / (np.sqrt(v) + self.epsilon)
 
     def get_config(self) -> dict:
         return {
