@@ -455,14 +455,30 @@ def measure_memory(sizes: Sizes, results: Results) -> None:
 # --- the report -----------------------------------------------------------------------
 
 
+def cpu_name() -> str:
+    """The processor's model name, as ``lscpu`` prints it (Linux), else the platform's."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
 def environment() -> list[str]:
     """What the numbers depend on: versions, the BLAS and its kernel, the load."""
     load = ""
     if hasattr(os, "getloadavg"):
         load = ", load average " + " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    simd = np.show_config(mode="dicts")["SIMD Extensions"]
+    disabled = os.environ.get("NPY_DISABLE_CPU_FEATURES")
     lines = [
-        f"- Python {platform.python_version()}, NumPy {np.__version__}, "
-        f"{os.cpu_count()} CPUs ({platform.machine()}){load}"
+        f"- CPU: {cpu_name()}, {os.cpu_count()} cores ({platform.machine()}){load}",
+        f"- Python {platform.python_version()}, NumPy {np.__version__}, NumPy's SIMD "
+        f"extensions: {' '.join(simd['baseline'] + simd['found'])}"
+        + (f" (NPY_DISABLE_CPU_FEATURES={disabled})" if disabled else ""),
     ]
     try:
         from threadpoolctl import threadpool_info

@@ -43,6 +43,9 @@ def test_quick_run_prints_both_sides_tables(quick_run):
     # minilstm, Keras and their comparison are all filled in: the Keras side ran.
     assert fit_row.count("|") == 6 and ("x faster" in fit_row or "x slower" in fit_row)
     assert "Keras side: Keras" in text and "BLAS: " in text
+    # The header names the CPU and the SIMD extensions NumPy dispatches to.
+    assert f"- CPU: {bench.cpu_name()}, " in text
+    assert "NumPy's SIMD extensions: " in text
     sweep_rows = [line for line in text.splitlines() if line.startswith(("| window", "| units"))]
     assert len(sweep_rows) == 4
     assert (out / "results.md").read_text() in text
