@@ -5,6 +5,9 @@ with example scripts that start a child process and then sleep, records every pr
 stops the build (Ctrl-C's SIGINT to mkdocs, a script over its time limit, a script that
 fails) and checks that none of those processes is still running.
 
+A last test checks that the writers' preview switch (MINILSTM_DOCS_QUICK=1) reruns only
+the scripts that read it.
+
 Locally the tests are skipped, saying why, when MkDocs is missing; in CI (CI=true) that is
 a failure.
 """
@@ -71,8 +74,10 @@ def _wait_for(condition, what: str) -> None:
 class Build:
     """`mkdocs build` of a project whose docs/examples/ holds the given scripts."""
 
-    def __init__(self, project: Path, scripts: dict[str, str], timeout_s: float = 120) -> None:
-        (project / "docs" / "examples").mkdir(parents=True)
+    def __init__(
+        self, project: Path, scripts: dict[str, str], timeout_s: float = 120, quick: bool = False
+    ) -> None:
+        (project / "docs" / "examples").mkdir(parents=True, exist_ok=True)
         (project / "docs" / "index.md").write_text("# The hook under test\n")
         for name, text in scripts.items():
             (project / "docs" / "examples" / f"{name}.py").write_text(text)
@@ -80,10 +85,12 @@ class Build:
             f"site_name: hook test\nexclude_docs: examples/\nhooks:\n  - {HOOK}\n"
         )
         self.pid_dir = project / "pids"
-        self.pid_dir.mkdir()
-        env = dict(os.environ)
+        self.pid_dir.mkdir(exist_ok=True)
+        env = {k: v for k, v in os.environ.items() if k != "MINILSTM_DOCS_QUICK"}
         env["MINILSTM_TEST_PIDS"] = str(self.pid_dir)
         env["MINILSTM_DOCS_SCRIPT_TIMEOUT_S"] = str(timeout_s)
+        if quick:
+            env["MINILSTM_DOCS_QUICK"] = "1"
         # A session of its own keeps the test's SIGINT away from pytest, and the SIGINT
         # handler back at its default so that mkdocs turns it into KeyboardInterrupt, as in
         # a terminal, even if this test runs with SIGINT ignored (a background job).
@@ -130,8 +137,8 @@ def build(tmp_path: Path) -> Iterator[type[Build]]:
         pytest.skip("MkDocs not installed: pip install -e '.[docs]'")
     builds: list[Build] = []
 
-    def make(scripts: dict[str, str], timeout_s: float = 120) -> Build:
-        builds.append(Build(tmp_path / f"project{len(builds)}", scripts, timeout_s))
+    def make(scripts: dict[str, str], timeout_s: float = 120, quick: bool = False) -> Build:
+        builds.append(Build(tmp_path / "project", scripts, timeout_s, quick))
         return builds[-1]
 
     yield make
@@ -182,3 +189,18 @@ def test_a_failing_script_ends_the_others(build) -> None:
     pids = running.started()
     assert list(pids) == ["sleeper"]
     _assert_all_ended(pids)
+
+
+def test_the_preview_switch_reruns_only_the_scripts_that_read_it(build) -> None:
+    # A script that ran is named in mkdocs's output ("docs/examples/NAME.py ran in 0.1 s").
+    reads = "import os\nprint(os.environ.get('MINILSTM_DOCS_QUICK'))\n"
+    ignores = "print('the same either way')\n"
+    scripts = {"reads": reads, "ignores": ignores}
+    outputs = []
+    for quick in (False, True, True, False):
+        status, output = build(scripts, quick=quick).finish()
+        assert status == 0, output
+        outputs.append(output)
+    assert ["reads.py ran" in o for o in outputs] == [True, True, False, True]
+    assert ["ignores.py ran" in o for o in outputs] == [True, False, False, False]
+    assert "MINILSTM_DOCS_QUICK=1: a preview" in outputs[1]

@@ -15,6 +15,9 @@ recorded, fails the build.
 As many scripts run at once as the machine has cores, each in a process group of its own.
 A script that fails or runs over its time limit, or Ctrl-C (SIGINT) to mkdocs, ends the
 build: no script starts after that, and every running one is ended with all it started.
+
+MINILSTM_DOCS_QUICK=1 builds a preview for prose edits: a script that reads it (the tuned
+recipe) trains less and prints so on its page. CI and the browser test never set it.
 """
 
 import hashlib
@@ -39,6 +42,8 @@ from mkdocs.structure.pages import Page
 SCRIPT_TIMEOUT_S = 300.0
 # How long a script and what it started have to end after SIGTERM before SIGKILL.
 TERM_GRACE_S = 5.0
+# Set to 1, the long scripts make a preview with less training, and their pages say so.
+QUICK_VARIABLE = "MINILSTM_DOCS_QUICK"
 PLACEHOLDER = re.compile(r"\{\{ ([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*) \}\}")
 # A snippet line that a code formatter has respaced ("--8 < --") is no longer replaced by
 # the code it names and would show as text.
@@ -64,9 +69,21 @@ def _sources_digest(root: Path, examples: Path) -> str:
     return digest.hexdigest()
 
 
+def _stamp(common: str, script: Path) -> str:
+    text = script.read_text()
+    # A preview's results are never taken for a full build's, nor the other way; a script
+    # that ignores the switch is not run again for it.
+    quick = f"quick={_quick()}" if QUICK_VARIABLE in text else ""
+    return hashlib.sha256((common + text + quick).encode()).hexdigest()
+
+
 def _last_seconds(out: Path, script: Path) -> float:
     path = out / "stamps" / f"{script.stem}.seconds"
     return float(path.read_text()) if path.is_file() else 0.0
+
+
+def _quick() -> bool:
+    return os.environ.get(QUICK_VARIABLE) == "1"
 
 
 def _script_timeout() -> float:
@@ -178,9 +195,11 @@ def on_pre_build(config: MkDocsConfig) -> None:
         (out / sub).mkdir(parents=True, exist_ok=True)
     common = _sources_digest(root, examples)
     scripts = sorted(p for p in examples.glob("*.py") if not p.name.startswith("_"))
-    stamps = {p: hashlib.sha256((common + p.read_text()).encode()).hexdigest() for p in scripts}
+    stamps = {p: _stamp(common, p) for p in scripts}
     # Slowest first (by the last run's time, else by size), so the workers end together.
     scripts.sort(key=lambda p: (-_last_seconds(out, p), -p.stat().st_size))
+    if _quick():
+        print(f"INFO    -  {QUICK_VARIABLE}=1: a preview, the long scripts train less")
     runner = _Scripts(root, out, _script_timeout())
     pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
     try:
