@@ -13,8 +13,9 @@ fails, a picture a page links to that no script made, or a {{ NAME.key }} that n
 recorded, fails the build.
 
 As many scripts run at once as the machine has cores, each in a process group of its own.
-A script that fails or runs over its time limit, or Ctrl-C (SIGINT) to mkdocs, ends the
-build: no script starts after that, and every running one is ended with all it started.
+A script that fails or runs over its time limit, or Ctrl-C (SIGINT) or SIGTERM to mkdocs
+(`mkdocs serve` rebuilds in its main thread too), ends the build: no script starts after
+that, and every running one is ended with all it started.
 
 MINILSTM_DOCS_QUICK=1 builds a preview for prose edits: a script that reads it (the tuned
 recipe) trains less and prints so on its page. CI and the browser test never set it.
@@ -189,6 +190,11 @@ class _Scripts:
         _end_groups(running)
 
 
+def _exit(signum: int, frame: object) -> None:
+    # Python's default for SIGTERM ends mkdocs at once, leaving the scripts' groups running.
+    raise SystemExit(128 + signum)
+
+
 def on_pre_build(config: MkDocsConfig) -> None:
     root, examples, out = _paths(config)
     for sub in ("output", "figures", "numbers", "stamps"):
@@ -201,6 +207,11 @@ def on_pre_build(config: MkDocsConfig) -> None:
     if _quick():
         print(f"INFO    -  {QUICK_VARIABLE}=1: a preview, the long scripts train less")
     runner = _Scripts(root, out, _script_timeout())
+    # Only the main thread may set a signal handler, and only it receives signals (a build
+    # run from another thread by some other tool ends its scripts on an error only).
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread:
+        previous_sigterm = signal.signal(signal.SIGTERM, _exit)
     pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
     try:
         futures = [pool.submit(runner.run, p, stamps[p]) for p in scripts]
@@ -209,12 +220,15 @@ def on_pre_build(config: MkDocsConfig) -> None:
             if seconds:
                 print(f"INFO    -  docs/examples/{name}.py ran in {seconds:.1f} s")
     except BaseException:
-        # A failed script, a time-out or Ctrl-C (KeyboardInterrupt, raised in this thread
-        # while the workers wait on their scripts): the build is over, leave nothing running.
+        # A failed script, a time-out, Ctrl-C or SIGTERM (KeyboardInterrupt or SystemExit,
+        # raised in this thread while the workers wait on their scripts): the build is over,
+        # leave nothing running.
         runner.stop()
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous_sigterm or signal.SIG_DFL)
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
