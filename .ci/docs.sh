@@ -24,6 +24,7 @@ if [[ "${1:-}" == "--install-only" ]]; then
 fi
 
 export NO_MKDOCS_2_WARNING=1 MPLBACKEND=Agg TF_CPP_MIN_LOG_LEVEL=3
+unset MINILSTM_DOCS_QUICK  # the full build, never the writers' preview
 start=$SECONDS
 python -m mkdocs build --strict --site-dir site
 echo "docs: built in $((SECONDS - start)) s"

@@ -1,7 +1,21 @@
-"""Shared fixtures: seeded generators and weights large enough to saturate some gates."""
+"""Shared fixtures: seeded generators, weights large enough to saturate some gates, and
+lines a test adds to the end of pytest's report."""
 
 import numpy as np
 import pytest
+
+SUMMARY_LINES = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture(scope="session")
+def summary_lines(pytestconfig: pytest.Config) -> list[str]:
+    """Lines printed after the test results, with -q too: what a test ran against."""
+    return pytestconfig.stash.setdefault(SUMMARY_LINES, [])
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in terminalreporter.config.stash.get(SUMMARY_LINES, []):
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ through Chromium's DevTools protocol. Every page must load with no console error
 image, fetch nothing from outside this machine, and show its math typeset by MathJax; the
 site's search must work from the local server alone.
 Screenshots of the home page and of the BPTT page (light and dark) are left in
-test-artifacts/ for a person to look at.
+test-artifacts/ for a person to look at, and the Chromium version the test drove is the
+last line of pytest's report.
 
 Locally the test is skipped, saying why, when Chromium or MkDocs is missing; in CI (CI=true)
 that is a failure.
@@ -18,6 +19,7 @@ import http.server
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -26,8 +28,12 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    import websocket
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -80,9 +86,12 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     except ImportError:
         _unavailable("MkDocs not installed: pip install -e '.[docs]'")
     site = tmp_path_factory.mktemp("site")
+    # The site as published: no preview with less training.
+    env = {k: v for k, v in os.environ.items() if k != "MINILSTM_DOCS_QUICK"}
     build = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
     )
@@ -106,13 +115,24 @@ def site_url(site_dir: Path) -> Iterator[str]:
     server.server_close()
 
 
+def devtools_connection(websocket_url: str) -> "websocket.WebSocket":
+    """A websocket to Chromium's DevTools, sent with no Origin header.
+
+    Chromium 111 and later refuse a DevTools connection whose Origin they were not told to
+    allow (--remote-allow-origins), and which origins pass has changed between versions;
+    a connection without an Origin, as a program that is not a web page makes, passes in
+    every version.
+    """
+    import websocket  # websocket-client, from the docs extra
+
+    return websocket.create_connection(websocket_url, timeout=PAGE_TIMEOUT_S, suppress_origin=True)
+
+
 class Page:
     """One browser tab, driven over the DevTools protocol's websocket."""
 
     def __init__(self, websocket_url: str) -> None:
-        import websocket  # websocket-client, from the docs extra
-
-        self.ws = websocket.create_connection(websocket_url, timeout=PAGE_TIMEOUT_S)
+        self.ws = devtools_connection(websocket_url)
         self.next_id = 0
         self.events: list[dict] = []
         for domain in ("Page", "Runtime", "Log", "Network"):
@@ -156,7 +176,7 @@ class Page:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Page]:
+def browser(summary_lines: list[str]) -> Iterator[Page]:
     try:
         import websocket  # noqa: F401
     except ImportError:
@@ -184,6 +204,8 @@ def browser() -> Iterator[Page]:
             with urllib.request.urlopen(request, timeout=PAGE_TIMEOUT_S) as response:
                 target = json.load(response)
             page = Page(target["webSocketDebuggerUrl"])
+            version = page.call("Browser.getVersion")
+            summary_lines.append(f"docs browser test drove {version['product']} ({chromium})")
             yield page
             page.close()
         finally:
@@ -251,6 +273,34 @@ def _outside_requests(events: list[dict], site_url: str) -> list[str]:
 def test_the_site_has_a_page_for_every_step() -> None:
     for page in ("index.html", "lstm-cell.html", "bptt.html", "api.html"):
         assert page in PAGES
+
+
+def test_devtools_connection_sends_no_origin() -> None:
+    """The handshake Chromium 150 answered with 403 Forbidden carried an Origin header."""
+    try:
+        import websocket
+    except ImportError:
+        _unavailable("websocket-client not installed: pip install -e '.[docs]'")
+    requests = []
+
+    def refuse(server: socket.socket) -> None:
+        connection, _ = server.accept()
+        with connection:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += connection.recv(4096)
+            requests.append(request.decode())
+            connection.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        thread = threading.Thread(target=refuse, args=(server,))
+        thread.start()
+        with pytest.raises(websocket.WebSocketBadStatusException):
+            devtools_connection(f"ws://127.0.0.1:{server.getsockname()[1]}/devtools/page/1")
+        thread.join()
+    headers = [line.split(":")[0].lower() for line in requests[0].split("\r\n")[1:] if line]
+    assert "upgrade" in headers
+    assert "origin" not in headers
 
 
 @pytest.mark.parametrize("page", PAGES)

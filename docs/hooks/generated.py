@@ -11,16 +11,26 @@ A script runs again only when it, docs/examples/_site.py or a source file of min
 reference_keras changed since its last run, so `mkdocs serve` stays quick. A script that
 fails, a picture a page links to that no script made, or a {{ NAME.key }} that no script
 recorded, fails the build.
+
+As many scripts run at once as the machine has cores, each in a process group of its own.
+A script that fails or runs over its time limit, or Ctrl-C (SIGINT) or SIGTERM to mkdocs
+(`mkdocs serve` rebuilds in its main thread too), ends the build: no script starts after
+that, and every running one is ended with all it started.
+
+MINILSTM_DOCS_QUICK=1 builds a preview for prose edits: a script that reads it (the tuned
+recipe) trains less and prints so on its page. CI and the browser test never set it.
 """
 
 import hashlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -28,8 +38,13 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-# Generous: the longest script trains the article's three tasks in a few seconds each.
-SCRIPT_TIMEOUT_S = 300
+# Generous: the longest script, the tuned recipe, trains for under a minute on 2 cores.
+# MINILSTM_DOCS_SCRIPT_TIMEOUT_S overrides it.
+SCRIPT_TIMEOUT_S = 300.0
+# How long a script and what it started have to end after SIGTERM before SIGKILL.
+TERM_GRACE_S = 5.0
+# Set to 1, the long scripts make a preview with less training, and their pages say so.
+QUICK_VARIABLE = "MINILSTM_DOCS_QUICK"
 PLACEHOLDER = re.compile(r"\{\{ ([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*) \}\}")
 # A snippet line that a code formatter has respaced ("--8 < --") is no longer replaced by
 # the code it names and would show as text.
@@ -55,42 +70,129 @@ def _sources_digest(root: Path, examples: Path) -> str:
     return digest.hexdigest()
 
 
+def _stamp(common: str, script: Path) -> str:
+    text = script.read_text()
+    # A preview's results are never taken for a full build's, nor the other way; a script
+    # that ignores the switch is not run again for it.
+    quick = f"quick={_quick()}" if QUICK_VARIABLE in text else ""
+    return hashlib.sha256((common + text + quick).encode()).hexdigest()
+
+
 def _last_seconds(out: Path, script: Path) -> float:
     path = out / "stamps" / f"{script.stem}.seconds"
     return float(path.read_text()) if path.is_file() else 0.0
 
 
-def _run(script: Path, root: Path, out: Path, stamp: str) -> tuple[str, float]:
-    stamp_file = out / "stamps" / f"{script.stem}.sha256"
-    if stamp_file.is_file() and stamp_file.read_text() == stamp:
-        return script.stem, 0.0
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
-    env["MPLBACKEND"] = "Agg"
-    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    # Two scripts run at once on a 2-core machine: one BLAS thread each avoids oversubscription.
-    env["OPENBLAS_NUM_THREADS"] = env["OMP_NUM_THREADS"] = "1"
-    start = time.perf_counter()
+def _quick() -> bool:
+    return os.environ.get(QUICK_VARIABLE) == "1"
+
+
+def _script_timeout() -> float:
+    value = os.environ.get("MINILSTM_DOCS_SCRIPT_TIMEOUT_S", "")
     try:
-        done = subprocess.run(
-            [sys.executable, str(script)],
-            cwd=out,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=SCRIPT_TIMEOUT_S,
-        )
-    except subprocess.TimeoutExpired as err:
-        raise PluginError(f"docs/examples/{script.name} ran over {SCRIPT_TIMEOUT_S} s") from err
-    if done.returncode != 0:
-        raise PluginError(
-            f"docs/examples/{script.name} failed (exit {done.returncode}):\n{done.stderr[-3000:]}"
-        )
-    seconds = time.perf_counter() - start
-    (out / "output" / f"{script.stem}.txt").write_text(done.stdout)
-    (out / "stamps" / f"{script.stem}.seconds").write_text(f"{seconds:.1f}")
-    stamp_file.write_text(stamp)
-    return script.stem, seconds
+        seconds = float(value) if value else SCRIPT_TIMEOUT_S
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise PluginError(f"MINILSTM_DOCS_SCRIPT_TIMEOUT_S={value!r} is not a positive number")
+    return seconds
+
+
+def _signal_group(pgid: int, signum: int) -> bool:
+    """Send signum to a process group; False when no process of the group is left."""
+    try:
+        os.killpg(pgid, signum)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _end_groups(processes: list[subprocess.Popen]) -> None:
+    """End each script with everything it started: SIGTERM, then SIGKILL what is left."""
+    for signum in (signal.SIGTERM, signal.SIGKILL):
+        left = [p for p in processes if _signal_group(p.pid, signum)]
+        deadline = time.monotonic() + TERM_GRACE_S
+        while left and time.monotonic() < deadline:
+            time.sleep(0.05)
+            for process in left:
+                # An ended script stays in its group as a zombie until it is reaped.
+                process.poll()
+            left = [p for p in left if _signal_group(p.pid, 0)]
+        if not left:
+            return
+
+
+class _Scripts:
+    """The example scripts of one build, run side by side; stop() ends them all."""
+
+    def __init__(self, root: Path, out: Path, timeout: float) -> None:
+        self.root, self.out, self.timeout = root, out, timeout
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen] = set()
+        self._stopped = False
+
+    def run(self, script: Path, stamp: str) -> tuple[str, float]:
+        """Run one script unless its stamp says its results are current; its seconds."""
+        out = self.out
+        stamp_file = out / "stamps" / f"{script.stem}.sha256"
+        if stamp_file.is_file() and stamp_file.read_text() == stamp:
+            return script.stem, 0.0
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(self.root), env.get("PYTHONPATH")]))
+        env["MPLBACKEND"] = "Agg"
+        env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+        # One script per core: one BLAS thread each avoids oversubscription.
+        env["OPENBLAS_NUM_THREADS"] = env["OMP_NUM_THREADS"] = "1"
+        start = time.perf_counter()
+        with self._lock:
+            if self._stopped:
+                raise PluginError(f"docs/examples/{script.name} not run: the build stopped")
+            # A session of its own: a signal to the group reaches the script's own workers,
+            # and Ctrl-C in the terminal reaches mkdocs only, which then ends the group.
+            process = subprocess.Popen(
+                [sys.executable, str(script)],
+                cwd=out,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                start_new_session=True,
+            )
+            self._running.add(process)
+        try:
+            stdout, stderr = process.communicate(timeout=self.timeout)
+        except subprocess.TimeoutExpired as err:
+            raise PluginError(
+                f"docs/examples/{script.name} stopped after running "
+                f"{time.perf_counter() - start:.1f} s, over its limit of {self.timeout:g} s "
+                "(MINILSTM_DOCS_SCRIPT_TIMEOUT_S)"
+            ) from err
+        finally:
+            # Also after a clean exit: a process the script left behind goes with it.
+            _end_groups([process])
+            with self._lock:
+                self._running.discard(process)
+        if process.returncode != 0:
+            raise PluginError(
+                f"docs/examples/{script.name} failed (exit {process.returncode}):\n{stderr[-3000:]}"
+            )
+        seconds = time.perf_counter() - start
+        (out / "output" / f"{script.stem}.txt").write_text(stdout)
+        (out / "stamps" / f"{script.stem}.seconds").write_text(f"{seconds:.1f}")
+        stamp_file.write_text(stamp)
+        return script.stem, seconds
+
+    def stop(self) -> None:
+        """Start no more scripts, and end the running ones with all they started."""
+        with self._lock:
+            self._stopped = True
+            running = list(self._running)
+        _end_groups(running)
+
+
+def _exit(signum: int, frame: object) -> None:
+    # Python's default for SIGTERM ends mkdocs at once, leaving the scripts' groups running.
+    raise SystemExit(128 + signum)
 
 
 def on_pre_build(config: MkDocsConfig) -> None:
@@ -99,13 +201,34 @@ def on_pre_build(config: MkDocsConfig) -> None:
         (out / sub).mkdir(parents=True, exist_ok=True)
     common = _sources_digest(root, examples)
     scripts = sorted(p for p in examples.glob("*.py") if not p.name.startswith("_"))
-    stamps = {p: hashlib.sha256((common + p.read_text()).encode()).hexdigest() for p in scripts}
-    # Slowest first (by the last run's time, else by size), so the two workers end together.
+    stamps = {p: _stamp(common, p) for p in scripts}
+    # Slowest first (by the last run's time, else by size), so the workers end together.
     scripts.sort(key=lambda p: (-_last_seconds(out, p), -p.stat().st_size))
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        for name, seconds in pool.map(lambda p: _run(p, root, out, stamps[p]), scripts):
+    if _quick():
+        print(f"INFO    -  {QUICK_VARIABLE}=1: a preview, the long scripts train less")
+    runner = _Scripts(root, out, _script_timeout())
+    # Only the main thread may set a signal handler, and only it receives signals (a build
+    # run from another thread by some other tool ends its scripts on an error only).
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread:
+        previous_sigterm = signal.signal(signal.SIGTERM, _exit)
+    pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
+    try:
+        futures = [pool.submit(runner.run, p, stamps[p]) for p in scripts]
+        for future in as_completed(futures):
+            name, seconds = future.result()
             if seconds:
                 print(f"INFO    -  docs/examples/{name}.py ran in {seconds:.1f} s")
+    except BaseException:
+        # A failed script, a time-out, Ctrl-C or SIGTERM (KeyboardInterrupt or SystemExit,
+        # raised in this thread while the workers wait on their scripts): the build is over,
+        # leave nothing running.
+        runner.stop()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous_sigterm or signal.SIG_DFL)
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
