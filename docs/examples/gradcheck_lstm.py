@@ -56,11 +56,9 @@ from minilstm.lstm import lstm_cell_backward
 
 
 # Plant the classic mistake: the forget gate's gradient taken with c_t instead of c_{t-1}.
-def forget_gate_uses_c_t(dh, dc, cache):
-    H = cache.c_prev.shape[1]
-    i, f, g = (cache.gates[:, k * H : (k + 1) * H] for k in range(3))
-    c_t = f * cache.c_prev + i * g
-    return lstm_cell_backward(dh, dc, cache._replace(c_prev=c_t))
+def forget_gate_uses_c_t(dh, dc_next, cache):
+    c_t = cache.f * cache.c_prev + cache.i * cache.g
+    return lstm_cell_backward(dh, dc_next, cache._replace(c_prev=c_t))
 
 
 minilstm.lstm.lstm_cell_backward = forget_gate_uses_c_t

@@ -19,8 +19,8 @@ from minilstm.lstm import lstm_forward, lstm_step_forward
 
 
 def best_us(fn, number: int) -> float:
-    """The fastest of 7 repeats of ``number`` calls, in microseconds per call."""
-    return min(timeit.repeat(fn, number=number, repeat=7)) / number * 1e6
+    """The fastest of 5 repeats of ``number`` calls, in microseconds per call."""
+    return min(timeit.repeat(fn, number=number, repeat=5)) / number * 1e6
 
 
 rng = np.random.default_rng(0)
@@ -39,7 +39,7 @@ def compare(note: str, slow_name: str, slow, fast_name: str, fast, number: int) 
 # x W for all steps at once, with D = 1 input feature: (T*N, 1) by (1, 4H).
 x = rng.normal(size=(T * N, D))
 W = rng.normal(size=(D, 4 * H))
-dot = compare("x W, D = 1", "x @ W", lambda: x @ W, "np.dot(x, W)", lambda: np.dot(x, W), 2000)
+dot = compare("x W, D = 1", "x @ W", lambda: x @ W, "np.dot(x, W)", lambda: np.dot(x, W), 300)
 
 # The bias added to that (T*N, 4H) product: into a new array, or into the product's own.
 b = rng.normal(size=4 * H)
@@ -55,13 +55,13 @@ def in_place():
     return xz
 
 
-fresh = compare("x W + b", "a new array", new_array, "in place", in_place, 500)
+fresh = compare("x W + b", "a new array", new_array, "in place", in_place, 50)
 
 # h U at every step: U as Keras stores it (C order), or its transposed view (Fortran).
 h = rng.normal(size=(N, H))
 U = rng.normal(size=(H, 4 * H))
 U_fortran = np.asfortranarray(U)
-order = compare("h U", "Fortran U", lambda: h @ U_fortran, "C U", lambda: h @ U, 5000)
+order = compare("h U", "Fortran U", lambda: h @ U_fortran, "C U", lambda: h @ U, 2000)
 
 # Decoding's encoder: the whole sequence with its caches, or step by step without them.
 data = load_task("sin_cos")
@@ -82,7 +82,7 @@ def without_caches():
 
 
 caches = compare(
-    "encoding the 76 windows", "caches kept", with_caches, "caches dropped", without_caches, 20
+    "encoding the 76 windows", "caches kept", with_caches, "caches dropped", without_caches, 3
 )
 
 # What the sigmoid's errstate (silencing the overflow warning) costs on a gate block.
@@ -93,7 +93,7 @@ errstate = compare(
     lambda: sigmoid(z),
     "the bare formula",
     lambda: 1.0 / (1.0 + np.exp(-z)),
-    20000,
+    5000,
 )
 # --8<-- [end:measure]
 

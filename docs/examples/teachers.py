@@ -15,10 +15,8 @@ from minilstm.assignment import init_workspace
 from minilstm.assignment.workspace import PACKAGE_DIR, replace_body, stub_body
 
 FORGET_GATE_USES_C_T = """
-c_prev, gates, tanh_c = cache.c_prev, cache.gates, cache.tanh_c
-H = c_prev.shape[1]
-i, f, g, o = (gates[:, k * H : (k + 1) * H] for k in range(4))
-dc = dc + dh * o * (1 - tanh_c**2)
+c_prev, i, f, g, o, tanh_c = cache
+dc = dc_next + dh * o * (1 - tanh_c**2)
 c = f * c_prev + i * g
 df = dc * c
 dz = np.concatenate(
