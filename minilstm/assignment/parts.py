@@ -28,7 +28,7 @@ PARTS: dict[str, Part] = {
             {
                 "lstm_cell_forward": "split z into the blocks i, f, g, o (Keras order: i, f, c, "
                 "o); i, f, o go through sigmoid, g through tanh; c = f * c_prev + i * g; "
-                "h = o * tanh(c). Keep what the backward needs in a CellCache.",
+                "h = o * tanh(c); return ((h, c), CellCache(c_prev, i, f, g, o, tanh(c))).",
                 "lstm_step_forward": "z = x @ kernel + h_prev @ recurrent_kernel + bias, then "
                 "lstm_cell_forward; return ((h, c), StepCache(...)).",
             },
@@ -39,7 +39,7 @@ PARTS: dict[str, Part] = {
             20,
             {
                 "lstm_cell_backward": "walk lstm_cell_forward backwards: the cell state gets "
-                "gradient from h (dh * o * tanh'(c)) and from the next step (dc); then "
+                "gradient from h (dh * o * tanh'(c)) and from the next step (dc_next); then "
                 "c = f * c_prev + i * g gives di, df, dg and dc_prev; multiply each by its "
                 "activation's derivative, written with the gate's output.",
                 "lstm_step_backward": "dz from lstm_cell_backward; z = x W + h_prev U + b gives "
