@@ -47,7 +47,6 @@ def gate_blocks(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
 
 
-# assignment: gru_step_forward
 def gru_cell_forward(
     a: np.ndarray, u: np.ndarray, h_prev: np.ndarray
 ) -> tuple[np.ndarray, CellCache]:
@@ -70,7 +69,6 @@ def gru_cell_forward(
     return h, CellCache(h_prev, z, r, h_tilde, u_h)
 
 
-# assignment: gru_step_backward
 def gru_cell_backward(
     dh: np.ndarray, cache: CellCache
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -115,7 +113,6 @@ class StepCache(NamedTuple):
     cell: CellCache
 
 
-# assignment: gru_step_forward
 def gru_step_forward(
     x: np.ndarray,
     h_prev: np.ndarray,
@@ -144,7 +141,6 @@ def gru_step_forward(
     return h, StepCache(x, kernel, recurrent_kernel, cell)
 
 
-# assignment: gru_step_backward
 def gru_step_backward(dh: np.ndarray, cache: StepCache) -> tuple[np.ndarray, ...]:
     """Backward of ``gru_step_forward``.
 
@@ -220,7 +216,6 @@ def gru_forward(
     return hs[1:].transpose(1, 0, 2), cache
 
 
-# assignment: gru_bptt
 def gru_backward(
     dhs: np.ndarray,
     dh: np.ndarray,

@@ -35,7 +35,6 @@ class StepCache(NamedTuple):
     h: np.ndarray  # (N, H) the new state, whose tanh derivative the backward needs
 
 
-# assignment: rnn_step_forward
 def rnn_step_forward(
     x: np.ndarray,
     h_prev: np.ndarray,
@@ -63,7 +62,6 @@ def rnn_step_forward(
     return h, StepCache(x, h_prev, kernel, recurrent_kernel, h)
 
 
-# assignment: rnn_step_backward
 def rnn_step_backward(dh: np.ndarray, cache: StepCache) -> tuple[np.ndarray, ...]:
     """Backward of ``rnn_step_forward``: its two lines in reverse.
 
@@ -135,7 +133,6 @@ def rnn_forward(
     return hs[1:].transpose(1, 0, 2), SequenceCache(x, hs, kernel, recurrent_kernel)
 
 
-# assignment: rnn_bptt
 def rnn_backward(
     dhs: np.ndarray,
     dh: np.ndarray,
