@@ -1,11 +1,12 @@
 """minilstm: an LSTM encoder-decoder written from scratch in NumPy, to read, run and change."""
 
 from minilstm import data, gradcheck
-from minilstm.layers import LSTM, Dense
+from minilstm.layers import GRU, LSTM, Dense, SimpleRNN
 from minilstm.optimizers import SGD, Adam, Optimizer, RMSprop
 from minilstm.seq2seq import History, Seq2Seq, TrainingDivergedError
 
 __all__ = [
+    "GRU",
     "LSTM",
     "SGD",
     "Adam",
@@ -14,6 +15,7 @@ __all__ = [
     "Optimizer",
     "RMSprop",
     "Seq2Seq",
+    "SimpleRNN",
     "TrainingDivergedError",
     "data",
     "gradcheck",

@@ -1,5 +1,6 @@
 """The layers, with Keras's interface: each holds its weights and wraps the pure forward
-and backward functions of its module (``minilstm.lstm``, ``minilstm.dense``).
+and backward functions of its module (``minilstm.lstm``, ``minilstm.gru``,
+``minilstm.simple_rnn``, ``minilstm.dense``).
 
 A layer makes its weights on its first ``forward`` (or ``build``), when the number of
 input features is known, as Keras does; ``forward`` checks its arguments and keeps the
@@ -10,35 +11,48 @@ the weights by their Keras names.
 import numpy as np
 
 from minilstm.dense import DenseCache, dense_backward, dense_forward
+from minilstm.gru import gru_backward, gru_forward, gru_step_forward
 from minilstm.initializers import glorot_uniform, orthogonal, unit_forget_bias
-from minilstm.lstm import SequenceCache, lstm_backward, lstm_forward
+from minilstm.lstm import lstm_backward, lstm_forward, lstm_step_forward
+from minilstm.simple_rnn import rnn_backward, rnn_forward, rnn_step_forward
 from minilstm.validation import (
     check_array,
     check_bool,
     check_dtype,
     check_int,
-    check_pair,
     check_seed,
+    check_states,
     check_weights,
 )
 
-# --8<-- [start:lstm]
+# The states handed from step to step, (h, c) or (h,); the weights in Keras's order.
+States = tuple[np.ndarray, ...]
+Weights = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+# --8<-- [start:recurrent]
 
 
-class LSTM:
-    """An LSTM layer with Keras's interface: ``units``, ``return_sequences``, ``return_state``.
+class Recurrent:
+    """What the three recurrent layers share: Keras's interface around a cell's pure
+    sequence functions. ``LSTM``, ``GRU`` and ``SimpleRNN`` each say only what differs:
+    the number of gate blocks, the states, the initial bias and which functions to call.
 
     The weights are made on the first ``forward`` (or by ``build``), when the number of
-    input features D is known, as Keras does. ``forward`` keeps the cache of its last call
-    for ``backward``; ``grads`` holds the weight gradients of the last ``backward``.
+    input features D is known, as Keras does. ``forward`` keeps the cache of its last
+    call for ``backward``; ``grads`` holds the weight gradients of the last
+    ``backward``.
 
     Args:
-        units: H, the size of the hidden and cell states.
-        return_sequences: return every step's h (N, T, H) instead of the last one (N, H).
-        return_state: return [y, h, c] instead of y.
+        units: H, the size of the hidden state (and of the LSTM's cell state).
+        return_sequences: return every step's h (N, T, H) instead of the last one
+            (N, H).
+        return_state: return [y, *states] (the final states) instead of y.
         seed: seed of the initial weights (None: fresh randomness).
         dtype: float64 (default) or float32.
     """
+
+    blocks: int  # gate blocks side by side in the kernels' columns
+    states: tuple[str, ...] = ("h",)  # the names of the states handed from step to step
 
     def __init__(
         self,
@@ -57,12 +71,16 @@ class LSTM:
         self.recurrent_kernel: np.ndarray | None = None
         self.bias: np.ndarray | None = None
         self.grads: dict[str, np.ndarray] = {}
-        self._cache: SequenceCache | None = None
+        self._cache = None
 
     @property
     def built(self) -> bool:
         """Whether the weights exist (after ``build`` or the first ``forward``)."""
         return self.kernel is not None
+
+    def initial_bias(self) -> np.ndarray:
+        """The bias Keras starts this layer with (zeros unless a subclass says)."""
+        return np.zeros(self.blocks * self.units, dtype=self.dtype)
 
     def build(self, input_dim: int) -> None:
         """Make the weights for D = input_dim input features (Keras's initializers).
@@ -72,13 +90,13 @@ class LSTM:
         """
         input_dim = check_int(input_dim, "input_dim")
         rng = np.random.default_rng(self.seed)
-        H = self.units
-        self.kernel = glorot_uniform((input_dim, 4 * H), rng, self.dtype)
-        self.recurrent_kernel = orthogonal((H, 4 * H), rng, self.dtype)
-        self.bias = unit_forget_bias(H, self.dtype)
+        columns = self.blocks * self.units
+        self.kernel = glorot_uniform((input_dim, columns), rng, self.dtype)
+        self.recurrent_kernel = orthogonal((self.units, columns), rng, self.dtype)
+        self.bias = self.initial_bias()
 
     def get_weights(self) -> list[np.ndarray]:
-        """[kernel (D, 4H), recurrent_kernel (H, 4H), bias (4H,)], copies; [] before build."""
+        """[kernel, recurrent_kernel, bias], copies; [] before build."""
         if not self.built:
             return []
         return [self.kernel.copy(), self.recurrent_kernel.copy(), self.bias.copy()]
@@ -87,11 +105,11 @@ class LSTM:
         """Set the weights, copying them; before ``build`` any D is taken.
 
         Args:
-            weights: [kernel (D, 4H), recurrent_kernel (H, 4H), bias (4H,)].
+            weights: [kernel, recurrent_kernel, bias], shaped as ``get_weights``.
         """
-        H4 = 4 * self.units
+        columns = self.blocks * self.units
         D = self.kernel.shape[0] if self.built else "D"
-        shapes = [(D, H4), (self.units, H4), (H4,)]
+        shapes = [(D, columns), (self.units, columns), self.initial_bias().shape]
         self.kernel, self.recurrent_kernel, self.bias = check_weights(
             weights, "weights", shapes, self.dtype
         )
@@ -103,11 +121,12 @@ class LSTM:
 
         Args:
             x: (N, T, D) inputs.
-            initial_state: [h0, c0], each (N, H); zeros if None.
+            initial_state: the initial states, each (N, H): [h0, c0] for the LSTM,
+                [h0] for the others; zeros if None.
 
         Returns:
-            y, or [y, h, c] with ``return_state``: y is (N, T, H) with
-            ``return_sequences``, else (N, H); h and c are (N, H), the final states.
+            y, or [y, *states] with ``return_state``: y is (N, T, H) with
+            ``return_sequences``, else (N, H); the final states are (N, H) each.
         """
         sizes = {}
         D = self.kernel.shape[0] if self.built else "D"
@@ -115,18 +134,104 @@ class LSTM:
         if not self.built:
             self.build(x.shape[2])
         if initial_state is None:
-            h0 = c0 = np.zeros((x.shape[0], self.units), dtype=self.dtype)
+            zeros = np.zeros((x.shape[0], self.units), dtype=self.dtype)
+            states = (zeros,) * len(self.states)
         else:
-            h0, c0 = (
-                check_array(s, f"initial_state[{k}]", ("N", self.units), self.dtype, sizes)
-                for k, s in enumerate(check_pair(initial_state, "initial_state"))
+            H = self.units
+            given = check_states(initial_state, "initial_state", self.states)
+            states = tuple(
+                check_array(s, f"initial_state[{k}]", ("N", H), self.dtype, sizes)
+                for k, s in enumerate(given)
             )
-        (hs, c), self._cache = lstm_forward(
-            x, h0, c0, self.kernel, self.recurrent_kernel, self.bias
+        weights = (self.kernel, self.recurrent_kernel, self.bias)
+        hs, final, self._cache = self.sequence_forward(x, states, weights)
+        y = hs if self.return_sequences else final[0]
+        return [y, *final] if self.return_state else y
+
+    def state_gradients(
+        self, dy: np.ndarray | None, dstates: tuple[np.ndarray | None, ...]
+    ) -> tuple[np.ndarray, ...]:
+        """Backward of the last ``forward``, given the gradients on its final states;
+        sets ``grads``. Each layer's ``backward`` names the states and calls this.
+
+        Args:
+            dy: gradient on y, shaped like y (None: zero).
+            dstates: (N, H) gradients on the final states returned with
+                ``return_state``, in ``states`` order (None: zero).
+
+        Returns:
+            dx (N, T, D), then the gradient on each initial state, (N, H).
+        """
+        if self._cache is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+        N, T, _ = self._cache.x.shape
+        H = self.units
+        sizes = {"N": (N, "the last forward"), "T": (T, "the last forward")}
+        y_shape = ("N", "T", H) if self.return_sequences else ("N", H)
+        # NaN is let through: it comes from a diverging training, which fit reports.
+        if dy is not None:
+            dy = check_array(dy, "dy", y_shape, self.dtype, sizes, finite=False)
+        dstates = tuple(
+            np.zeros((N, H), dtype=self.dtype)
+            if g is None
+            else check_array(g, f"d{name}", ("N", H), self.dtype, sizes, finite=False)
+            for g, name in zip(dstates, self.states, strict=True)
         )
-        h = hs[:, -1]
-        y = hs if self.return_sequences else h
-        return [y, h, c] if self.return_state else y
+        dhs = np.zeros((N, T, H), dtype=self.dtype)
+        if dy is not None and self.return_sequences:
+            dhs += dy
+        elif dy is not None:
+            dhs[:, -1] += dy  # y is the last step's h
+        dx, dstates0, (dkernel, drecurrent, dbias) = self.sequence_backward(
+            dhs, dstates, self._cache
+        )
+        self.grads = {"kernel": dkernel, "recurrent_kernel": drecurrent, "bias": dbias}
+        return (dx, *dstates0)
+
+
+# --8<-- [end:recurrent]
+# --8<-- [start:lstm]
+
+
+class LSTM(Recurrent):
+    """An LSTM layer with Keras's interface: ``units``, ``return_sequences``,
+    ``return_state`` (then it returns [y, h, c]). The pure functions it wraps are in
+    ``minilstm.lstm``.
+
+    Weights: kernel (D, 4H), recurrent_kernel (H, 4H), bias (4H,), blocks i, f, c, o.
+
+    Args:
+        units: H, the size of the hidden and cell states.
+        return_sequences: return every step's h (N, T, H) instead of the last one
+            (N, H).
+        return_state: return [y, h, c] instead of y.
+        seed: seed of the initial weights (None: fresh randomness).
+        dtype: float64 (default) or float32.
+    """
+
+    blocks = 4
+    states = ("h", "c")
+
+    def initial_bias(self) -> np.ndarray:
+        """Keras's ``unit_forget_bias``: ones in the forget gate's block."""
+        return unit_forget_bias(self.units, self.dtype)
+
+    @staticmethod
+    def sequence_forward(x: np.ndarray, states: States, weights: Weights) -> tuple:
+        """``lstm_forward`` as (hs, (h, c), cache)."""
+        (hs, c), cache = lstm_forward(x, *states, *weights)
+        return hs, (hs[:, -1], c), cache
+
+    @staticmethod
+    def sequence_backward(dhs: np.ndarray, dstates: States, cache: tuple) -> tuple:
+        """``lstm_backward`` as (dx, (dh0, dc0), weight gradients)."""
+        dx, dh0, dc0, *dweights = lstm_backward(dhs, *dstates, cache)
+        return dx, (dh0, dc0), dweights
+
+    @staticmethod
+    def step_forward(x: np.ndarray, states: States, weights: Weights) -> States:
+        """``lstm_step_forward`` without its cache: the new (h, c)."""
+        return lstm_step_forward(x, *states, *weights)[0]
 
     def backward(
         self,
@@ -138,37 +243,137 @@ class LSTM:
 
         Args:
             dy: gradient on y, shaped like y (None: zero).
-            dh: (N, H) gradient on the final h returned with ``return_state`` (None: zero).
-            dc: (N, H) gradient on the final c returned with ``return_state`` (None: zero).
+            dh: (N, H) gradient on the final h returned with ``return_state``
+                (None: zero).
+            dc: (N, H) gradient on the final c returned with ``return_state``
+                (None: zero).
 
         Returns:
             dx (N, T, D), dh0 (N, H), dc0 (N, H).
         """
-        if self._cache is None:
-            raise RuntimeError("LSTM.backward called before forward")
-        N, T, _ = self._cache.x.shape
-        H = self.units
-        sizes = {"N": (N, "the last forward"), "T": (T, "the last forward")}
-        y_shape = ("N", "T", H) if self.return_sequences else ("N", H)
-        # NaN is let through: it comes from a diverging training, which fit reports.
-        dy, dh, dc = (
-            None if g is None else check_array(g, name, shape, self.dtype, sizes, finite=False)
-            for g, name, shape in ((dy, "dy", y_shape), (dh, "dh", ("N", H)), (dc, "dc", ("N", H)))
-        )
-        zeros = np.zeros((N, H), dtype=self.dtype)
-        dhs = np.zeros((N, T, H), dtype=self.dtype)
-        if dy is not None and self.return_sequences:
-            dhs += dy
-        elif dy is not None:
-            dhs[:, -1] += dy  # y is the last step's h
-        dh = zeros if dh is None else dh
-        dc = zeros if dc is None else dc
-        dx, dh0, dc0, dkernel, drecurrent_kernel, dbias = lstm_backward(dhs, dh, dc, self._cache)
-        self.grads = {"kernel": dkernel, "recurrent_kernel": drecurrent_kernel, "bias": dbias}
-        return dx, dh0, dc0
+        return self.state_gradients(dy, (dh, dc))
 
 
 # --8<-- [end:lstm]
+# --8<-- [start:gru]
+
+
+class GRU(Recurrent):
+    """Keras 3's default GRU layer (``reset_after=True``) with Keras's interface:
+    ``units``, ``return_sequences``, ``return_state`` (then it returns [y, h]). The pure
+    functions it wraps are in ``minilstm.gru``.
+
+    Weights: kernel (D, 3H), recurrent_kernel (H, 3H), bias (2, 3H) (row 0 the input
+    bias, row 1 the recurrent bias), blocks z, r, h; the bias starts at zero.
+
+    Args:
+        units: H, the size of the hidden state.
+        return_sequences: return every step's h (N, T, H) instead of the last one
+            (N, H).
+        return_state: return [y, h] instead of y.
+        seed: seed of the initial weights (None: fresh randomness).
+        dtype: float64 (default) or float32.
+    """
+
+    blocks = 3
+
+    def initial_bias(self) -> np.ndarray:
+        """Zeros (2, 3H): an input and a recurrent bias, as Keras's ``reset_after``."""
+        return np.zeros((2, 3 * self.units), dtype=self.dtype)
+
+    @staticmethod
+    def sequence_forward(x: np.ndarray, states: States, weights: Weights) -> tuple:
+        """``gru_forward`` as (hs, (h,), cache)."""
+        hs, cache = gru_forward(x, *states, *weights)
+        return hs, (hs[:, -1],), cache
+
+    @staticmethod
+    def sequence_backward(dhs: np.ndarray, dstates: States, cache: tuple) -> tuple:
+        """``gru_backward`` as (dx, (dh0,), weight gradients)."""
+        dx, dh0, *dweights = gru_backward(dhs, *dstates, cache)
+        return dx, (dh0,), dweights
+
+    @staticmethod
+    def step_forward(x: np.ndarray, states: States, weights: Weights) -> States:
+        """``gru_step_forward`` without its cache: the new (h,)."""
+        return (gru_step_forward(x, *states, *weights)[0],)
+
+    def backward(
+        self, dy: np.ndarray | None, dh: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Backward of the last ``forward``; sets ``grads``.
+
+        Args:
+            dy: gradient on y, shaped like y (None: zero).
+            dh: (N, H) gradient on the final h returned with ``return_state``
+                (None: zero).
+
+        Returns:
+            dx (N, T, D), dh0 (N, H).
+        """
+        return self.state_gradients(dy, (dh,))
+
+
+# --8<-- [end:gru]
+# --8<-- [start:simple_rnn]
+
+
+class SimpleRNN(Recurrent):
+    """Keras's ``SimpleRNN`` layer (tanh, no gate) with Keras's interface: ``units``,
+    ``return_sequences``, ``return_state`` (then it returns [y, h]). The pure functions
+    it wraps are in ``minilstm.simple_rnn``.
+
+    Weights: kernel (D, H), recurrent_kernel (H, H), bias (H,), the bias starting at
+    zero.
+
+    Args:
+        units: H, the size of the hidden state.
+        return_sequences: return every step's h (N, T, H) instead of the last one
+            (N, H).
+        return_state: return [y, h] instead of y.
+        seed: seed of the initial weights (None: fresh randomness).
+        dtype: float64 (default) or float32.
+    """
+
+    blocks = 1
+
+    @staticmethod
+    def sequence_forward(x: np.ndarray, states: States, weights: Weights) -> tuple:
+        """``rnn_forward`` as (hs, (h,), cache)."""
+        hs, cache = rnn_forward(x, *states, *weights)
+        return hs, (hs[:, -1],), cache
+
+    @staticmethod
+    def sequence_backward(dhs: np.ndarray, dstates: States, cache: tuple) -> tuple:
+        """``rnn_backward`` as (dx, (dh0,), weight gradients)."""
+        dx, dh0, *dweights = rnn_backward(dhs, *dstates, cache)
+        return dx, (dh0,), dweights
+
+    @staticmethod
+    def step_forward(x: np.ndarray, states: States, weights: Weights) -> States:
+        """``rnn_step_forward`` without its cache: the new (h,)."""
+        return (rnn_step_forward(x, *states, *weights)[0],)
+
+    def backward(
+        self, dy: np.ndarray | None, dh: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Backward of the last ``forward``; sets ``grads``.
+
+        Args:
+            dy: gradient on y, shaped like y (None: zero).
+            dh: (N, H) gradient on the final h returned with ``return_state``
+                (None: zero).
+
+        Returns:
+            dx (N, T, D), dh0 (N, H).
+        """
+        return self.state_gradients(dy, (dh,))
+
+
+# The layers by the names ``Seq2Seq(cell=...)`` takes.
+CELLS: dict[str, type[Recurrent]] = {"lstm": LSTM, "gru": GRU, "rnn": SimpleRNN}
+
+# --8<-- [end:simple_rnn]
 
 
 # --8<-- [start:dense]

@@ -53,7 +53,8 @@ def title(task: str) -> str:
 
 def style(label: str) -> dict:
     """The line colour and style of a model's curves, by its label."""
-    return MODEL_STYLE.get(label, {"color": "tab:purple", "linestyle": "--"})
+    # "minilstm GRU" is drawn as "minilstm": one model per picture, its cell in the label.
+    return MODEL_STYLE.get(label.split()[0], {"color": "tab:purple", "linestyle": "--"})
 
 
 def legend_below(ax: "Axes", ncol: int) -> None:

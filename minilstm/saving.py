@@ -4,7 +4,8 @@ Its members, each a little-endian ``.npy`` array in C order, none of them a Pyth
 
     metadata                   a 0-d unicode array: JSON text with the format name and
                                version, the model's settings (units, input_dim, output_dim,
-                               dtype, seed), completed_epochs, and the optimizer's class name,
+                               dtype, seed, and cell unless it is "lstm"),
+                               completed_epochs, and the optimizer's class name,
                                config and iterations, or null
     weights/0 ... weights/7    the weights, in ``Seq2Seq.get_weights()`` order
     optimizer/<k>/<slot>       the optimizer's slots of weight k, e.g. optimizer/0/m
@@ -72,7 +73,8 @@ class ModelFile(NamedTuple):
     """What a model file holds, as plain data.
 
     Attributes:
-        config: the model's settings: units, input_dim, output_dim, dtype (a name), seed.
+        config: the model's settings: units, input_dim, output_dim, dtype (a name), seed;
+            and cell, "gru" or "rnn", for a model that is not an LSTM.
         weights: the 8 weights, shaped as ``weight_shapes`` says.
         completed_epochs: the epochs trained so far.
         optimizer: the optimizer with its settings and state, or None.
@@ -84,21 +86,32 @@ class ModelFile(NamedTuple):
     optimizer: optimizers.Optimizer | None
 
 
-def weight_shapes(units: int, input_dim: int, output_dim: int) -> list[tuple[int, ...]]:
+def weight_shapes(
+    units: int,
+    input_dim: int,
+    output_dim: int,
+    cell: str = "lstm",
+) -> list[tuple[int, ...]]:
     """The shapes of the 8 weights, in ``Seq2Seq.get_weights()`` order.
 
     Args:
-        units: H, the units of both LSTMs.
+        units: H, the units of both recurrent layers.
         input_dim: D, features of the encoder input.
         output_dim: O, features of the target and of the decoder input.
+        cell: "lstm", "gru" or "rnn".
 
     Returns:
-        (D, 4H), (H, 4H), (4H,) for the encoder; (O, 4H), (H, 4H), (4H,) for the decoder;
-        (H, O), (O,) for the Dense layer.
+        for an LSTM (D, 4H), (H, 4H), (4H,) for the encoder; (O, 4H), (H, 4H), (4H,)
+        for the decoder; (H, O), (O,) for the Dense layer. A GRU has 3H columns and a
+        bias (2, 3H), a plain RNN H columns and a bias (H,).
     """
-    four = 4 * units
-    encoder = [(input_dim, four), (units, four), (four,)]
-    decoder = [(output_dim, four), (units, four), (four,)]
+    columns, bias = {
+        "lstm": (4 * units, (4 * units,)),
+        "gru": (3 * units, (2, 3 * units)),
+        "rnn": (units, (units,)),
+    }[cell]
+    encoder = [(input_dim, columns), (units, columns), bias]
+    decoder = [(output_dim, columns), (units, columns), bias]
     return [*encoder, *decoder, (units, output_dim), (output_dim,)]
 
 
@@ -307,16 +320,22 @@ def _contents(
 ) -> tuple[dict, int, optimizers.Optimizer | None, dict[str, tuple[int, ...]]]:
     # The settings, checked, and from them the shape of every member but the metadata.
     config = metadata["config"]
-    if not isinstance(config, dict) or sorted(config) != sorted(
-        ["units", "input_dim", "output_dim", "dtype", "seed"]
+    keys = ["units", "input_dim", "output_dim", "dtype", "seed"]
+    # A file without "cell" is an LSTM's, as every file before the GRU and the RNN.
+    if not isinstance(config, dict) or sorted(config) not in (
+        sorted(keys),
+        sorted([*keys, "cell"]),
     ):
         raise ValueError(f"its config {show(config)} is not a minilstm model's settings")
+    cell = config.get("cell", "lstm")
+    if cell not in ("lstm", "gru", "rnn"):
+        raise ValueError(f"cell must be lstm, gru or rnn; got {show(cell)}")
     sizes = [check_int(config[key], key) for key in ("units", "input_dim", "output_dim")]
     if config["dtype"] not in ("float32", "float64"):
         raise ValueError(f"dtype must be float32 or float64; got {show(config['dtype'])}")
     check_seed(config["seed"])
     completed_epochs = check_int(metadata["completed_epochs"], "completed_epochs", 0)
-    shapes = weight_shapes(*sizes)
+    shapes = weight_shapes(*sizes, cell)
     expected = {f"weights/{k}": shape for k, shape in enumerate(shapes)}
     stored = metadata["optimizer"]
     if stored is None:

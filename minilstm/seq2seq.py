@@ -1,5 +1,7 @@
 """The encoder-decoder: an encoder LSTM hands its final states to a decoder LSTM, whose
-every step goes through a Dense layer (docs/encoder-decoder.md).
+every step goes through a Dense layer (docs/encoder-decoder.md). The two recurrent
+layers can also be GRUs or plain RNNs (``cell``), to compare the cells
+(docs/why-gates.md).
 
 Shapes: N windows, T_enc and T_dec time steps, D = input_dim, O = output_dim, H = units.
 The decoder reads the previous target value at each step, so its input has O features.
@@ -14,9 +16,8 @@ import numpy as np
 from minilstm import optimizers, saving
 from minilstm.article import UNITS
 from minilstm.dense import DenseCache, dense_backward, dense_forward
-from minilstm.layers import LSTM, Dense
+from minilstm.layers import CELLS, Dense
 from minilstm.losses import mse_backward, mse_forward
-from minilstm.lstm import SequenceCache, lstm_backward, lstm_forward, lstm_step_forward
 from minilstm.validation import (
     check_array,
     check_bool,
@@ -33,13 +34,17 @@ from minilstm.validation import (
 class Seq2SeqCache(NamedTuple):
     """What ``seq2seq_backward`` needs from ``seq2seq_forward``: each layer's cache."""
 
-    encoder: SequenceCache
-    decoder: SequenceCache
+    cell: str  # "lstm", "gru" or "rnn"
+    encoder: tuple  # the cell module's SequenceCache
+    decoder: tuple
     dense: DenseCache
 
 
 def seq2seq_forward(
-    enc_x: np.ndarray, dec_x: np.ndarray, weights: list[np.ndarray]
+    enc_x: np.ndarray,
+    dec_x: np.ndarray,
+    weights: list[np.ndarray],
+    cell: str = "lstm",
 ) -> tuple[np.ndarray, Seq2SeqCache]:
     """Teacher-forced forward pass: the decoder reads the true previous values.
 
@@ -47,18 +52,20 @@ def seq2seq_forward(
         enc_x: (N, T_enc, D) encoder inputs.
         dec_x: (N, T_dec, O) decoder inputs, the targets shifted right by one step.
         weights: the 8 arrays of ``Seq2Seq.get_weights()``, in Keras's order.
+        cell: the recurrent layers' cell, "lstm", "gru" or "rnn".
 
     Returns:
         y (N, T_dec, O), the prediction of every decoder step, and the cache for
         ``seq2seq_backward``.
     """
+    layer = CELLS[cell]
     N, H = len(enc_x), weights[1].shape[0]
-    zeros = np.zeros((N, H), dtype=enc_x.dtype)
-    (enc_hs, enc_c), enc_cache = lstm_forward(enc_x, zeros, zeros, *weights[0:3])
+    zeros = (np.zeros((N, H), dtype=enc_x.dtype),) * len(layer.states)
+    _, enc_states, enc_cache = layer.sequence_forward(enc_x, zeros, weights[0:3])
     # The decoder starts from the encoder's final states: all it knows of the input.
-    (dec_hs, _), dec_cache = lstm_forward(dec_x, enc_hs[:, -1], enc_c, *weights[3:6])
+    dec_hs, _, dec_cache = layer.sequence_forward(dec_x, enc_states, weights[3:6])
     y, dense_cache = dense_forward(dec_hs, *weights[6:8])
-    return y, Seq2SeqCache(enc_cache, dec_cache, dense_cache)
+    return y, Seq2SeqCache(cell, enc_cache, dec_cache, dense_cache)
 
 
 # --8<-- [end:forward]
@@ -74,13 +81,14 @@ def seq2seq_backward(dy: np.ndarray, cache: Seq2SeqCache) -> list[np.ndarray]:
         the gradients of the 8 weights, aligned with ``weights``. (The inputs are data,
         so they need none.)
     """
+    layer = CELLS[cache.cell]
     dhs, ddense_kernel, ddense_bias = dense_backward(dy, cache.dense)
-    zeros = np.zeros_like(dhs[:, 0])
-    _, dh, dc, *ddecoder = lstm_backward(dhs, zeros, zeros, cache.decoder)
+    zeros = (np.zeros_like(dhs[:, 0]),) * len(layer.states)
+    _, dstates, ddecoder = layer.sequence_backward(dhs, zeros, cache.decoder)
     # The decoder started from the encoder's final states, so their gradients flow back
-    # into the encoder as gradients on its last h and c; its outputs were not used.
+    # into the encoder as gradients on its last h (and c); its outputs were not used.
     enc_dhs = np.zeros_like(cache.encoder.hs[1:].transpose(1, 0, 2))
-    _, _, _, *dencoder = lstm_backward(enc_dhs, dh, dc, cache.encoder)
+    _, _, dencoder = layer.sequence_backward(enc_dhs, dstates, cache.encoder)
     return [*dencoder, *ddecoder, ddense_kernel, ddense_bias]
 
 
@@ -122,6 +130,8 @@ class Seq2Seq:
             randomness, whose seed is then kept in ``seed`` so that the run can be
             repeated).
         dtype: float64 (default) or float32.
+        cell: "lstm" (default, the article's), "gru" or "rnn" (``SimpleRNN``): the
+            encoder's and the decoder's layer.
 
     Attributes:
         optimizer: the optimizer of the last ``fit`` (None before), reused by the next one.
@@ -136,7 +146,9 @@ class Seq2Seq:
         output_dim: int = 1,
         seed: int | None = 0,
         dtype: np.dtype = np.float64,
+        cell: str = "lstm",
     ) -> None:
+        self.cell = check_choice(cell, "cell", tuple(CELLS))
         self.units = check_int(units, "units")
         self.input_dim = check_int(input_dim, "input_dim")
         self.output_dim = check_int(output_dim, "output_dim")
@@ -146,8 +158,9 @@ class Seq2Seq:
         enc_seed, dec_seed, dense_seed = (
             int(s.generate_state(1)[0]) for s in np.random.SeedSequence(self.seed).spawn(3)
         )
-        self.encoder = LSTM(units, return_state=True, seed=enc_seed, dtype=self.dtype)
-        self.decoder = LSTM(
+        layer = CELLS[self.cell]
+        self.encoder = layer(units, return_state=True, seed=enc_seed, dtype=self.dtype)
+        self.decoder = layer(
             units, return_sequences=True, return_state=True, seed=dec_seed, dtype=self.dtype
         )
         self.dense = Dense(output_dim, seed=dense_seed, dtype=self.dtype)
@@ -176,7 +189,9 @@ class Seq2Seq:
     def get_weights(self) -> list[np.ndarray]:
         """Copies of the 8 weights: encoder kernel (D, 4H), recurrent_kernel (H, 4H), bias
         (4H,); decoder kernel (O, 4H), recurrent_kernel (H, 4H), bias (4H,); dense kernel
-        (H, O), bias (O,). The same order as Keras's ``model.get_weights()``."""
+        (H, O), bias (O,). The same order as Keras's ``model.get_weights()``. (A GRU has
+        3H columns and a bias (2, 3H), a plain RNN H columns: see
+        ``saving.weight_shapes``.)"""
         return [w.copy() for w in self.trainable_weights]
 
     def set_weights(self, weights: list[np.ndarray]) -> None:
@@ -217,7 +232,7 @@ class Seq2Seq:
             y: (N, T_dec, O) the prediction of every decoder step.
         """
         enc_x, dec_x = self._check_data(enc_x, dec_x)
-        return seq2seq_forward(enc_x, dec_x, self.trainable_weights)[0]
+        return seq2seq_forward(enc_x, dec_x, self.trainable_weights, self.cell)[0]
 
     # --8<-- [start:loss_and_grads]
     def loss_and_grads(
@@ -234,7 +249,7 @@ class Seq2Seq:
             loss (a float) and 8 gradients aligned with ``get_weights()``.
         """
         enc_x, dec_x, dec_y = self._check_data(enc_x, dec_x, dec_y)
-        y, cache = seq2seq_forward(enc_x, dec_x, self.trainable_weights)
+        y, cache = seq2seq_forward(enc_x, dec_x, self.trainable_weights, self.cell)
         loss, loss_cache = mse_forward(y, dec_y)
         grads = seq2seq_backward(mse_backward(1.0, loss_cache), cache)
         return loss, grads
@@ -252,7 +267,9 @@ class Seq2Seq:
             the loss, a float.
         """
         enc_x, dec_x, dec_y = self._check_data(enc_x, dec_x, dec_y)
-        return mse_forward(seq2seq_forward(enc_x, dec_x, self.trainable_weights)[0], dec_y)[0]
+        return mse_forward(
+            seq2seq_forward(enc_x, dec_x, self.trainable_weights, self.cell)[0], dec_y
+        )[0]
 
     # --8<-- [start:fit]
     def fit(
@@ -385,17 +402,18 @@ class Seq2Seq:
         enc, dec, dense = self.encoder, self.decoder, self.dense
         N = len(enc_x)
         # Nothing goes backward here, so the steps' caches are dropped as soon as they
-        # are made: the encoder too runs step by step (docs/performance.md).
-        h = c = np.zeros((N, self.units), dtype=self.dtype)
+        # are made: the encoder too runs step by step (docs/performance.md). states is
+        # (h, c) for the LSTM, (h,) for the others.
+        states = (np.zeros((N, self.units), dtype=self.dtype),) * len(enc.states)
+        enc_weights = (enc.kernel, enc.recurrent_kernel, enc.bias)
         for t in range(enc_x.shape[1]):
-            (h, c), _ = lstm_step_forward(
-                enc_x[:, t], h, c, enc.kernel, enc.recurrent_kernel, enc.bias
-            )
+            states = enc.step_forward(enc_x[:, t], states, enc_weights)
+        dec_weights = (dec.kernel, dec.recurrent_kernel, dec.bias)
         y_prev = np.zeros((N, self.output_dim), dtype=self.dtype)
         y = np.empty((N, steps, self.output_dim), dtype=self.dtype)
         for t in range(steps):
-            (h, c), _ = lstm_step_forward(y_prev, h, c, dec.kernel, dec.recurrent_kernel, dec.bias)
-            y_prev, _ = dense_forward(h, dense.kernel, dense.bias)
+            states = dec.step_forward(y_prev, states, dec_weights)
+            y_prev, _ = dense_forward(states[0], dense.kernel, dense.bias)
             y[:, t] = y_prev
         return y
 
@@ -418,6 +436,8 @@ class Seq2Seq:
             "dtype": self.dtype.name,
             "seed": self.seed,
         }
+        if self.cell != "lstm":  # an LSTM's file stays as older minilstm wrote it
+            config["cell"] = self.cell
         optimizer = self.optimizer if include_optimizer else None
         contents = saving.ModelFile(
             config, self.trainable_weights, self.completed_epochs, optimizer

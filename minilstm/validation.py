@@ -193,9 +193,16 @@ def check_weights(
     ]
 
 
-def check_pair(value: object, name: str) -> tuple[object, object]:
-    """The two items of a pair such as ``initial_state = (h0, c0)``."""
-    if not isinstance(value, list | tuple) or len(value) != 2:
+def check_states(value: object, name: str, states: tuple[str, ...]) -> tuple:
+    """The items of a recurrent layer's states, such as ``initial_state = [h0, c0]``.
+
+    Args:
+        value: the list or tuple given.
+        name: the argument's name, for the message.
+        states: the names of the layer's states, ("h", "c") or ("h",).
+    """
+    if not isinstance(value, list | tuple) or len(value) != len(states):
         got = f"{len(value)} items" if isinstance(value, list | tuple) else type(value).__name__
-        raise TypeError(f"{name} must be a pair (h, c) of arrays; got {got}")
-    return value[0], value[1]
+        kind = "a pair (h, c) of arrays" if len(states) == 2 else "a list [h] of one array"
+        raise TypeError(f"{name} must be {kind}; got {got}")
+    return tuple(value)

@@ -41,6 +41,13 @@ if TYPE_CHECKING:
 # is its own package; with the TensorFlow backend the layers and their weights are alike.
 
 ENCODER, DECODER, DENSE = "encoder_lstm", "decoder_lstm", "dense"
+# The Keras layer of each ``minilstm.Seq2Seq(cell=...)`` and the names of its states.
+# (The layers keep their "_lstm" names whatever the cell, so that one lookup finds them.)
+KERAS_CELLS = {
+    "lstm": (keras.layers.LSTM, ("h", "c")),
+    "gru": (keras.layers.GRU, ("h",)),
+    "rnn": (keras.layers.SimpleRNN, ("h",)),
+}
 
 
 # --8<-- [start:training_model]
@@ -50,6 +57,7 @@ def build_training_model(
     output_dim: int = 1,
     window: int | None = article.WINDOW,
     optimizer: "str | keras.optimizers.Optimizer" = article.OPTIMIZER,
+    cell: str = "lstm",
 ) -> keras.Model:
     """The teacher-forced encoder-decoder, compiled with the mean squared error.
 
@@ -66,6 +74,8 @@ def build_training_model(
         output_dim: O, features of the target (and so of the decoder input).
         window: T, the length of the input windows (None: any length).
         optimizer: a Keras optimizer or its name; the article's is Adam.
+        cell: "lstm" (the article's), "gru" (Keras's default ``GRU``) or "rnn"
+            (``SimpleRNN``), as ``minilstm.Seq2Seq``'s ``cell``.
 
     Returns:
         a compiled ``keras.Model`` mapping [enc_x (N, T, D), dec_x (N, T, O)] to
@@ -75,11 +85,12 @@ def build_training_model(
     dec_x = keras.Input(shape=(window, output_dim), name="dec_x")
     # Article: its layers were unnamed globals; names let the inference models and the
     # weight transfer find them in any model this function made.
-    encoder = keras.layers.LSTM(units, return_state=True, name=ENCODER)
-    decoder = keras.layers.LSTM(units, return_sequences=True, return_state=True, name=DECODER)
+    layer = KERAS_CELLS[cell][0]
+    encoder = layer(units, return_state=True, name=ENCODER)
+    decoder = layer(units, return_sequences=True, return_state=True, name=DECODER)
     dense = keras.layers.Dense(output_dim, name=DENSE)
-    _, h, c = encoder(enc_x)
-    hs, _, _ = decoder(dec_x, initial_state=[h, c])
+    _, *states = encoder(enc_x)
+    hs, *_ = decoder(dec_x, initial_state=states)
     model = keras.Model([enc_x, dec_x], dense(hs), name="seq2seq")
     # Article: its second half compiles with categorical cross-entropy, a classification
     # loss. Keras first divides the outputs by their sum over the last axis, which for a
@@ -107,22 +118,21 @@ def build_inference_models(model: keras.Model) -> tuple[keras.Model, keras.Model
     Returns:
         encoder_model: enc_x (N, T, D) -> [h (N, H), c (N, H)];
         decoder_model: [y_prev (N, 1, O), h (N, H), c (N, H)] -> [y (N, 1, O), h, c].
+        (Without c for a GRU or a plain RNN.)
     """
     encoder, decoder, dense = _layers(model)
     settings = keras_settings(model)
     H, O = settings["units"], settings["output_dim"]
+    names = KERAS_CELLS[settings["cell"]][1]
 
     enc_x = keras.Input(shape=(settings["window"], settings["input_dim"]), name="enc_x")
-    _, h, c = encoder(enc_x)
-    encoder_model = keras.Model(enc_x, [h, c], name="encoder")
+    _, *states = encoder(enc_x)
+    encoder_model = keras.Model(enc_x, states, name="encoder")
 
     y_prev = keras.Input(shape=(1, O), name="y_prev")
-    h_in = keras.Input(shape=(H,), name="h")
-    c_in = keras.Input(shape=(H,), name="c")
-    hs, h_out, c_out = decoder(y_prev, initial_state=[h_in, c_in])
-    decoder_model = keras.Model(
-        [y_prev, h_in, c_in], [dense(hs), h_out, c_out], name="decoder_step"
-    )
+    states_in = [keras.Input(shape=(H,), name=name) for name in names]
+    hs, *states_out = decoder(y_prev, initial_state=states_in)
+    decoder_model = keras.Model([y_prev, *states_in], [dense(hs), *states_out], name="decoder_step")
     return encoder_model, decoder_model
 
 
@@ -153,14 +163,15 @@ def decode(
     # Article: it called ``predict`` once per window and per step. ``predict`` sets up a
     # whole input pipeline on every call; calling the models directly on the whole batch
     # runs each step once for all windows.
-    h, c = encoder_model(enc_x, training=False)
+    states = encoder_model(enc_x, training=False)
+    states = states if isinstance(states, list | tuple) else [states]  # one state: bare
     y_prev = keras.ops.zeros((len(enc_x), 1, O), dtype=enc_x.dtype)
     ys = []
     for _ in range(steps):
         # Article: it wrote each prediction into the training targets (``dy``) instead of
         # its own input buffer, so the decoder read zeros at every step and the first
         # training target was overwritten. The prediction must become the next input.
-        y_prev, h, c = decoder_model([y_prev, h, c], training=False)
+        y_prev, *states = decoder_model([y_prev, *states], training=False)
         ys.append(keras.ops.convert_to_numpy(y_prev))
     return np.concatenate(ys, axis=1)
 
@@ -172,10 +183,13 @@ def keras_settings(model: keras.Model) -> dict[str, int | None]:
     """The settings a model from ``build_training_model`` was built with.
 
     Returns:
-        {"units": H, "input_dim": D, "output_dim": O, "window": T (None: any length)}.
+        {"units": H, "input_dim": D, "output_dim": O, "window": T (None: any length),
+        "cell": "lstm", "gru" or "rnn"}.
     """
     encoder, _, dense = _layers(model)
+    cell = next(name for name, (cls, _) in KERAS_CELLS.items() if type(encoder) is cls)
     return {
+        "cell": cell,
         "units": encoder.units,
         "input_dim": encoder.cell.kernel.shape[0],
         "output_dim": dense.units,
@@ -188,7 +202,7 @@ def weights_to_keras(seq2seq: "Seq2Seq", model: keras.Model) -> None:
     """Copy a ``minilstm.Seq2Seq``'s 8 weights into a Keras model, unchanged.
 
     Raises:
-        ValueError: when units, input_dim or output_dim differ.
+        ValueError: when the cell, units, input_dim or output_dim differ.
     """
     _check_same_settings(seq2seq, model)
     weights = seq2seq.get_weights()
@@ -203,7 +217,7 @@ def weights_from_keras(model: keras.Model, seq2seq: "Seq2Seq") -> None:
     """Copy a Keras model's 8 weights into a ``minilstm.Seq2Seq``, unchanged.
 
     Raises:
-        ValueError: when units, input_dim or output_dim differ.
+        ValueError: when the cell, units, input_dim or output_dim differ.
     """
     _check_same_settings(seq2seq, model)
     seq2seq.set_weights([w for layer in _layers(model) for w in layer.get_weights()])
@@ -225,7 +239,7 @@ def _check_same_settings(seq2seq: "Seq2Seq", model: keras.Model) -> None:
     keras_side = keras_settings(model)
     differ = [
         f"{name}: minilstm {getattr(seq2seq, name)}, Keras {keras_side[name]}"
-        for name in ("units", "input_dim", "output_dim")
+        for name in ("cell", "units", "input_dim", "output_dim")
         if getattr(seq2seq, name) != keras_side[name]
     ]
     if differ:

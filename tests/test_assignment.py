@@ -169,7 +169,7 @@ _, h, c = self.encoder.forward(enc_x)
 first = np.zeros((len(enc_x), self.output_dim))
 dec, ys = self.decoder, []
 for _ in range(steps):
-    (h, c), _ = lstm_step_forward(first, h, c, dec.kernel, dec.recurrent_kernel, dec.bias)
+    h, c = dec.step_forward(first, (h, c), (dec.kernel, dec.recurrent_kernel, dec.bias))
     ys.append(h @ self.dense.kernel + self.dense.bias)
 return np.stack(ys, axis=1)
 """

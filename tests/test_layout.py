@@ -20,6 +20,8 @@ CORE = {
         "activations",
         "initializers",
         "lstm",
+        "gru",
+        "simple_rnn",
         "dense",
         "layers",
         "losses",

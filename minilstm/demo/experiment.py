@@ -64,6 +64,12 @@ def mse(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean((np.asarray(a) - np.asarray(b)) ** 2))
 
 
+def model_label(name: str, cell: str) -> str:
+    """The name a result goes by in the table and the pictures: "minilstm" or "Keras"
+    for the article's LSTM, "minilstm GRU", "Keras RNN"... for the other cells."""
+    return name if cell == "lstm" else f"{name} {cell.upper()}"
+
+
 def run_task(
     task: str,
     settings: Settings = RECIPES["article"],
@@ -86,7 +92,7 @@ def run_task(
     train_seconds = None
     initial_weights = None
     if model is None:
-        model = Seq2Seq(settings.units, seed=settings.seed)
+        model = Seq2Seq(settings.units, seed=settings.seed, cell=settings.cell)
         initial_weights = model.get_weights()
         steps_per_epoch = -(-len(data.enc_x) // settings.batch_size)
         start = time.perf_counter()
@@ -104,7 +110,7 @@ def run_task(
     predictions = model.predict(data.enc_x, steps=settings.window)
     return TaskResult(
         task=task,
-        label="minilstm",
+        label=model_label("minilstm", model.cell),
         settings=settings,
         data=data,
         losses=losses,

@@ -13,7 +13,7 @@ import numpy as np
 
 from minilstm import article, optimizers
 from minilstm.data import load_task
-from minilstm.demo.experiment import TaskResult, mse
+from minilstm.demo.experiment import TaskResult, model_label, mse
 from minilstm.demo.recipes import Settings
 from minilstm.seq2seq import Seq2Seq
 
@@ -70,8 +70,10 @@ def run_keras_task(
     data = load_task(task, article.NUM_POINTS, settings.window)
     steps_per_epoch = -(-len(data.enc_x) // settings.batch_size)
     optimizer = keras_optimizer(keras, settings, steps_per_epoch)
-    model = rk.build_training_model(settings.units, window=settings.window, optimizer=optimizer)
-    start_model = Seq2Seq(settings.units, seed=settings.seed)
+    model = rk.build_training_model(
+        settings.units, window=settings.window, optimizer=optimizer, cell=settings.cell
+    )
+    start_model = Seq2Seq(settings.units, seed=settings.seed, cell=settings.cell)
     start_model.set_weights(initial_weights)
     rk.weights_to_keras(start_model, model)
 
@@ -101,7 +103,7 @@ def run_keras_task(
     teacher_forced = keras.ops.convert_to_numpy(model([data.enc_x, data.dec_x], training=False))
     return TaskResult(
         task=task,
-        label="Keras",
+        label=model_label("Keras", settings.cell),
         settings=settings,
         data=data,
         losses=losses,

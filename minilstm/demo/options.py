@@ -24,7 +24,16 @@ from minilstm.demo.recipes import RECIPES
 
 PROG = "python -m minilstm.demo"
 # The options that override a field of the recipe's Settings, by the same name.
-SETTINGS_OPTIONS = ("epochs", "units", "window", "batch_size", "optimizer", "learning_rate", "seed")
+SETTINGS_OPTIONS = (
+    "epochs",
+    "units",
+    "window",
+    "batch_size",
+    "optimizer",
+    "learning_rate",
+    "seed",
+    "cell",
+)
 
 
 def build_parser() -> ArgumentParser:
@@ -51,6 +60,11 @@ def build_parser() -> ArgumentParser:
         choices=sorted(RECIPES),
         default="article",
         help="preset settings: article (default), or tuned: autoregressive MSE <= 1e-5",
+    )
+    add(
+        "--cell",
+        choices=["lstm", "gru", "rnn"],
+        help="the recurrent layers: lstm (article), gru or rnn (SimpleRNN)",
     )
     add("--epochs", type=positive_int, help=f"epochs to train (article: {article.EPOCHS})")
     add("--units", type=positive_int, help=f"units of each LSTM (article: {article.UNITS})")

@@ -28,6 +28,7 @@ class Settings:
     final_learning_rate: float | None = None
     clipnorm: float | None = None
     seed: int = 0
+    cell: str = "lstm"  # or "gru", "rnn": the recurrent layers of Seq2Seq
 
 
 # --8<-- [start:recipes]
@@ -118,8 +119,9 @@ def describe(settings: Settings) -> str:
     if settings.final_learning_rate is not None:
         lr += f" decaying to {settings.final_learning_rate:g}"
     clip = "" if settings.clipnorm is None else f", clipnorm {settings.clipnorm:g}"
+    cell = "" if settings.cell == "lstm" else f"{settings.cell.upper()} cell, "
     return (
-        f"{settings.units} units, window {settings.window}, batch {settings.batch_size}, "
+        f"{cell}{settings.units} units, window {settings.window}, batch {settings.batch_size}, "
         f"{settings.epochs} epochs, {settings.optimizer} (learning rate {lr}{clip}), "
         f"seed {settings.seed}"
     )
