@@ -223,7 +223,7 @@ h = c = np.zeros((len(enc_x), self.units))
 y_prev = np.zeros((len(enc_x), self.output_dim))
 dec, ys = self.decoder, []
 for _ in range(steps):
-    (h, c), _ = lstm_step_forward(y_prev, h, c, dec.kernel, dec.recurrent_kernel, dec.bias)
+    h, c = dec.step_forward(y_prev, (h, c), (dec.kernel, dec.recurrent_kernel, dec.bias))
     y_prev = h @ self.dense.kernel + self.dense.bias
     ys.append(y_prev)
 return np.stack(ys, axis=1)
