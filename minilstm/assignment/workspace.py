@@ -117,6 +117,15 @@ def replace_body(source: str, qualname: str, body: str) -> str:
     return "".join(lines[:start]) + new + "".join(lines[func.end_lineno :])
 
 
+def function_source(source: str, qualname: str) -> str:
+    """The dedented source of function ``qualname`` (its decorators left out)."""
+    matches = [f for name, f in _functions(ast.parse(source)).values() if name == qualname]
+    if len(matches) != 1:
+        raise ValueError(f"no single function {qualname!r} in the source")
+    lines = source.splitlines(keepends=True)[matches[0].lineno - 1 : matches[0].end_lineno]
+    return textwrap.dedent("".join(lines))
+
+
 def stub_body(part: str, qualname: str) -> str:
     """The body of a stub: a ``NotImplementedError`` naming the part, with its hint."""
     message = f"assignment part {part!r}: write {qualname}. Hint: {PARTS[part].hints[qualname]}"
