@@ -82,15 +82,15 @@ def test_a_flood_of_output_is_cut_and_costs_nothing_when_the_code_is_right(tmp_p
         "mse_backward",
         'import sys\nwhile True:\n    sys.stderr.write("x" * 65536)',
     )
-    # 10 s: the dense check takes about 1 s here, 50 MB through a pipe well under that.
-    results = grade(workspace, parts=["dense_backward", "mse_backward"], timeout=10)
+    # 6 s: the dense check takes under 1 s here, its 150 MB through a pipe included.
+    results = grade(workspace, parts=["dense_backward", "mse_backward"], timeout=6)
     assert scores(results) == {"dense_backward": 10, "mse_backward": 0}
     dense, mse = results
     # 50 MB for each of the check's three shapes.
     kept = f"stdout: 150000000 bytes, of which the first and last {KEEP} were kept"
     assert kept in dense.output
     assert mse.output.startswith("mse_backward did not finish within the time limit")
-    assert "bytes dropped by the grader" in mse.output and "stderr: " in mse.output
+    assert "bytes, of which the first and last" in mse.output.rpartition("stderr: ")[2]
     assert len(mse.output) < 2 * KEEP + 1000
 
 

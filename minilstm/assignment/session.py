@@ -192,7 +192,7 @@ class Replayer(Session):
                 "returned, e.g. with os._exit; a function must return its result"
             )
         tail = run.stderr.text().strip()
-        return text + (f". Its last output:\n{tail[-1000:]}" if tail else "")
+        return text + (f"\nIts last output:\n{tail[-1000:]}" if tail else "")
 
     def call(self, label: str, target: Target, *args: Any, **kwargs: Any) -> Any:
         record_args = kwargs.pop("record_args", False)
