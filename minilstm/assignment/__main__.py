@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--json", type=Path, help="also write the result to this JSON file")
     check.add_argument("--timeout", type=positive_float, default=60.0, help="seconds per part")
     check.add_argument(
+        "--memory", type=positive_int, default=2048, help="MB of address space per part"
+    )
+    check.add_argument(
         "--jobs", type=positive_int, help="parts checked at once (default: one per CPU core)"
     )
     args = parser.parse_args(argv)
@@ -62,7 +65,13 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
     try:
-        results = grade(args.directory, args.parts, timeout=args.timeout, jobs=args.jobs)
+        results = grade(
+            args.directory,
+            args.parts,
+            timeout=args.timeout,
+            jobs=args.jobs,
+            memory_mb=args.memory,
+        )
     except FileNotFoundError as exc:
         parser.error(str(exc))
     print(table(results))
