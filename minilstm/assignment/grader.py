@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from minilstm.assignment import checks
 from minilstm.assignment.compare import PartFailed
-from minilstm.assignment.parts import END_TO_END, PARTS
+from minilstm.assignment.parts import END_TO_END, PARTS, points_for
 from minilstm.assignment.sandbox import KEEP, ChildRun, Limits, run_child
 from minilstm.assignment.session import Recorder, Replayer
 from minilstm.assignment.workspace import (
@@ -118,6 +118,7 @@ def grade(
     timeout: float = 60.0,
     jobs: int | None = None,
     memory_mb: int = Limits().memory_mb,
+    points: dict[str, int] | None = None,
 ) -> list[TestResult]:
     """Check each part of a workspace, then the whole model end to end.
 
@@ -128,6 +129,8 @@ def grade(
         timeout: seconds each part's process may take.
         jobs: checks run at once, each in its own process (None: one per CPU core).
         memory_mb: the address space each part's process may use.
+        points: points by part name, over those of the workspace's manifest (which
+            ``init_workspace`` wrote; see ``points_for`` for the defaults).
 
     Returns:
         one ``TestResult`` per check, in the order of ``parts``.
@@ -135,17 +138,20 @@ def grade(
     workspace = Path(workspace).resolve()
     if not (workspace / "minilstm" / "__init__.py").exists():
         raise FileNotFoundError(f"{workspace} holds no minilstm package")
+    handed_out = workspace_parts(workspace)
+    chosen = {**read_manifest(workspace).get("points", {}), **(points or {})}
+    worth = points_for(handed_out, chosen)
     if parts is None:
-        parts = [*workspace_parts(workspace), END_TO_END.name]
+        parts = handed_out + ([END_TO_END.name] if worth[END_TO_END.name] else [])
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
         limits = Limits(timeout=timeout, memory_mb=memory_mb)
         runs = list(pool.map(lambda name: run_part(workspace, name, limits), parts))
     results = []
     for name, result in zip(parts, runs, strict=True):
         part = END_TO_END if name == END_TO_END.name else PARTS[name]
-        score = part.points if result["passed"] else 0
+        score = worth[name] if result["passed"] else 0
         results.append(
-            TestResult(name, part.title, score, part.points, result["output"], result["summary"])
+            TestResult(name, part.title, score, worth[name], result["output"], result["summary"])
         )
     return results
 
