@@ -62,8 +62,8 @@ def made_elsewhere(workspace: Path) -> bool:
 
 
 def isolation(part: str) -> list[dict]:
-    """The library's code of every part but ``part``, to stand in for the student's while
-    ``part`` is checked (none for the end-to-end check, which runs all of theirs)."""
+    """The library's code of every part but ``part``, to stand in for the student's
+    while ``part`` is checked (none for the end-to-end check, which runs theirs)."""
     if part == END_TO_END.name:
         return []
     return [

@@ -50,7 +50,7 @@ class Captured:
         return max(0, self.total - 2 * KEEP)
 
     def text(self) -> str:
-        """The start and the end of what was written, with a note on what was dropped."""
+        """The start and the end of what was written, noting what was dropped."""
         if self.total <= 2 * KEEP:
             rest = self.total - len(self.head)
             return (self.head + (self.tail[-rest:] if rest else b"")).decode(errors="replace")
