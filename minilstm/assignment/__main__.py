@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from minilstm.assignment.grader import grade, made_elsewhere, table, to_json
-from minilstm.assignment.parts import END_TO_END, PARTS
+from minilstm.assignment.parts import END_TO_END, PARTS, parse_points
 from minilstm.assignment.workspace import init_workspace
 from minilstm.cli import ArgumentParser, positive_float, positive_int, run
 
@@ -30,6 +30,14 @@ def main(argv: list[str] | None = None) -> int:
     init.add_argument(
         "--solution", action="store_true", help="keep the library's code (a full-marks check)"
     )
+    init.add_argument(
+        "--points",
+        nargs="+",
+        default=[],
+        metavar="SPEC",
+        help="points a part is worth, as part=N or JSON files of {part: N} "
+        "(end_to_end=0 leaves the end-to-end check out; default: its usual share)",
+    )
     check = commands.add_parser("grade", help="grade a workspace")
     check.add_argument("directory", type=Path, help="a workspace with the student's code")
     check.add_argument(
@@ -40,16 +48,31 @@ def main(argv: list[str] | None = None) -> int:
         help=f"the checks to run, from: {', '.join([*PARTS, END_TO_END.name])} "
         "(default: the workspace's parts and end_to_end)",
     )
+    check.add_argument(
+        "--points",
+        nargs="+",
+        default=[],
+        metavar="SPEC",
+        help="points a part is worth, as part=N or JSON files of {part: N} "
+        "(end_to_end=0 leaves the end-to-end check out; default: its usual share)",
+    )
     check.add_argument("--json", type=Path, help="also write the result to this JSON file")
     check.add_argument("--timeout", type=positive_float, default=60.0, help="seconds per part")
+    check.add_argument(
+        "--memory", type=positive_int, default=2048, help="MB of address space per part"
+    )
     check.add_argument(
         "--jobs", type=positive_int, help="parts checked at once (default: one per CPU core)"
     )
     args = parser.parse_args(argv)
+    try:
+        points = parse_points(args.points)
+    except ValueError as exc:
+        parser.error(str(exc))
 
     if args.command == "init":
         try:
-            path = init_workspace(args.directory, args.parts, solution=args.solution)
+            path = init_workspace(args.directory, args.parts, solution=args.solution, points=points)
         except (FileExistsError, ValueError) as exc:
             parser.error(str(exc))
         parts = args.parts or list(PARTS)
@@ -62,8 +85,15 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
     try:
-        results = grade(args.directory, args.parts, timeout=args.timeout, jobs=args.jobs)
-    except FileNotFoundError as exc:
+        results = grade(
+            args.directory,
+            args.parts,
+            timeout=args.timeout,
+            jobs=args.jobs,
+            memory_mb=args.memory,
+            points=points,
+        )
+    except (FileNotFoundError, ValueError) as exc:
         parser.error(str(exc))
     print(table(results))
     if args.json:

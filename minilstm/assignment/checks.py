@@ -1,9 +1,9 @@
-"""The check of each part, run by the worker in a process of its own.
+"""The check of each part, run by the grader in its own process.
 
-A check gets the student's modules (``Student``) and returns when the part passes, or
-raises ``PartFailed`` saying what failed. The reference code is bound here and in
-``checks_lstm`` at import time, before the worker loads the student's package under the
-same name ``minilstm``: nothing in this package may import from minilstm later.
+A check calls the student's code through a ``Session`` (see ``session``: the calls run
+in a bounded process of their own, which never holds the reference) and compares what
+comes back with the library's results. It returns when the part passes, or raises
+``PartFailed`` saying what failed.
 """
 
 import numpy as np
@@ -19,19 +19,18 @@ from minilstm.assignment.checks_lstm import (
 from minilstm.assignment.compare import (
     LIKELY,
     PartFailed,
-    Student,
-    call,
     compare_gradients,
     fail,
     mismatch,
     name_mistake,
     unpack,
 )
+from minilstm.assignment.session import Session
 from minilstm.data import load_task
 from minilstm.gradcheck import numerical_gradient
 
 
-def check_dense_backward(s: Student) -> None:
+def check_dense_backward(s: Session) -> None:
     """dense_backward: dx, dkernel and dbias."""
     rng = np.random.default_rng(40)
     for N, T, H, O in [(3, 4, 5, 2), (1, 2, 3, 1), (2, 1, 2, 3)]:
@@ -39,7 +38,7 @@ def check_dense_backward(s: Student) -> None:
 
 
 def dense_backward_once(
-    s: Student, rng: np.random.Generator, N: int, T: int, H: int, O: int
+    s: Session, rng: np.random.Generator, N: int, T: int, H: int, O: int
 ) -> None:
     """One shape of ``check_dense_backward``."""
     where = f"with N={N}, T={T}, H={H}, O={O}"
@@ -47,7 +46,7 @@ def dense_backward_once(
     dy = rng.normal(size=(N, T, O))
     _, cache = dense.dense_forward(*inputs)
     want = dense.dense_backward(dy, cache)
-    result = call("dense_backward", s.root, s.dense.dense_backward, dy.copy(), cache)
+    result = s.call("dense_backward", s.dense.dense_backward, dy.copy(), cache)
     got = unpack("dense_backward", result, 3)
     numeric = [numerical_gradient(lambda: dense.dense_forward(*inputs)[0], a, dy) for a in inputs]
     problems = compare_gradients(("dx", "dkernel", "dbias"), got, want, numeric)
@@ -57,20 +56,20 @@ def dense_backward_once(
     fail(f"dense_backward {where}", problems, hint)
 
 
-def check_mse_backward(s: Student) -> None:
+def check_mse_backward(s: Session) -> None:
     """mse_backward, for several shapes and values of dloss."""
     rng = np.random.default_rng(50)
     for shape, dloss in [((3, 4, 2), 1.0), ((1, 5, 1), 0.5), ((2, 2, 3), 2.0)]:
         mse_backward_once(s, rng, shape, dloss)
 
 
-def mse_backward_once(s: Student, rng: np.random.Generator, shape: tuple, dloss: float) -> None:
+def mse_backward_once(s: Session, rng: np.random.Generator, shape: tuple, dloss: float) -> None:
     """One shape of ``check_mse_backward``."""
     where = f"with y_pred of shape {shape} and dloss={dloss}"
     y_pred, y_true = rng.normal(size=shape), rng.normal(size=shape)
     _, cache = losses.mse_forward(y_pred, y_true)
     want = losses.mse_backward(dloss, cache)
-    got = call("mse_backward", s.root, s.losses.mse_backward, dloss, cache)
+    got = s.call("mse_backward", s.losses.mse_backward, dloss, cache)
     numeric = dloss * numerical_gradient(lambda: losses.mse_forward(y_pred, y_true)[0], y_pred)
     problems = compare_gradients(("dy_pred",), (got,), (want,), (numeric,))
     fail(f"mse_backward {where}", problems, mse_hint(got, want, dloss, shape) if problems else "")
@@ -97,7 +96,7 @@ def mse_hint(got: object, want: np.ndarray, dloss: float, shape: tuple) -> str:
     return ""
 
 
-def check_adam(s: Student) -> None:
+def check_adam(s: Session) -> None:
     """Adam.update_step: four steps against the library's Adam, default and other settings."""
     rng = np.random.default_rng(60)
     w0s = [rng.normal(size=(3, 4)), rng.normal(size=5)]
@@ -106,11 +105,13 @@ def check_adam(s: Student) -> None:
     for settings in [{}, {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 0.1}]:
         where = f"with Adam({', '.join(f'{k}={v}' for k, v in settings.items())})"
         reference = optimizers.Adam(**settings)
-        student = call(f"Adam({settings})", s.root, s.optimizers.Adam, **settings)
+        student = s.call(f"Adam({settings})", s.optimizers.Adam, **settings)
         want, got = [w.copy() for w in w0s], [w.copy() for w in w0s]
         for step, g in enumerate(grads, start=1):
             reference.apply([a.copy() for a in g], want)
-            call("Adam.update_step", s.root, student.apply, [a.copy() for a in g], got)
+            # apply updates got's arrays in place: the call brings them back as it left them.
+            grads_k = [a.copy() for a in g]
+            s.call("Adam.update_step", student.apply, grads_k, got, record_args=True)
             problems = []
             for k, (w0, a, b) in enumerate(zip(w0s, got, want, strict=True)):
                 if np.array_equal(a, w0):
@@ -151,7 +152,7 @@ def adam_hint(
     )
 
 
-def check_predict(s: Student) -> None:
+def check_predict(s: Session) -> None:
     """Seq2Seq.predict: autoregressive decoding against the library's, for several shapes."""
     rng = np.random.default_rng(70)
     for N, T_enc, D, O, H, steps in [(3, 5, 1, 1, 4, 7), (2, 4, 2, 3, 3, None), (1, 3, 1, 2, 2, 2)]:
@@ -160,14 +161,12 @@ def check_predict(s: Student) -> None:
         weights += [rng.normal(size=(H, O)), rng.normal(size=O)]
         reference = seq2seq.Seq2Seq(units=H, input_dim=D, output_dim=O, seed=0)
         reference.set_weights(weights)
-        model = call(
-            "Seq2Seq", s.root, s.seq2seq.Seq2Seq, units=H, input_dim=D, output_dim=O, seed=0
-        )
-        call("Seq2Seq.set_weights", s.root, model.set_weights, weights)
+        model = s.call("Seq2Seq", s.seq2seq.Seq2Seq, units=H, input_dim=D, output_dim=O, seed=0)
+        s.call("Seq2Seq.set_weights", model.set_weights, weights)
         enc_x = rng.normal(size=(N, T_enc, D))
         want = reference.predict(enc_x, steps=steps)
         args = {} if steps is None else {"steps": steps}
-        got = call("Seq2Seq.predict", s.root, model.predict, enc_x.copy(), **args)
+        got = s.call("Seq2Seq.predict", model.predict, enc_x.copy(), **args)
         problem = mismatch("y", got, want)
         if problem:
             fail(f"Seq2Seq.predict {where}", [problem], predict_hint(got, reference, enc_x, want))
@@ -197,16 +196,18 @@ def predict_hint(
     return f" The first wrong step is t={wrong[0]}." if wrong else ""
 
 
-def check_end_to_end(s: Student) -> None:
-    """A small model trained with all of the student's code must learn something."""
+def check_end_to_end(s: Session) -> None:
+    """A small model trained with all of the student's code must learn something.
+
+    The student's code trains and returns the weights; the loss is measured here, with
+    the library's model, so that the student's ``evaluate`` cannot decide it."""
     data = load_task("sin_cos", num_points=40, window=8)
     arrays = (data.enc_x, data.dec_x, data.dec_y)
-    model = call("Seq2Seq", s.root, s.seq2seq.Seq2Seq, units=8, seed=0)
-    before = call("Seq2Seq.evaluate", s.root, model.evaluate, *arrays)
-    optimizer = call("Adam", s.root, s.optimizers.Adam, learning_rate=0.01)
-    call(
+    model = s.call("Seq2Seq", s.seq2seq.Seq2Seq, units=8, seed=0)
+    initial = s.call("Seq2Seq.get_weights", model.get_weights)
+    optimizer = s.call("Adam", s.optimizers.Adam, learning_rate=0.01)
+    s.call(
         "Seq2Seq.fit",
-        s.root,
         model.fit,
         *arrays,
         epochs=10,
@@ -214,19 +215,30 @@ def check_end_to_end(s: Student) -> None:
         optimizer=optimizer,
         verbose=0,
     )
-    after = call("Seq2Seq.evaluate", s.root, model.evaluate, *arrays)
+    trained = s.call("Seq2Seq.get_weights", model.get_weights)
+    y = s.call("Seq2Seq.predict", model.predict, data.enc_x)
+    before, after = (library_loss(weights, arrays) for weights in (initial, trained))
     # The library's code goes from 0.49 to 0.0057 in these 10 epochs: halving is a loose bar.
     if not np.isfinite(after) or after > 0.5 * before:
         raise PartFailed(
             f"10 epochs of training took the loss from {before:.3g} to {after:.3g}; "
             "it should at least halve"
         )
-    y = call("Seq2Seq.predict", s.root, model.predict, data.enc_x)
     if np.shape(y) != data.dec_y.shape or not np.all(np.isfinite(y)):
         raise PartFailed(
             f"predict after training gave shape {np.shape(y)} (expected "
             f"{data.dec_y.shape}) or values that are not finite"
         )
+
+
+def library_loss(weights: object, arrays: tuple[np.ndarray, ...]) -> float:
+    """The loss of the student's weights on ``arrays``, measured with the library."""
+    model = seq2seq.Seq2Seq(units=8, seed=0)
+    shapes = [w.shape for w in model.get_weights()]
+    if not isinstance(weights, list | tuple) or [np.shape(w) for w in weights] != shapes:
+        raise PartFailed(f"get_weights must return arrays of the shapes {shapes}")
+    model.set_weights([np.asarray(w, dtype=np.float64) for w in weights])
+    return float(model.evaluate(*arrays))
 
 
 CHECKS = {

@@ -1,6 +1,7 @@
 """The checks of the three LSTM parts: the step forward, the step backward, and BPTT.
 
-Run by the worker with the library bound here at import time (see ``checks``).
+Run by the grader in its own process; the student's functions are called through the
+``Session`` (see ``checks``).
 """
 
 import numpy as np
@@ -8,7 +9,6 @@ import numpy as np
 from minilstm import lstm
 from minilstm.assignment import mistakes
 from minilstm.assignment.compare import (
-    Student,
     call,
     compare_gradients,
     fail,
@@ -17,6 +17,7 @@ from minilstm.assignment.compare import (
     name_mistake,
     unpack,
 )
+from minilstm.assignment.session import Session
 from minilstm.gradcheck import numerical_gradient
 
 LSTM_WEIGHTS = ("dkernel", "drecurrent_kernel", "dbias")  # each with i, f, g, o blocks
@@ -36,21 +37,21 @@ def lstm_inputs(rng: np.random.Generator, N: int, D: int, H: int) -> list[np.nda
     ]
 
 
-def check_lstm_step_forward(s: Student) -> None:
+def check_lstm_step_forward(s: Session) -> None:
     """lstm_cell_forward, lstm_step_forward: h, c, and caches the library's backward can use."""
     rng = np.random.default_rng(10)
     for N, D, H in [(3, 4, 5), (1, 2, 3), (2, 1, 2)]:
         step_forward_once(s, rng, N, D, H)
 
 
-def step_forward_once(s: Student, rng: np.random.Generator, N: int, D: int, H: int) -> None:
+def step_forward_once(s: Session, rng: np.random.Generator, N: int, D: int, H: int) -> None:
     """One shape of ``check_lstm_step_forward``."""
     where = f"with N={N}, D={D}, H={H}"
     x, h_prev, c_prev, kernel, recurrent_kernel, bias = inputs = lstm_inputs(rng, N, D, H)
     dh, dc = rng.normal(size=(N, H)), rng.normal(size=(N, H))
     z = x @ kernel + h_prev @ recurrent_kernel + bias
     (want_h, want_c), ref_cache = lstm.lstm_cell_forward(z, c_prev)
-    result = call("lstm_cell_forward", s.root, s.lstm.lstm_cell_forward, z.copy(), c_prev.copy())
+    result = s.call("lstm_cell_forward", s.lstm.lstm_cell_forward, z.copy(), c_prev.copy())
     states, cache = unpack("lstm_cell_forward", result, 2)
     h, c = unpack("the (h, c) of lstm_cell_forward", states, 2)
     problems = [p for p in (mismatch("c", c, want_c), mismatch("h", h, want_h)) if p]
@@ -65,7 +66,6 @@ def step_forward_once(s: Student, rng: np.random.Generator, N: int, D: int, H: i
     want = lstm.lstm_cell_backward(dh, dc, ref_cache)
     got = call(
         "lstm_cell_backward (the library's) on your CellCache",
-        s.root,
         lstm.lstm_cell_backward,
         dh,
         dc,
@@ -78,9 +78,7 @@ def step_forward_once(s: Student, rng: np.random.Generator, N: int, D: int, H: i
         problems,
     )
 
-    result = call(
-        "lstm_step_forward", s.root, s.lstm.lstm_step_forward, *(a.copy() for a in inputs)
-    )
+    result = s.call("lstm_step_forward", s.lstm.lstm_step_forward, *(a.copy() for a in inputs))
     states, cache = unpack("lstm_step_forward", result, 2)
     h, c = unpack("the (h, c) of lstm_step_forward", states, 2)
     problems = [p for p in (mismatch("c", c, want_c), mismatch("h", h, want_h)) if p]
@@ -88,7 +86,6 @@ def step_forward_once(s: Student, rng: np.random.Generator, N: int, D: int, H: i
     want = lstm.lstm_step_backward(dh, dc, lstm.lstm_step_forward(*inputs)[1])
     got = call(
         "lstm_step_backward (the library's) on your StepCache",
-        s.root,
         lstm.lstm_step_backward,
         dh,
         dc,
@@ -102,14 +99,14 @@ def step_forward_once(s: Student, rng: np.random.Generator, N: int, D: int, H: i
     )
 
 
-def check_lstm_step_backward(s: Student) -> None:
+def check_lstm_step_backward(s: Session) -> None:
     """lstm_cell_backward (dz gate by gate, dc_prev) and the six gradients of lstm_step_backward."""
     rng = np.random.default_rng(20)
     for N, D, H in [(3, 4, 5), (1, 2, 3), (2, 1, 2)]:
         step_backward_once(s, rng, N, D, H)
 
 
-def step_backward_once(s: Student, rng: np.random.Generator, N: int, D: int, H: int) -> None:
+def step_backward_once(s: Session, rng: np.random.Generator, N: int, D: int, H: int) -> None:
     """One shape of ``check_lstm_step_backward``."""
     where = f"with N={N}, D={D}, H={H}"
     x, h_prev, c_prev, kernel, recurrent_kernel, bias = inputs = lstm_inputs(rng, N, D, H)
@@ -117,8 +114,8 @@ def step_backward_once(s: Student, rng: np.random.Generator, N: int, D: int, H: 
     z = x @ kernel + h_prev @ recurrent_kernel + bias
     _, cell_cache = lstm.lstm_cell_forward(z, c_prev)
     want_dz, want_dc_prev = lstm.lstm_cell_backward(dh, dc, cell_cache)
-    result = call(
-        "lstm_cell_backward", s.root, s.lstm.lstm_cell_backward, dh.copy(), dc.copy(), cell_cache
+    result = s.call(
+        "lstm_cell_backward", s.lstm.lstm_cell_backward, dh.copy(), dc.copy(), cell_cache
     )
     dz, dc_prev = unpack("lstm_cell_backward", result, 2)
     checked = (gated_mismatch("dz", dz, want_dz), mismatch("dc_prev", dc_prev, want_dc_prev))
@@ -134,9 +131,7 @@ def step_backward_once(s: Student, rng: np.random.Generator, N: int, D: int, H: 
 
     _, cache = lstm.lstm_step_forward(*inputs)
     want = lstm.lstm_step_backward(dh, dc, cache)
-    result = call(
-        "lstm_step_backward", s.root, s.lstm.lstm_step_backward, dh.copy(), dc.copy(), cache
-    )
+    result = s.call("lstm_step_backward", s.lstm.lstm_step_backward, dh.copy(), dc.copy(), cache)
     got = unpack("lstm_step_backward", result, 6)
 
     def f():
@@ -149,14 +144,14 @@ def step_backward_once(s: Student, rng: np.random.Generator, N: int, D: int, H: 
     fail(f"lstm_step_backward {where}", problems)
 
 
-def check_bptt(s: Student) -> None:
+def check_bptt(s: Session) -> None:
     """lstm_backward: six gradients, with initial states and gradients on the final state."""
     rng = np.random.default_rng(30)
     for N, T, D, H in [(2, 5, 3, 4), (1, 3, 1, 2), (3, 1, 2, 3)]:
         bptt_once(s, rng, N, T, D, H)
 
 
-def bptt_once(s: Student, rng: np.random.Generator, N: int, T: int, D: int, H: int) -> None:
+def bptt_once(s: Session, rng: np.random.Generator, N: int, T: int, D: int, H: int) -> None:
     """One shape of ``check_bptt``."""
     where = f"with N={N}, T={T}, D={D}, H={H}"
     x, h0, c0, kernel, recurrent_kernel, bias = lstm_inputs(rng, N, D, H)
@@ -165,9 +160,7 @@ def bptt_once(s: Student, rng: np.random.Generator, N: int, T: int, D: int, H: i
     dhs, dh, dc = rng.normal(size=(N, T, H)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
     _, cache = lstm.lstm_forward(*inputs)
     want = lstm.lstm_backward(dhs, dh, dc, cache)
-    result = call(
-        "lstm_backward", s.root, s.lstm.lstm_backward, dhs.copy(), dh.copy(), dc.copy(), cache
-    )
+    result = s.call("lstm_backward", s.lstm.lstm_backward, dhs.copy(), dh.copy(), dc.copy(), cache)
     got = unpack("lstm_backward", result, 6)
 
     def f():

@@ -6,16 +6,16 @@ off by a constant factor, the LSTM gate whose block of a (.., 4H) gradient is wr
 rather than only reporting a number.
 """
 
-import traceback
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from types import ModuleType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from minilstm.assignment.workspace import STUB_MESSAGE
 from minilstm.gradcheck import rel_error
+
+if TYPE_CHECKING:
+    from minilstm.assignment.sandbox import Limits
 
 # Correct code agrees with the reference to about 1e-15 and with central differences
 # (h = 1e-6, float64) to about 1e-9; the mistakes the tests plant measure 9e-2 or more.
@@ -98,36 +98,43 @@ def gated_mismatch(name: str, got: object, want: np.ndarray) -> str | None:
     return f"{name} is wrong in the block of the {listed} only (blocks in order i, f, g, o)"
 
 
-def describe_exception(label: str, exc: BaseException, workspace: Path) -> str:
-    """What a student's function raised, with the line of their code it came from."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+def describe_error(label: str, error: dict, limits: "Limits | None" = None) -> str:
+    """How a student's call ended (an error record of ``child.describe``), in words."""
+    kind, text, where = error["kind"], error["message"], error["where"]
     stub = STUB_MESSAGE.match(text)
-    if isinstance(exc, NotImplementedError) and stub:
+    if error["type"] == "NotImplementedError" and stub:
         part, function = stub.groups()
         if function == label:
             return f"{function} is not written yet; it still raises NotImplementedError"
         return f"{function} (part {part}) is not written yet; {label} stopped there"
-    message = f"{label} raised {type(exc).__name__}: {text}"
-    frames = [
-        f
-        for f in traceback.extract_tb(exc.__traceback__)
-        if Path(f.filename).resolve().is_relative_to(workspace.resolve())
-    ]
-    if frames:
-        f = frames[-1]
-        where = Path(f.filename).resolve().relative_to(workspace.resolve())
-        message += f" (at {where}:{f.lineno}: {f.line})"
+    if kind == "exit":
+        message = (
+            f"{label} called sys.exit({error['code']!r}) (SystemExit): a function must "
+            "return its result, not end the program"
+        )
+    elif kind == "interrupt":
+        message = f"{label} raised KeyboardInterrupt"
+    elif kind == "memory":
+        allowed = f"; the grader allows {limits.memory_mb} MB per part" if limits else ""
+        message = f"{label} ran out of memory (MemoryError: {text}){allowed}"
+    else:
+        message = f"{label} raised {error['type']}: {text}"
+    if where:
+        message += f" (at {where[0]}:{where[1]}: {where[2]})"
     if "matmul" in text or "not aligned" in text or "could not be broadcast" in text:
         message += ". The shapes do not fit: a product with a transposed (or wrong) operand?"
     return message
 
 
-def call(label: str, workspace: Path, fn: Callable, *args: object, **kwargs: object) -> Any:
-    """Call a student's function; turn anything it raises into a ``PartFailed``."""
+def call(label: str, fn: Callable, *args: object, **kwargs: object) -> Any:
+    """Call one of the library's functions on what a student's code returned (a cache);
+    turn anything it raises into a ``PartFailed``."""
     try:
         return fn(*args, **kwargs)
     except Exception as exc:
-        raise PartFailed(describe_exception(label, exc, workspace)) from None
+        error = {"kind": "exception", "type": type(exc).__name__, "where": None}
+        error["message"] = (str(exc).strip().splitlines() or [""])[0]
+        raise PartFailed(describe_error(label, error)) from None
 
 
 def unpack(label: str, result: object, count: int) -> tuple:
@@ -136,17 +143,6 @@ def unpack(label: str, result: object, count: int) -> tuple:
         got = len(result) if isinstance(result, tuple | list) else type(result).__name__
         raise PartFailed(f"{label} must return {count} values; got {got}")
     return tuple(result)
-
-
-class Student(NamedTuple):
-    """The student's modules, and the folder they came from (to point at their lines)."""
-
-    root: Path
-    lstm: ModuleType
-    dense: ModuleType
-    losses: ModuleType
-    optimizers: ModuleType
-    seq2seq: ModuleType
 
 
 def name_mistake(

@@ -1,23 +1,36 @@
-"""Grade a workspace: one process per part, a table for people, JSON for autograders.
+"""Grade a workspace: one bounded process per part, a table for people, JSON for
+autograders.
 
-Each part runs in a fresh Python process with a time limit (``worker``), so code that
-crashes, hangs or loops forever costs that part its points and nothing else. The
-processes run side by side, one per CPU core.
+For each part the grader records the calls its check makes (``session.Recorder``), has
+``child.py`` make them on the student's code in a process with a time, memory and output
+limit (``sandbox``), and replays the check on what came back (``session.Replayer``). The
+verdict is made here, in the grader's process; the student's process only computes.
+Code that crashes, hangs, exits or runs out of memory costs that part its points and
+nothing else. The processes run side by side, one per CPU core.
 """
 
 import json
 import os
 import re
-import subprocess
-import sys
 import tempfile
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
-from minilstm.assignment.parts import END_TO_END, PARTS
-from minilstm.assignment.worker import BOOT
-from minilstm.assignment.workspace import MANIFEST, PACKAGE_DIR, check_parts, library_digest
+from minilstm.assignment import checks
+from minilstm.assignment.compare import PartFailed
+from minilstm.assignment.parts import END_TO_END, PARTS, points_for
+from minilstm.assignment.sandbox import KEEP, ChildRun, Limits, run_child
+from minilstm.assignment.session import Recorder, Replayer
+from minilstm.assignment.workspace import (
+    MANIFEST,
+    PACKAGE_DIR,
+    check_parts,
+    function_source,
+    library_digest,
+    library_markers,
+)
 
 
 class TestResult(NamedTuple):
@@ -48,41 +61,55 @@ def made_elsewhere(workspace: Path) -> bool:
     return digest is not None and digest != library_digest()
 
 
-def run_part(workspace: Path, part: str, timeout: float) -> dict:
-    """Run one part's check in a fresh process: {"passed", "output", "summary"}."""
+def isolation(part: str) -> list[dict]:
+    """The library's code of every part but ``part``, to stand in for the student's
+    while ``part`` is checked (none for the end-to-end check, which runs theirs)."""
+    if part == END_TO_END.name:
+        return []
+    return [
+        {
+            "module": m.module.removesuffix(".py"),
+            "qualname": m.qualname,
+            "source": function_source((PACKAGE_DIR / m.module).read_text(), m.qualname),
+        }
+        for m in library_markers()
+        if m.part != part
+    ]
+
+
+def output_note(run: ChildRun) -> str:
+    """A sentence on the output the grader dropped, if it dropped any."""
+    notes = [
+        f"{name}: {captured.total} bytes, of which the first and last {KEEP} were kept"
+        for name, captured in (("stdout", run.stdout), ("stderr", run.stderr))
+        if captured.dropped
+    ]
+    return f" (Your code printed a lot; {'; '.join(notes)}.)" if notes else ""
+
+
+def run_part(workspace: Path, part: str, limits: Limits) -> dict:
+    """Check one part: {"passed", "output", "summary"}."""
+    check = checks.CHECKS[part]
+    recorder = Recorder(workspace)
+    try:
+        check(recorder)  # the library stands in for the student: this records the calls
+    except Exception:
+        text = "the grader failed:\n" + traceback.format_exc()
+        return {"passed": False, "output": text, "summary": "the grader failed"}
     with tempfile.TemporaryDirectory() as tmp:
-        result_file = Path(tmp) / "result.json"
-        command = [
-            sys.executable,
-            "-c",
-            BOOT,
-            str(PACKAGE_DIR.parent),
-            str(workspace),
-            part,
-            str(result_file),
-        ]
-        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-        # What the student's code prints goes nowhere, and errors to a file, not a pipe: a
-        # loop that prints must not fill the grader's memory before the time limit.
-        with open(Path(tmp) / "stderr.txt", "w+b") as stderr:
-            try:
-                done = subprocess.run(
-                    command,
-                    cwd=tmp,
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=stderr,
-                    timeout=timeout,
-                )
-            except subprocess.TimeoutExpired:
-                text = f"stopped after the time limit of {timeout:g} s: an endless loop?"
-                return {"passed": False, "output": text, "summary": "time limit exceeded"}
-            if not result_file.exists():
-                stderr.seek(max(0, stderr.seek(0, os.SEEK_END) - 2000))
-                tail = stderr.read().decode(errors="replace").strip().splitlines()[-5:]
-                text = f"the check crashed (exit code {done.returncode}):\n" + "\n".join(tail)
-                return {"passed": False, "output": text, "summary": "crashed"}
-        return json.loads(result_file.read_text())
+        run_dir = Path(tmp)
+        recorder.write(run_dir, workspace, isolation(part))
+        run = run_child(run_dir, limits)
+        try:
+            check(Replayer(workspace, run_dir, recorder.steps, run, limits))
+            result = {"passed": True, "output": "passed", "summary": "ok"}
+        except PartFailed as failure:
+            result = {"passed": False, "output": str(failure), "summary": failure.summary}
+        except Exception:
+            text = "the grader failed:\n" + traceback.format_exc()
+            result = {"passed": False, "output": text, "summary": "the grader failed"}
+    result["output"] += output_note(run)
+    return result
 
 
 def grade(
@@ -90,6 +117,8 @@ def grade(
     parts: list[str] | None = None,
     timeout: float = 60.0,
     jobs: int | None = None,
+    memory_mb: int = Limits().memory_mb,
+    points: dict[str, int] | None = None,
 ) -> list[TestResult]:
     """Check each part of a workspace, then the whole model end to end.
 
@@ -97,8 +126,11 @@ def grade(
         workspace: a folder made by ``init_workspace`` (with a student's code in it).
         parts: the checks to run, by part name, "end_to_end" included; None runs the parts
             of the workspace's manifest and the end-to-end check.
-        timeout: seconds each check may take.
+        timeout: seconds each part's process may take.
         jobs: checks run at once, each in its own process (None: one per CPU core).
+        memory_mb: the address space each part's process may use.
+        points: points by part name, over those of the workspace's manifest (which
+            ``init_workspace`` wrote; see ``points_for`` for the defaults).
 
     Returns:
         one ``TestResult`` per check, in the order of ``parts``.
@@ -106,16 +138,20 @@ def grade(
     workspace = Path(workspace).resolve()
     if not (workspace / "minilstm" / "__init__.py").exists():
         raise FileNotFoundError(f"{workspace} holds no minilstm package")
+    handed_out = workspace_parts(workspace)
+    chosen = {**read_manifest(workspace).get("points", {}), **(points or {})}
+    worth = points_for(handed_out, chosen)
     if parts is None:
-        parts = [*workspace_parts(workspace), END_TO_END.name]
+        parts = handed_out + ([END_TO_END.name] if worth[END_TO_END.name] else [])
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        runs = list(pool.map(lambda name: run_part(workspace, name, timeout), parts))
+        limits = Limits(timeout=timeout, memory_mb=memory_mb)
+        runs = list(pool.map(lambda name: run_part(workspace, name, limits), parts))
     results = []
     for name, result in zip(parts, runs, strict=True):
         part = END_TO_END if name == END_TO_END.name else PARTS[name]
-        score = part.points if result["passed"] else 0
+        score = worth[name] if result["passed"] else 0
         results.append(
-            TestResult(name, part.title, score, part.points, result["output"], result["summary"])
+            TestResult(name, part.title, score, worth[name], result["output"], result["summary"])
         )
     return results
 

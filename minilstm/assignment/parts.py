@@ -3,9 +3,12 @@
 Which functions make up a part is not listed here: it is read from the library's own
 source, where a marker line ``# assignment: <part>`` stands right above each function of
 the part (``markers.find_markers``). This module only adds what the source cannot say:
-a title, the points, and the hint the stub raises.
+a title, the default points, and the hint the stub raises; ``points_for`` applies the
+points a teacher sets.
 """
 
+import json
+from pathlib import Path
 from typing import NamedTuple
 
 
@@ -101,3 +104,55 @@ PARTS: dict[str, Part] = {
 }
 
 END_TO_END = Part("end_to_end", "End to end (training lowers the loss)", 10, {})
+
+
+def points_for(handed_out: list[str], chosen: dict[str, int] | None = None) -> dict[str, int]:
+    """The points of every part and of the end-to-end check.
+
+    Args:
+        handed_out: the parts of the workspace; the end-to-end check is worth the same
+            share of their points as the default 10 are of all parts' 90 (at least 1),
+            unless ``chosen`` sets it (0 leaves it out).
+        chosen: points a teacher set, by part name ("end_to_end" included); the others
+            keep their defaults.
+
+    Raises:
+        ValueError: an unknown part, or points that are not a whole number >= 0.
+    """
+    chosen = dict(chosen or {})
+    unknown = sorted(set(chosen) - {*PARTS, END_TO_END.name})
+    if unknown:
+        raise ValueError(f"points for unknown parts {unknown}")
+    wrong = sorted(k for k, v in chosen.items() if not isinstance(v, int) or v < 0)
+    if wrong:
+        raise ValueError(f"points must be whole numbers >= 0; not so for {wrong}")
+    points = {name: chosen.get(name, part.points) for name, part in PARTS.items()}
+    if END_TO_END.name not in chosen:
+        share = END_TO_END.points / sum(p.points for p in PARTS.values())
+        total = sum(points[name] for name in handed_out)
+        chosen[END_TO_END.name] = max(1, round(share * total)) if total else 0
+    return {**points, END_TO_END.name: chosen[END_TO_END.name]}
+
+
+def parse_points(items: list[str]) -> dict[str, int]:
+    """Points from the command line: ``part=N`` items, or JSON files of {part: N}.
+
+    Args:
+        items: each ``part=N`` or the path of a JSON file; later ones win.
+
+    Raises:
+        ValueError: an item that is neither.
+    """
+    points = {}
+    for item in items:
+        name, equals, value = item.partition("=")
+        if equals:
+            if not value.strip().isdigit():
+                raise ValueError(f"{item!r}: points must be a whole number >= 0")
+            points[name.strip()] = int(value)
+            continue
+        try:
+            points.update(json.loads(Path(item).read_text()))
+        except (OSError, ValueError, TypeError) as exc:
+            raise ValueError(f"{item!r} is neither part=N nor a JSON file of points") from exc
+    return points

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import minilstm
-from minilstm.assignment.parts import END_TO_END, PARTS
+from minilstm.assignment.parts import END_TO_END, PARTS, points_for
 
 MARKER = re.compile(r"^\s*# assignment: (\w+)\s*$")
 MANIFEST = "assignment.json"
@@ -117,6 +117,15 @@ def replace_body(source: str, qualname: str, body: str) -> str:
     return "".join(lines[:start]) + new + "".join(lines[func.end_lineno :])
 
 
+def function_source(source: str, qualname: str) -> str:
+    """The dedented source of function ``qualname`` (its decorators left out)."""
+    matches = [f for name, f in _functions(ast.parse(source)).values() if name == qualname]
+    if len(matches) != 1:
+        raise ValueError(f"no single function {qualname!r} in the source")
+    lines = source.splitlines(keepends=True)[matches[0].lineno - 1 : matches[0].end_lineno]
+    return textwrap.dedent("".join(lines))
+
+
 def stub_body(part: str, qualname: str) -> str:
     """The body of a stub: a ``NotImplementedError`` naming the part, with its hint."""
     message = f"assignment part {part!r}: write {qualname}. Hint: {PARTS[part].hints[qualname]}"
@@ -145,7 +154,10 @@ def check_parts(parts: list[str] | None) -> list[str]:
 
 
 def init_workspace(
-    directory: str | Path, parts: list[str] | None = None, solution: bool = False
+    directory: str | Path,
+    parts: list[str] | None = None,
+    solution: bool = False,
+    points: dict[str, int] | None = None,
 ) -> Path:
     """Write a student workspace: the minilstm package with the chosen parts stubbed,
     a README for the student and the manifest the grader reads.
@@ -155,11 +167,14 @@ def init_workspace(
         parts: part names (see ``PARTS``); None chooses all.
         solution: keep the library's code in place (a reference solution that the grader
             must score full marks, to try a set-up before handing it out).
+        points: points by part name, "end_to_end" included, for those that do not keep
+            their defaults (see ``points_for``).
 
     Returns:
         the workspace's path.
     """
     parts = check_parts(parts)
+    points = points_for(parts, points)
     directory = Path(directory)
     if directory.exists() and any(directory.iterdir()):
         raise FileExistsError(f"{directory} is not empty")
@@ -174,27 +189,30 @@ def init_workspace(
             path.write_text(stub_source(path.read_text(), module, parts))
     manifest = {
         "parts": parts,
+        "points": {name: points[name] for name in [*parts, END_TO_END.name]},
         "minilstm_version": minilstm.__version__,
         "library_digest": library_digest(),
     }
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-    (directory / "README.md").write_text(student_readme(parts, marked))
+    (directory / "README.md").write_text(student_readme(parts, marked, points))
     return directory
 
 
-def student_readme(parts: list[str], marked: list[Marked]) -> str:
-    """The README of a workspace: what to write, where, and how to check it."""
+def student_readme(parts: list[str], marked: list[Marked], points: dict[str, int]) -> str:
+    """The README of a workspace: what to write, where, its points, how to check it."""
     rows = []
     for name in parts:
-        part = PARTS[name]
         functions = ", ".join(
             f"`minilstm/{m.module}: {m.qualname}`" for m in marked if m.part == name
         )
-        rows.append(f"| {part.title} | {part.points} | {functions} |")
-    total = sum(PARTS[p].points for p in parts) + END_TO_END.points
-    return README.format(
-        table="\n".join(rows), e2e=END_TO_END.points, total=total, version=minilstm.__version__
-    )
+        rows.append(f"| {PARTS[name].title} | {points[name]} | {functions} |")
+    e2e = points[END_TO_END.name]
+    if e2e:
+        rows.append(
+            f"| End to end: a short training run with all your code lowers the loss | {e2e} | |"
+        )
+    total = sum(points[p] for p in parts) + e2e
+    return README.format(table="\n".join(rows), total=total, version=minilstm.__version__)
 
 
 README = """\
@@ -208,7 +226,6 @@ model trains with your code.
 | part | points | write the body of |
 |---|---|---|
 {table}
-| End to end: a short training run with all your code lowers the loss | {e2e} | |
 
 Total: {total} points.
 

@@ -1,0 +1,156 @@
+"""The grader decides in its own process: the student's code only computes, in a bounded
+process that holds no reference, and every way it can end costs its own part only.
+
+Each planted body below is something a student could write; the assertions say what the
+grade must be and which words the report must use.
+"""
+
+import json
+from pathlib import Path
+
+from test_assignment import FULL, keep_library_copy, plant, scores
+
+from minilstm.assignment import grade, init_workspace
+from minilstm.assignment.parts import PARTS
+from minilstm.assignment.sandbox import KEEP
+
+# Old and new protocols alike: a passing verdict in every result file the grader's
+# command line names, fake outputs for every call, and an exit before any check runs.
+FORGING_INIT = """\
+import json, os, sys
+from pathlib import Path
+
+import numpy as np
+
+verdict = json.dumps({"passed": True, "output": "passed", "summary": "ok"})
+for arg in sys.argv[1:]:
+    path = Path(arg)
+    if path.suffix == ".json":
+        path.write_text(verdict)
+    if (path / "out").is_dir():
+        for key in ["import", *range(100)]:
+            (path / "out" / f"{key}.json").write_text(json.dumps({"result": 1.0}))
+            np.savez(path / "out" / f"{key}.npz")
+os._exit(0)
+"""
+
+
+def test_a_forged_verdict_scores_nothing(tmp_path):
+    workspace = init_workspace(tmp_path / "ws")
+    init = workspace / "minilstm" / "__init__.py"
+    init.write_text(FORGING_INIT + init.read_text())
+    results = grade(workspace)
+    assert scores(results) == dict.fromkeys(FULL, 0)
+    for r in results:
+        assert "passed" not in r.output
+
+
+# The old grader kept the library in sys.modules under "_library_minilstm..." in the
+# student's process; the grader's own package sits next to the reference.
+CALLS_THE_REFERENCE = """
+import importlib
+import sys
+
+for name, module in list(sys.modules.items()):
+    if name.startswith("_library_") and hasattr(module, "lstm_backward"):
+        return module.lstm_backward(dhs, dh, dc, cache)
+grader = importlib.import_module("minilstm.assignment")
+return grader.checks_lstm.lstm.lstm_backward(dhs, dh, dc, cache)
+"""
+
+
+def test_the_reference_cannot_be_reached_from_the_students_process(tmp_path):
+    workspace = init_workspace(tmp_path / "ws", solution=True)
+    plant(workspace, "lstm.py", "lstm_backward", CALLS_THE_REFERENCE)
+    results = grade(workspace, parts=["bptt", "lstm_step_backward"])
+    assert scores(results) == {"bptt": 0, "lstm_step_backward": FULL["lstm_step_backward"]}
+    assert results[0].output.startswith(
+        "lstm_backward raised ModuleNotFoundError: No module named 'minilstm.assignment'"
+    )
+
+
+def test_a_flood_of_output_is_cut_and_costs_nothing_when_the_code_is_right(tmp_path):
+    workspace = init_workspace(tmp_path / "ws", solution=True)
+    keep_library_copy(workspace, "dense.py", "dense_backward")
+    body = (
+        'import sys\nsys.stdout.write("y" * 50_000_000)\nreturn library_dense_backward(dy, cache)'
+    )
+    plant(workspace, "dense.py", "dense_backward", body)
+    plant(
+        workspace,
+        "losses.py",
+        "mse_backward",
+        'import sys\nwhile True:\n    sys.stderr.write("x" * 65536)',
+    )
+    # 6 s: the dense check takes under 1 s here, its 150 MB through a pipe included.
+    results = grade(workspace, parts=["dense_backward", "mse_backward"], timeout=6)
+    assert scores(results) == {"dense_backward": 10, "mse_backward": 0}
+    dense, mse = results
+    # 50 MB for each of the check's three shapes.
+    kept = f"stdout: 150000000 bytes, of which the first and last {KEEP} were kept"
+    assert kept in dense.output
+    assert mse.output.startswith("mse_backward did not finish within the time limit")
+    assert "bytes, of which the first and last" in mse.output.rpartition("stderr: ")[2]
+    assert len(mse.output) < 2 * KEEP + 1000
+
+
+# Each ends its call in another way; lstm_step_forward, left correct, must keep its points.
+ENDINGS = {
+    "dense_backward": (
+        "dense.py",
+        "dense_backward",
+        "big = np.zeros(20 * 2**30 // 8)  # 20 GB\nreturn big",
+        "dense_backward ran out of memory (MemoryError: Unable to allocate 20.0 GiB",
+    ),
+    "mse_backward": (
+        "losses.py",
+        "mse_backward",
+        "import sys\nsys.exit(0)",
+        "mse_backward called sys.exit(0) (SystemExit): a function must return its result",
+    ),
+    "adam": (
+        "optimizers.py",
+        "Adam.update_step",
+        "raise KeyboardInterrupt",
+        "Adam.update_step raised KeyboardInterrupt (at minilstm/optimizers.py:",
+    ),
+    "predict": (
+        "seq2seq.py",
+        "Seq2Seq.predict",
+        "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)",
+        "Seq2Seq.predict was stopped by the signal SIGSEGV",
+    ),
+}
+
+
+def test_every_way_a_function_can_end_is_reported_against_it(tmp_path):
+    workspace = init_workspace(tmp_path / "ws", solution=True)
+    for module, qualname, body, _ in ENDINGS.values():
+        plant(workspace, module, qualname, body)
+    parts = [*ENDINGS, "lstm_step_forward"]
+    results = grade(workspace, parts=parts)
+    assert scores(results) == {**dict.fromkeys(ENDINGS, 0), "lstm_step_forward": 10}
+    for r in results[:-1]:
+        assert r.output.startswith(ENDINGS[r.part][3]), r.output
+    assert "the grader allows 2048 MB per part" in results[0].output
+
+
+def test_the_student_process_imports_the_workspace_and_numpy_only(tmp_path):
+    workspace = init_workspace(tmp_path / "ws", solution=True)
+    report = tmp_path / "seen.json"
+    body = f"""
+import json
+import sys
+from pathlib import Path
+
+files = [str(Path(m.__file__).resolve()) for n, m in sys.modules.items() if "minilstm" in n]
+Path({str(report)!r}).write_text(json.dumps({{"path": sys.path, "files": files}}))
+return dloss * 2 * cache.diff / cache.diff.size
+"""
+    plant(workspace, "losses.py", "mse_backward", body)
+    (result,) = grade(workspace, parts=["mse_backward"])
+    assert result.score == PARTS["mse_backward"].points
+    seen = json.loads(report.read_text())
+    assert seen["path"][0] == str(workspace.resolve())
+    assert not any("site-packages" in entry for entry in seen["path"])
+    assert seen["files"] and all(Path(f).is_relative_to(workspace.resolve()) for f in seen["files"])
