@@ -51,22 +51,13 @@ print(check())
 
 
 # --8<-- [start:mistake]
-import minilstm.lstm
-from minilstm.lstm import lstm_cell_backward
+# The forget gate's gradient taken with c_t instead of c_{t-1}, planted in the layer's
+# BPTT; this slip and three others are in docs/examples/planted_slips.py.
+from planted_slips import cell_backward, forget_uses_c_t
 
-
-# Plant the classic mistake: the forget gate's gradient taken with c_t instead of c_{t-1}.
-def forget_gate_uses_c_t(dh, dc, cache):
-    H = cache.c_prev.shape[1]
-    i, f, g = (cache.gates[:, k * H : (k + 1) * H] for k in range(3))
-    c_t = f * cache.c_prev + i * g
-    return lstm_cell_backward(dh, dc, cache._replace(c_prev=c_t))
-
-
-minilstm.lstm.lstm_cell_backward = forget_gate_uses_c_t
-print(check())
+with cell_backward(forget_uses_c_t):
+    print(check())
 # --8<-- [end:mistake]
-minilstm.lstm.lstm_cell_backward = lstm_cell_backward
 
 # The step h: too large and the difference quotient is off by O(h^2); too small and rounding
 # of f(x +- h) dominates, the more so the fewer digits the floats carry.
