@@ -1,4 +1,4 @@
-"""The hook that leaves the exercises' answers out of the site (docs/hooks/answers.py)."""
+"""docs/hooks/answers.py, which leaves the exercises' answers out of the site."""
 
 import importlib.util
 from pathlib import Path

@@ -2,8 +2,8 @@
 
 An answer is a collapsed block that starts with a line ``??? note "Answer"``
 (pymdownx details) and goes on while the lines are blank or indented deeper than it.
-A teacher who builds the site for a class with the variable set gets the questions, hints
-and expected magnitudes, without the answers:
+A teacher who builds the site with the variable set gets the questions, hints and
+expected magnitudes, without the answers:
 
     MINILSTM_DOCS_NO_ANSWERS=1 python -m mkdocs build
 """
