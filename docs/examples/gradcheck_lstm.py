@@ -91,7 +91,7 @@ for dtype, colour in ((np.float64, "C0"), (np.float32, "C3")):
     best[dtype] = min(errors)
     ax.loglog(steps, errors, "o-", ms=3, color=colour, label=np.dtype(dtype).name)
 ax.invert_xaxis()
-ax.set_xlabel("step h of the central difference")
+ax.set_xlabel("step ε of the central difference (argument h)")
 ax.set_ylabel("relative error against\nthe analytic gradient")
 ax.set_title("Gradient check of an LSTM's kernel: float64 leaves room, float32 does not")
 ax.legend()
