@@ -51,20 +51,13 @@ print(check())
 
 
 # --8<-- [start:mistake]
-import minilstm.lstm
-from minilstm.lstm import lstm_cell_backward
+# The forget gate's gradient taken with c_t instead of c_{t-1}, planted in the layer's
+# BPTT; this slip and three others are in docs/examples/planted_slips.py.
+from planted_slips import cell_backward, forget_uses_c_t
 
-
-# Plant the classic mistake: the forget gate's gradient taken with c_t instead of c_{t-1}.
-def forget_gate_uses_c_t(dh, dc_next, cache):
-    c_t = cache.f * cache.c_prev + cache.i * cache.g
-    return lstm_cell_backward(dh, dc_next, cache._replace(c_prev=c_t))
-
-
-minilstm.lstm.lstm_cell_backward = forget_gate_uses_c_t
-print(check())
+with cell_backward(forget_uses_c_t):
+    print(check())
 # --8<-- [end:mistake]
-minilstm.lstm.lstm_cell_backward = lstm_cell_backward
 
 # The step h: too large and the difference quotient is off by O(h^2); too small and rounding
 # of f(x +- h) dominates, the more so the fewer digits the floats carry.
@@ -98,7 +91,7 @@ for dtype, colour in ((np.float64, "C0"), (np.float32, "C3")):
     best[dtype] = min(errors)
     ax.loglog(steps, errors, "o-", ms=3, color=colour, label=np.dtype(dtype).name)
 ax.invert_xaxis()
-ax.set_xlabel("step h of the central difference")
+ax.set_xlabel("step ε of the central difference (argument h)")
 ax.set_ylabel("relative error against\nthe analytic gradient")
 ax.set_title("Gradient check of an LSTM's kernel: float64 leaves room, float32 does not")
 ax.legend()
