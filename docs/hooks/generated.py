@@ -7,8 +7,8 @@ leaves there what its page shows:
 - figures/*.png     its pictures (added to the site under figures/);
 - numbers/NAME.json numbers a page quotes inline as {{ NAME.key }}.
 
-A script runs again only when it, docs/examples/_site.py or a source file of minilstm or
-reference_keras changed since its last run, so `mkdocs serve` stays quick. A script that
+A script runs again only when it, an example script it imports, docs/examples/_site.py or
+a source file of minilstm or reference_keras changed since its last run, so `mkdocs serve` stays quick. A script that
 fails, a picture a page links to that no script made, or a {{ NAME.key }} that no script
 recorded, fails the build.
 
@@ -70,8 +70,18 @@ def _sources_digest(root: Path, examples: Path) -> str:
     return digest.hexdigest()
 
 
+# An import of another module, whose name may be a sibling script's in docs/examples/.
+IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+(\w+)", re.MULTILINE)
+
+
 def _stamp(common: str, script: Path) -> str:
     text = script.read_text()
+    # A script that imports another example script (gradcheck_lstm imports planted_slips)
+    # depends on its text too.
+    for name in sorted(set(IMPORT.findall(text))):
+        sibling = script.with_name(f"{name}.py")
+        if sibling.is_file() and sibling != script:
+            text += sibling.read_text()
     # A preview's results are never taken for a full build's, nor the other way; a script
     # that ignores the switch is not run again for it.
     quick = f"quick={_quick()}" if QUICK_VARIABLE in text else ""
