@@ -49,7 +49,11 @@ THREAD_SETTINGS = (
     "TF_NUM_INTRAOP_THREADS",
     "TF_NUM_INTEROP_THREADS",
 )
-ARTICLE = {"window": article.WINDOW, "units": article.UNITS, "batch_size": article.BATCH_SIZE}
+ARTICLE = {
+    "window": article.WINDOW,
+    "units": article.UNITS,
+    "batch_size": article.BATCH_SIZE,
+}
 
 
 @dataclass(frozen=True)
@@ -255,7 +259,9 @@ class KerasSide:
         return self.epoch()
 
     def description(self) -> list[str]:
-        version = f"Keras {self.keras.__version__} ({self.keras.backend.backend()} backend"
+        version = (
+            f"Keras {self.keras.__version__} ({self.keras.backend.backend()} backend"
+        )
         if self.keras.backend.backend() == "tensorflow":
             import tensorflow as tf
 
@@ -315,7 +321,9 @@ class Worker:
 # --- the measurements -----------------------------------------------------------------
 
 
-def matmul_floor(epochs: int, n: int, batch_size: int, window: int, units: int) -> float:
+def matmul_floor(
+    epochs: int, n: int, batch_size: int, window: int, units: int
+) -> float:
     """Seconds of the recurrent matrix products of a training run alone: per batch, the
     encoder's and the decoder's h U at every step forward and dz U^T at every step
     backward, into preallocated arrays, in float64 with the same BLAS as minilstm."""
@@ -323,7 +331,11 @@ def matmul_floor(epochs: int, n: int, batch_size: int, window: int, units: int) 
     U = rng.normal(size=(units, 4 * units))
     batches = [min(batch_size, n - s) for s in range(0, n, batch_size)]
     buffers = {
-        b: (rng.normal(size=(b, units)), np.empty((b, 4 * units)), rng.normal(size=(b, 4 * units)))
+        b: (
+            rng.normal(size=(b, units)),
+            np.empty((b, 4 * units)),
+            rng.normal(size=(b, 4 * units)),
+        )
         for b in set(batches)
     }
 
@@ -476,9 +488,13 @@ def environment() -> list[str]:
     except ImportError:
         lines.append("- BLAS: unknown (install threadpoolctl to see which kernel runs)")
     overrides = [
-        f"{k}={os.environ[k]}" for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ
+        f"{k}={os.environ[k]}"
+        for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+        if k in os.environ
     ]
-    lines.append("- OpenBLAS overrides: " + (", ".join(overrides) or "none (its own choice)"))
+    lines.append(
+        "- OpenBLAS overrides: " + (", ".join(overrides) or "none (its own choice)")
+    )
     return lines
 
 
@@ -543,10 +559,17 @@ def report(results: Results, sizes: Sizes) -> str:
             cells = []
             for side in SIDES:
                 if side in medians:
-                    cells += [f"{medians[side] * 1e3:.1f}", f"{medians[side] / base[side]:.1f}x"]
+                    cells += [
+                        f"{medians[side] * 1e3:.1f}",
+                        f"{medians[side] / base[side]:.1f}x",
+                    ]
                 else:
                     cells += ["-", "-"]
-            ratio = versus(medians["Keras"], medians["minilstm"]) if "Keras" in medians else "-"
+            ratio = (
+                versus(medians["Keras"], medians["minilstm"])
+                if "Keras" in medians
+                else "-"
+            )
             out.append(f"| {axis} | {value} | " + " | ".join(cells) + f" | {ratio} |")
     return "\n".join(out) + "\n"
 
@@ -560,10 +583,18 @@ def plot(results: Results, path: Path) -> None:
     from matplotlib import ticker
 
     names = list(dict.fromkeys(axis for axis, _, _ in results.sweep))
-    labels = {"window": "sequence length T", "units": "units H", "batch_size": "batch size"}
-    fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.8), squeeze=False)
+    labels = {
+        "window": "sequence length T",
+        "units": "units H",
+        "batch_size": "batch size",
+    }
+    fig, axes = plt.subplots(
+        1, len(names), figsize=(4.2 * len(names), 3.8), squeeze=False
+    )
     for ax, name in zip(axes[0], names, strict=True):
-        rows = [(value, medians) for axis, value, medians in results.sweep if axis == name]
+        rows = [
+            (value, medians) for axis, value, medians in results.sweep if axis == name
+        ]
         values = [value for value, _ in rows]
         for side, style in zip(SIDES, ("o-", "s--"), strict=True):
             if side in rows[0][1]:
@@ -602,7 +633,11 @@ def build_parser() -> ArgumentParser:
     )
     add = parser.add_argument
     add("--quick", action="store_true", help="one round of everything on tiny sizes")
-    add("--rounds", type=positive_int, help="rounds per side for the medians (default 5)")
+    add(
+        "--rounds",
+        type=positive_int,
+        help="rounds per side for the medians (default 5)",
+    )
     add(
         "--threads",
         type=positive_int,

@@ -68,7 +68,9 @@ def writable_folder(text: str) -> Path:
         probe.unlink()
     except OSError as error:
         reason = error.strerror or str(error)
-        raise argparse.ArgumentTypeError(f"cannot write to folder {text!r}: {reason}") from None
+        raise argparse.ArgumentTypeError(
+            f"cannot write to folder {text!r}: {reason}"
+        ) from None
     return folder
 
 

@@ -41,7 +41,9 @@ TASKS: dict[str, Task] = {
         r"$y=e^{-x/5}\cos x$",
         r"$y=e^{-x/5}\sin x$",
     ),
-    "square_sqrt": Task("square_sqrt", np.square, np.sqrt, (0.0, 1.5), r"$y=x^2$", r"$y=\sqrt{x}$"),
+    "square_sqrt": Task(
+        "square_sqrt", np.square, np.sqrt, (0.0, 1.5), r"$y=x^2$", r"$y=\sqrt{x}$"
+    ),
 }
 
 
@@ -76,7 +78,9 @@ def make_windows(
     seq_out = check_array(seq_out, "seq_out", ("P",), sizes=sizes)
     window = check_int(window, "window", maximum=len(seq_in) - 1)
     n = len(seq_in) - window
-    starts = np.arange(n)[:, None] + np.arange(window)  # (n, T): the indices of each window
+    starts = np.arange(n)[:, None] + np.arange(
+        window
+    )  # (n, T): the indices of each window
     enc_x = seq_in[starts]
     dec_y = seq_out[starts]
     dec_x = np.zeros_like(dec_y)

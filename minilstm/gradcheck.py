@@ -45,7 +45,9 @@ def numerical_gradient(
     """
     # An integer x would silently round every x + h back to x, giving a zero gradient.
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
-        raise TypeError(f"x must be a float NumPy array, changed in place; got {show(x)}")
+        raise TypeError(
+            f"x must be a float NumPy array, changed in place; got {show(x)}"
+        )
     h = check_float(h, "h")
     grad = np.zeros_like(x, dtype=np.float64)
     it = np.nditer(x, flags=["multi_index"])
@@ -77,7 +79,9 @@ def rel_error(a: np.ndarray, b: np.ndarray) -> float:
 
 # --8<-- [end:rel_error]
 def gradient_report(
-    analytic: Mapping[str, np.ndarray], numeric: Mapping[str, np.ndarray], tol: float = 1e-7
+    analytic: Mapping[str, np.ndarray],
+    numeric: Mapping[str, np.ndarray],
+    tol: float = 1e-7,
 ) -> str:
     """A table of the relative error of each named gradient, flagging those above ``tol``.
 

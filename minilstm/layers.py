@@ -118,7 +118,9 @@ class LSTM:
             h0 = c0 = np.zeros((x.shape[0], self.units), dtype=self.dtype)
         else:
             h0, c0 = (
-                check_array(s, f"initial_state[{k}]", ("N", self.units), self.dtype, sizes)
+                check_array(
+                    s, f"initial_state[{k}]", ("N", self.units), self.dtype, sizes
+                )
                 for k, s in enumerate(check_pair(initial_state, "initial_state"))
             )
         (hs, c), self._cache = lstm_forward(
@@ -152,8 +154,14 @@ class LSTM:
         y_shape = ("N", "T", H) if self.return_sequences else ("N", H)
         # NaN is let through: it comes from a diverging training, which fit reports.
         dy, dh, dc = (
-            None if g is None else check_array(g, name, shape, self.dtype, sizes, finite=False)
-            for g, name, shape in ((dy, "dy", y_shape), (dh, "dh", ("N", H)), (dc, "dc", ("N", H)))
+            None
+            if g is None
+            else check_array(g, name, shape, self.dtype, sizes, finite=False)
+            for g, name, shape in (
+                (dy, "dy", y_shape),
+                (dh, "dh", ("N", H)),
+                (dc, "dc", ("N", H)),
+            )
         )
         zeros = np.zeros((N, H), dtype=self.dtype)
         dhs = np.zeros((N, T, H), dtype=self.dtype)
@@ -163,8 +171,14 @@ class LSTM:
             dhs[:, -1] += dy  # y is the last step's h
         dh = zeros if dh is None else dh
         dc = zeros if dc is None else dc
-        dx, dh0, dc0, dkernel, drecurrent_kernel, dbias = lstm_backward(dhs, dh, dc, self._cache)
-        self.grads = {"kernel": dkernel, "recurrent_kernel": drecurrent_kernel, "bias": dbias}
+        dx, dh0, dc0, dkernel, drecurrent_kernel, dbias = lstm_backward(
+            dhs, dh, dc, self._cache
+        )
+        self.grads = {
+            "kernel": dkernel,
+            "recurrent_kernel": drecurrent_kernel,
+            "bias": dbias,
+        }
         return dx, dh0, dc0
 
 
@@ -183,7 +197,9 @@ class Dense:
         dtype: float64 (default) or float32.
     """
 
-    def __init__(self, units: int, seed: int | None = None, dtype: np.dtype = np.float64) -> None:
+    def __init__(
+        self, units: int, seed: int | None = None, dtype: np.dtype = np.float64
+    ) -> None:
         self.units = check_int(units, "units")
         self.seed = check_seed(seed)
         self.dtype = check_dtype(dtype)
@@ -254,7 +270,9 @@ class Dense:
         N, T, _ = self._cache.x.shape
         sizes = {"N": (N, "the last forward"), "T": (T, "the last forward")}
         # NaN is let through, as in LSTM.backward.
-        dy = check_array(dy, "dy", ("N", "T", self.units), self.dtype, sizes, finite=False)
+        dy = check_array(
+            dy, "dy", ("N", "T", self.units), self.dtype, sizes, finite=False
+        )
         dx, dkernel, dbias = dense_backward(dy, self._cache)
         self.grads = {"kernel": dkernel, "bias": dbias}
         return dx

@@ -62,7 +62,9 @@ class Optimizer:
         """The rate of the next step: the schedule's value at ``iterations`` if there is one."""
         if callable(self.learning_rate):
             rate = self.learning_rate(self.iterations)
-            return check_float(rate, f"learning_rate({self.iterations})", low_open=False)
+            return check_float(
+                rate, f"learning_rate({self.iterations})", low_open=False
+            )
         return self.learning_rate
 
     def apply(self, grads: list[np.ndarray], variables: list[np.ndarray]) -> None:
@@ -74,14 +76,22 @@ class Optimizer:
         """
         grads = self._check_apply(grads, variables)
         if not self.slots:
-            self.slots = [{name: np.zeros_like(w) for name in self.slot_names} for w in variables]
+            self.slots = [
+                {name: np.zeros_like(w) for name in self.slot_names} for w in variables
+            ]
         lr = self.current_learning_rate()
-        for gradient, variable, slots in zip(self._clip(grads), variables, self.slots, strict=True):
+        for gradient, variable, slots in zip(
+            self._clip(grads), variables, self.slots, strict=True
+        ):
             self.update_step(gradient, variable, slots, lr)
         self.iterations += 1
 
     def update_step(
-        self, gradient: np.ndarray, variable: np.ndarray, slots: dict[str, np.ndarray], lr: float
+        self,
+        gradient: np.ndarray,
+        variable: np.ndarray,
+        slots: dict[str, np.ndarray],
+        lr: float,
     ) -> None:
         """Update one variable in place; each optimizer defines its own rule."""
         raise NotImplementedError
@@ -110,7 +120,8 @@ class Optimizer:
     def set_state(self, state: dict) -> None:
         """Restore a ``get_state()``, e.g. to resume training exactly where it stopped."""
         slots = [
-            {name: np.array(s, copy=True) for name, s in slot.items()} for slot in state["slots"]
+            {name: np.array(s, copy=True) for name, s in slot.items()}
+            for slot in state["slots"]
         ]
         for k, slot in enumerate(slots):
             if set(slot) != set(self.slot_names):
@@ -150,10 +161,16 @@ class Optimizer:
     def _clip(self, grads: list[np.ndarray]) -> list[np.ndarray]:
         # Keras checks the three options in this order and applies only the first one set.
         if self.clipnorm:
-            return [g * self.clipnorm / max(np.sqrt(np.sum(g * g)), self.clipnorm) for g in grads]
+            return [
+                g * self.clipnorm / max(np.sqrt(np.sum(g * g)), self.clipnorm)
+                for g in grads
+            ]
         if self.global_clipnorm:
             norm = np.sqrt(sum(np.sum(g * g) for g in grads))
-            return [g * (self.global_clipnorm / max(norm, self.global_clipnorm)) for g in grads]
+            return [
+                g * (self.global_clipnorm / max(norm, self.global_clipnorm))
+                for g in grads
+            ]
         if self.clipvalue:
             return [np.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
         return grads
@@ -180,7 +197,11 @@ class SGD(Optimizer):
         self.slot_names = ("momentum",) if momentum != 0 else ()
 
     def update_step(
-        self, gradient: np.ndarray, variable: np.ndarray, slots: dict[str, np.ndarray], lr: float
+        self,
+        gradient: np.ndarray,
+        variable: np.ndarray,
+        slots: dict[str, np.ndarray],
+        lr: float,
     ) -> None:
         if self.momentum == 0:
             variable -= gradient * lr
@@ -193,7 +214,11 @@ class SGD(Optimizer):
             variable += m
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+        return {
+            **super().get_config(),
+            "momentum": self.momentum,
+            "nesterov": self.nesterov,
+        }
 
 
 # --8<-- [end:sgd]
@@ -227,7 +252,11 @@ class RMSprop(Optimizer):
         )
 
     def update_step(
-        self, gradient: np.ndarray, variable: np.ndarray, slots: dict[str, np.ndarray], lr: float
+        self,
+        gradient: np.ndarray,
+        variable: np.ndarray,
+        slots: dict[str, np.ndarray],
+        lr: float,
     ) -> None:
         v = slots["velocity"]
         v[...] = self.rho * v + (1 - self.rho) * np.square(gradient)
@@ -276,14 +305,22 @@ class Adam(Optimizer):
         **kwargs: float | None,
     ) -> None:
         super().__init__(learning_rate, **kwargs)
-        self.beta_1 = check_float(beta_1, "beta_1", 0.0, 1.0, low_open=False, high_open=True)
-        self.beta_2 = check_float(beta_2, "beta_2", 0.0, 1.0, low_open=False, high_open=True)
+        self.beta_1 = check_float(
+            beta_1, "beta_1", 0.0, 1.0, low_open=False, high_open=True
+        )
+        self.beta_2 = check_float(
+            beta_2, "beta_2", 0.0, 1.0, low_open=False, high_open=True
+        )
         self.epsilon = check_float(epsilon, "epsilon", low_open=False)
         self.slot_names = ("m", "v")
 
     # assignment: adam
     def update_step(
-        self, gradient: np.ndarray, variable: np.ndarray, slots: dict[str, np.ndarray], lr: float
+        self,
+        gradient: np.ndarray,
+        variable: np.ndarray,
+        slots: dict[str, np.ndarray],
+        lr: float,
     ) -> None:
         m, v = slots["m"], slots["v"]
         t = self.iterations + 1
@@ -331,9 +368,7 @@ def get(identifier: "str | Optimizer") -> Optimizer:
     or the optimizer itself."""
     if isinstance(identifier, Optimizer):
         return identifier
-    expected = (
-        f"optimizer must be one of {sorted(OPTIMIZERS)} or an Optimizer; got {show(identifier)}"
-    )
+    expected = f"optimizer must be one of {sorted(OPTIMIZERS)} or an Optimizer; got {show(identifier)}"
     if not isinstance(identifier, str):
         raise TypeError(expected)
     if identifier.lower() not in OPTIMIZERS:

@@ -76,7 +76,9 @@ def build_training_model(
     # Article: its layers were unnamed globals; names let the inference models and the
     # weight transfer find them in any model this function made.
     encoder = keras.layers.LSTM(units, return_state=True, name=ENCODER)
-    decoder = keras.layers.LSTM(units, return_sequences=True, return_state=True, name=DECODER)
+    decoder = keras.layers.LSTM(
+        units, return_sequences=True, return_state=True, name=DECODER
+    )
     dense = keras.layers.Dense(output_dim, name=DENSE)
     _, h, c = encoder(enc_x)
     hs, _, _ = decoder(dec_x, initial_state=[h, c])
@@ -192,7 +194,9 @@ def weights_to_keras(seq2seq: "Seq2Seq", model: keras.Model) -> None:
     """
     _check_same_settings(seq2seq, model)
     weights = seq2seq.get_weights()
-    for layer, part in zip(_layers(model), (weights[0:3], weights[3:6], weights[6:8]), strict=True):
+    for layer, part in zip(
+        _layers(model), (weights[0:3], weights[3:6], weights[6:8]), strict=True
+    ):
         layer.set_weights(part)
 
 
@@ -229,4 +233,6 @@ def _check_same_settings(seq2seq: "Seq2Seq", model: keras.Model) -> None:
         if getattr(seq2seq, name) != keras_side[name]
     ]
     if differ:
-        raise ValueError("the two models have different settings (" + "; ".join(differ) + ")")
+        raise ValueError(
+            "the two models have different settings (" + "; ".join(differ) + ")"
+        )

@@ -82,7 +82,9 @@ def test_run_task_trains_as_one_fit_call_with_the_same_settings():
     result = experiment.run_task("damped", settings, verbose=False)
     data = load_task("damped", window=8)
     model = ml.Seq2Seq(6, seed=5)
-    history = model.fit(data.enc_x, data.dec_x, data.dec_y, epochs=3, batch_size=16, verbose=0)
+    history = model.fit(
+        data.enc_x, data.dec_x, data.dec_y, epochs=3, batch_size=16, verbose=0
+    )
     assert result.losses == history.history["loss"] == result.history["loss"]
     for a, b in zip(result.model.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
@@ -101,7 +103,9 @@ def test_exponential_decay_runs_from_the_first_rate_to_the_last_and_stays_there(
 
 
 def test_command_line_options_override_the_recipe():
-    args = options.parse_args(["--recipe", "tuned", "--epochs", "7", "--task", "damped,sin_cos"])
+    args = options.parse_args(
+        ["--recipe", "tuned", "--epochs", "7", "--task", "damped,sin_cos"]
+    )
     tuned = recipes.RECIPES["tuned"]
     assert args.settings.epochs == 7
     assert args.settings.final_learning_rate == tuned.final_learning_rate
@@ -186,11 +190,31 @@ def test_a_saved_model_loads_and_decodes_exactly_as_it_did_after_training(tmp_pa
     models = tmp_path / "models"
     trained = StringIO()
     with redirect_stdout(trained):
-        main([*FAST, "--task", "damped", "--out", str(tmp_path / "a"), "--save", str(models)])
+        main(
+            [
+                *FAST,
+                "--task",
+                "damped",
+                "--out",
+                str(tmp_path / "a"),
+                "--save",
+                str(models),
+            ]
+        )
     assert (models / "damped.npz").is_file()
     loaded = StringIO()
     with redirect_stdout(loaded):
-        main(["--quiet", "--task", "damped", "--out", str(tmp_path / "b"), "--load", str(models)])
+        main(
+            [
+                "--quiet",
+                "--task",
+                "damped",
+                "--out",
+                str(tmp_path / "b"),
+                "--load",
+                str(models),
+            ]
+        )
     before, after = (
         table_row(trained.getvalue(), "damped", "minilstm"),
         table_row(loaded.getvalue(), "damped", "minilstm"),
@@ -224,7 +248,9 @@ def test_the_tuned_recipe_saves_its_model_without_the_schedule(tmp_path):
     assert model.units == 8
 
 
-def test_compare_keras_refuses_with_one_line_when_tensorflow_is_missing(monkeypatch, capsys):
+def test_compare_keras_refuses_with_one_line_when_tensorflow_is_missing(
+    monkeypatch, capsys
+):
     monkeypatch.setattr(options, "module_exists", lambda name: name != "tensorflow")
     with pytest.raises(SystemExit) as exit_info:
         options.parse_args(["--compare-keras"])
@@ -244,7 +270,9 @@ def test_keras_run_takes_the_same_steps_as_minilstm(recipe):
     pytest.importorskip("tensorflow", reason="the Keras reference needs TensorFlow")
     settings = dataclasses.replace(recipes.RECIPES[recipe], epochs=3, units=8, seed=3)
     ours = experiment.run_task("sin_cos", settings, verbose=False)
-    theirs = keras_run.run_keras_task("sin_cos", settings, ours.initial_weights, verbose=False)
+    theirs = keras_run.run_keras_task(
+        "sin_cos", settings, ours.initial_weights, verbose=False
+    )
     assert theirs.label == "Keras"
     np.testing.assert_allclose(theirs.losses, ours.losses, rtol=1e-4)
     np.testing.assert_allclose(theirs.predictions, ours.predictions, atol=3e-5)
@@ -257,13 +285,18 @@ def test_the_article_recipe_is_the_article_settings():
         article.UNITS,
         article.WINDOW,
     )
-    assert (settings.batch_size, settings.optimizer) == (article.BATCH_SIZE, article.OPTIMIZER)
+    assert (settings.batch_size, settings.optimizer) == (
+        article.BATCH_SIZE,
+        article.OPTIMIZER,
+    )
     assert settings.learning_rate is None and settings.clipnorm is None
 
 
 @pytest.mark.parametrize("name", sorted(ml.optimizers.OPTIMIZERS))
 def test_every_optimizer_of_the_library_is_an_option_of_the_demo(name):
-    settings = options.parse_args(["--optimizer", name, "--learning-rate", "0.01"]).settings
+    settings = options.parse_args(
+        ["--optimizer", name, "--learning-rate", "0.01"]
+    ).settings
     optimizer = recipes.make_optimizer(settings, steps_per_epoch=8)
     assert type(optimizer) is ml.optimizers.OPTIMIZERS[name]
     assert optimizer.learning_rate == 0.01

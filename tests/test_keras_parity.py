@@ -63,7 +63,9 @@ def keras_float64():
 def article_pair(seed: int = 0):
     """The article's model in minilstm (Keras initializers, seeded) and in Keras, same weights."""
     model = ml.Seq2Seq(units=75, input_dim=1, output_dim=1, seed=seed)
-    keras_model = rk.build_training_model(units=75, input_dim=1, output_dim=1, window=24)
+    keras_model = rk.build_training_model(
+        units=75, input_dim=1, output_dim=1, window=24
+    )
     rk.weights_to_keras(model, keras_model)
     return model, keras_model
 
@@ -117,7 +119,9 @@ def test_weights_move_both_ways_unchanged():
     ],
 )
 def test_weight_transfer_between_different_settings_is_a_clear_error(settings, named):
-    keras_model = rk.build_training_model(units=5, input_dim=3, output_dim=2, window=None)
+    keras_model = rk.build_training_model(
+        units=5, input_dim=3, output_dim=2, window=None
+    )
     model = ml.Seq2Seq(**settings, seed=0)
     with pytest.raises(ValueError, match=named):
         rk.weights_to_keras(model, keras_model)
@@ -166,7 +170,9 @@ def test_gradients_agree_to_1e_10_on_the_article_shapes():
     ("N", "T_enc", "T_dec", "units", "input_dim", "output_dim"),
     [(4, 7, 5, 6, 3, 2), (3, 5, 9, 4, 2, 4)],
 )
-def test_gradients_agree_to_1e_10_on_random_shapes(N, T_enc, T_dec, units, input_dim, output_dim):
+def test_gradients_agree_to_1e_10_on_random_shapes(
+    N, T_enc, T_dec, units, input_dim, output_dim
+):
     rng = np.random.default_rng(N * 100 + units)
     model, keras_model = random_pair(rng, units, input_dim, output_dim)
     enc_x = rng.normal(size=(N, T_enc, input_dim))
@@ -206,7 +212,9 @@ def train_both(keras_optimizer, optimizer, steps=20, batch_size=10):
     returns the change of every weight in Keras and in minilstm."""
     model = ml.Seq2Seq(units=75, seed=0)
     start = model.get_weights()
-    keras_model = rk.build_training_model(units=75, window=24, optimizer=keras_optimizer)
+    keras_model = rk.build_training_model(
+        units=75, window=24, optimizer=keras_optimizer
+    )
     rk.weights_to_keras(model, keras_model)
     for step in range(steps):
         first = step * batch_size % (len(DATA.enc_x) - batch_size)
@@ -214,7 +222,9 @@ def train_both(keras_optimizer, optimizer, steps=20, batch_size=10):
         arrays = DATA.enc_x[batch], DATA.dec_x[batch], DATA.dec_y[batch]
         keras_model.train_on_batch(list(arrays[:2]), arrays[2])
         optimizer.apply(model.loss_and_grads(*arrays)[1], model.trainable_weights)
-    keras_change = [w - w0 for w, w0 in zip(keras_model.get_weights(), start, strict=True)]
+    keras_change = [
+        w - w0 for w, w0 in zip(keras_model.get_weights(), start, strict=True)
+    ]
     change = [w - w0 for w, w0 in zip(model.get_weights(), start, strict=True)]
     return keras_change, change
 
@@ -227,7 +237,10 @@ def train_both(keras_optimizer, optimizer, steps=20, batch_size=10):
             lambda: ml.Adam(beta_1=BETA_1, beta_2=BETA_2),
         ),
         (lambda: keras.optimizers.RMSprop(), lambda: ml.RMSprop()),
-        (lambda: keras.optimizers.SGD(0.01, momentum=0.9), lambda: ml.SGD(0.01, momentum=MOMENTUM)),
+        (
+            lambda: keras.optimizers.SGD(0.01, momentum=0.9),
+            lambda: ml.SGD(0.01, momentum=MOMENTUM),
+        ),
     ],
     ids=["adam", "rmsprop", "sgd_momentum"],
 )
@@ -278,7 +291,9 @@ def test_fit_without_shuffling_gives_the_same_loss_history_and_model():
     optimizer runs, for the same reason (float32-exact Adam constants)."""
     model = ml.Seq2Seq(units=75, seed=0)
     keras_model = rk.build_training_model(
-        units=75, window=24, optimizer=keras.optimizers.Adam(beta_1=BETA_1, beta_2=BETA_2)
+        units=75,
+        window=24,
+        optimizer=keras.optimizers.Adam(beta_1=BETA_1, beta_2=BETA_2),
     )
     rk.weights_to_keras(model, keras_model)
     # Made before training, so that decoding after it shows they share the trained layers.

@@ -34,7 +34,13 @@ BELOW_CORE = {"minilstm.saving"}
 TEACHING = CORE | {"minilstm.data", "minilstm.gradcheck"}
 # What stands on the library: nothing in TEACHING may reach these. "minilstm" itself is
 # the package's front door (minilstm/__init__.py), which imports most of the library.
-ABOVE = ("minilstm", "minilstm.demo", "minilstm.plots", "minilstm.bench", "minilstm.cli")
+ABOVE = (
+    "minilstm",
+    "minilstm.demo",
+    "minilstm.plots",
+    "minilstm.bench",
+    "minilstm.cli",
+)
 ABOVE_PACKAGES = ("minilstm.demo.", "minilstm.assignment")
 
 

@@ -6,7 +6,12 @@ from conftest import lstm_weights
 
 from minilstm import LSTM
 from minilstm.gradcheck import numerical_gradient, rel_error
-from minilstm.lstm import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
+from minilstm.lstm import (
+    lstm_backward,
+    lstm_forward,
+    lstm_step_backward,
+    lstm_step_forward,
+)
 
 # A correct backward agrees with central differences (h = 1e-6) to about 1e-9 in float64;
 # a bound of 1e-7 leaves a margin of 100 and still catches any real mistake
@@ -16,7 +21,11 @@ TOL = 1e-7
 
 def test_step_backward_matches_central_differences(rng):
     N, D, H = 3, 4, 5
-    x, h_prev, c_prev = rng.normal(size=(N, D)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    x, h_prev, c_prev = (
+        rng.normal(size=(N, D)),
+        rng.normal(size=(N, H)),
+        rng.normal(size=(N, H)),
+    )
     kernel, recurrent_kernel, bias = lstm_weights(rng, D, H)
     dh, dc = rng.normal(size=(N, H)), rng.normal(size=(N, H))
     inputs = [x, h_prev, c_prev, kernel, recurrent_kernel, bias]
@@ -48,7 +57,11 @@ def test_sequence_backward_with_initial_states_and_final_state_gradients(rng):
     x = rng.normal(size=(N, T, D))
     h0, c0 = rng.normal(size=(N, H)), rng.normal(size=(N, H))
     kernel, recurrent_kernel, bias = lstm_weights(rng, D, H)
-    dhs, dh, dc = rng.normal(size=(N, T, H)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    dhs, dh, dc = (
+        rng.normal(size=(N, T, H)),
+        rng.normal(size=(N, H)),
+        rng.normal(size=(N, H)),
+    )
     inputs = [x, h0, c0, kernel, recurrent_kernel, bias]
 
     _, cache = lstm_forward(*inputs)
@@ -81,7 +94,11 @@ def test_sequence_backward_equals_step_backwards_in_reverse(rng):
     x = rng.normal(size=(N, T, D))
     h0, c0 = rng.normal(size=(N, H)), rng.normal(size=(N, H))
     weights = lstm_weights(rng, D, H)
-    dhs, dh, dc = rng.normal(size=(N, T, H)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    dhs, dh, dc = (
+        rng.normal(size=(N, T, H)),
+        rng.normal(size=(N, H)),
+        rng.normal(size=(N, H)),
+    )
     _, cache = lstm_forward(x, h0, c0, *weights)
     dx, dh0, dc0, *dweights = lstm_backward(dhs, dh, dc, cache)
 
@@ -122,7 +139,9 @@ def test_golden_values_from_constant_weights():
     s2 = 1 / (1 + np.exp(-z2))
     c2_expected = s2 * c_expected + s2 * np.tanh(z2)
     np.testing.assert_allclose(c2, np.full((1, H), c2_expected), rtol=1e-14)
-    np.testing.assert_allclose(h2, np.full((1, H), s2 * np.tanh(c2_expected)), rtol=1e-14)
+    np.testing.assert_allclose(
+        h2, np.full((1, H), s2 * np.tanh(c2_expected)), rtol=1e-14
+    )
 
 
 @pytest.mark.parametrize(
@@ -131,7 +150,9 @@ def test_golden_values_from_constant_weights():
 )
 def test_layer_output_structure_follows_keras(return_sequences, return_state, rng):
     N, T, D, H = 4, 3, 2, 5
-    layer = LSTM(H, return_sequences=return_sequences, return_state=return_state, seed=0)
+    layer = LSTM(
+        H, return_sequences=return_sequences, return_state=return_state, seed=0
+    )
     out = layer.forward(rng.normal(size=(N, T, D)))
     y_shape = (N, T, H) if return_sequences else (N, H)
     if return_state:
@@ -149,7 +170,11 @@ def test_layer_backward_matches_central_differences_on_all_weights(rng):
     layer.set_weights(lstm_weights(rng, D, H))
     x = rng.normal(size=(N, T, D))
     h0, c0 = rng.normal(size=(N, H)), rng.normal(size=(N, H))
-    dy, dh, dc = rng.normal(size=(N, T, H)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    dy, dh, dc = (
+        rng.normal(size=(N, T, H)),
+        rng.normal(size=(N, H)),
+        rng.normal(size=(N, H)),
+    )
     layer.forward(x, initial_state=(h0, c0))
     dx, dh0, dc0 = layer.backward(dy, dh, dc)
 
@@ -177,7 +202,9 @@ def test_weights_follow_keras_layout_and_initializers():
     assert kernel.shape == (D, 4 * H) and recurrent_kernel.shape == (H, 4 * H)
     assert np.abs(kernel).max() <= np.sqrt(6 / (D + 4 * H))  # Glorot uniform's limit
     # QR's rounding: measured 7e-16 off the identity
-    np.testing.assert_allclose(recurrent_kernel @ recurrent_kernel.T, np.eye(H), atol=1e-12)
+    np.testing.assert_allclose(
+        recurrent_kernel @ recurrent_kernel.T, np.eye(H), atol=1e-12
+    )
     np.testing.assert_array_equal(bias, np.r_[np.zeros(H), np.ones(H), np.zeros(2 * H)])
 
 

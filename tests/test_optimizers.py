@@ -18,7 +18,10 @@ def run(optimizer, w0, grads):
 
 
 def test_sgd_plain_step():
-    assert run(SGD(learning_rate=0.1), [1.0, -2.0], [[0.5, 1.0]]).tolist() == [0.95, -2.1]
+    assert run(SGD(learning_rate=0.1), [1.0, -2.0], [[0.5, 1.0]]).tolist() == [
+        0.95,
+        -2.1,
+    ]
 
 
 def test_sgd_momentum_two_steps():
@@ -51,7 +54,9 @@ def test_rmsprop_momentum_and_centered():
     assert w[0] == pytest.approx(1 - inc1, rel=1e-15)
     # second step: a2 = 0.18 + 0.1 = 0.28, v2 = 0.36 + 0.1 = 0.46, m2 = 0.5 m1 + inc2
     inc2 = 0.01 * 1 / np.sqrt(0.46 - 0.28**2 + 1e-7)
-    w = run(RMSprop(learning_rate=0.01, momentum=0.5, centered=True), [1.0], [[2.0], [1.0]])
+    w = run(
+        RMSprop(learning_rate=0.01, momentum=0.5, centered=True), [1.0], [[2.0], [1.0]]
+    )
     assert w[0] == pytest.approx(1 - inc1 - (0.5 * inc1 + inc2), rel=1e-14)
 
 
@@ -92,7 +97,9 @@ def test_clipnorm_clips_each_gradient_to_the_norm():
 
 def test_global_clipnorm_and_clipvalue():
     a, b = np.zeros(1), np.zeros(1)
-    SGD(learning_rate=1.0, global_clipnorm=1.0).apply([np.array([3.0]), np.array([4.0])], [a, b])
+    SGD(learning_rate=1.0, global_clipnorm=1.0).apply(
+        [np.array([3.0]), np.array([4.0])], [a, b]
+    )
     np.testing.assert_allclose([a[0], b[0]], [-0.6, -0.8], rtol=1e-15)
     w = run(SGD(learning_rate=1.0, clipvalue=0.5), [0.0, 0.0], [[3.0, -0.2]])
     np.testing.assert_allclose(w, [-0.5, 0.2], rtol=1e-15)
@@ -111,6 +118,16 @@ def test_learning_rate_schedule_is_called_with_the_step_number():
 
 def test_keras_defaults():
     adam, rms, sgd = Adam(), RMSprop(), SGD()
-    assert (adam.learning_rate, adam.beta_1, adam.beta_2, adam.epsilon) == (1e-3, 0.9, 0.999, 1e-7)
-    assert (rms.learning_rate, rms.rho, rms.momentum, rms.epsilon) == (1e-3, 0.9, 0.0, 1e-7)
+    assert (adam.learning_rate, adam.beta_1, adam.beta_2, adam.epsilon) == (
+        1e-3,
+        0.9,
+        0.999,
+        1e-7,
+    )
+    assert (rms.learning_rate, rms.rho, rms.momentum, rms.epsilon) == (
+        1e-3,
+        0.9,
+        0.0,
+        1e-7,
+    )
     assert (sgd.learning_rate, sgd.momentum, sgd.nesterov) == (0.01, 0.0, False)

@@ -28,10 +28,14 @@ def main(argv: list[str] | None = None) -> int:
         help=f"the parts to hand out, from: {', '.join(PARTS)} (default: all)",
     )
     init.add_argument(
-        "--solution", action="store_true", help="keep the library's code (a full-marks check)"
+        "--solution",
+        action="store_true",
+        help="keep the library's code (a full-marks check)",
     )
     check = commands.add_parser("grade", help="grade a workspace")
-    check.add_argument("directory", type=Path, help="a workspace with the student's code")
+    check.add_argument(
+        "directory", type=Path, help="a workspace with the student's code"
+    )
     check.add_argument(
         "--parts",
         nargs="+",
@@ -40,10 +44,16 @@ def main(argv: list[str] | None = None) -> int:
         help=f"the checks to run, from: {', '.join([*PARTS, END_TO_END.name])} "
         "(default: the workspace's parts and end_to_end)",
     )
-    check.add_argument("--json", type=Path, help="also write the result to this JSON file")
-    check.add_argument("--timeout", type=positive_float, default=60.0, help="seconds per part")
     check.add_argument(
-        "--jobs", type=positive_int, help="parts checked at once (default: one per CPU core)"
+        "--json", type=Path, help="also write the result to this JSON file"
+    )
+    check.add_argument(
+        "--timeout", type=positive_float, default=60.0, help="seconds per part"
+    )
+    check.add_argument(
+        "--jobs",
+        type=positive_int,
+        help="parts checked at once (default: one per CPU core)",
     )
     args = parser.parse_args(argv)
 
@@ -53,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         except (FileExistsError, ValueError) as exc:
             parser.error(str(exc))
         parts = args.parts or list(PARTS)
-        print(f"wrote {path} with the parts {', '.join(parts)}; see {path / 'README.md'}")
+        print(
+            f"wrote {path} with the parts {', '.join(parts)}; see {path / 'README.md'}"
+        )
         return 0
     if made_elsewhere(args.directory):
         print(
@@ -62,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
     try:
-        results = grade(args.directory, args.parts, timeout=args.timeout, jobs=args.jobs)
+        results = grade(
+            args.directory, args.parts, timeout=args.timeout, jobs=args.jobs
+        )
     except FileNotFoundError as exc:
         parser.error(str(exc))
     print(table(results))

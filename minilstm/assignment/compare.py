@@ -55,7 +55,9 @@ def mismatch(name: str, got: object, want: np.ndarray, tol: float = TOL) -> str 
     if got.shape != want.shape:
         message = f"{name} has shape {got.shape}, expected {want.shape}"
         if got.ndim == 2 and got.shape == want.shape[::-1]:
-            message += ": the transpose. A transposed product (e.g. dz.T @ x for x.T @ dz)?"
+            message += (
+                ": the transpose. A transposed product (e.g. dz.T @ x for x.T @ dz)?"
+            )
         return message
     if not np.all(np.isfinite(got)):
         return f"{name} contains NaN or inf"
@@ -79,7 +81,8 @@ def wrong_gates(got: np.ndarray, want: np.ndarray, tol: float = TOL) -> list[str
     return [
         gate
         for k, gate in enumerate(GATES)
-        if rel_error(got[..., k * H : (k + 1) * H], want[..., k * H : (k + 1) * H]) >= tol
+        if rel_error(got[..., k * H : (k + 1) * H], want[..., k * H : (k + 1) * H])
+        >= tol
     ]
 
 
@@ -118,11 +121,15 @@ def describe_exception(label: str, exc: BaseException, workspace: Path) -> str:
         where = Path(f.filename).resolve().relative_to(workspace.resolve())
         message += f" (at {where}:{f.lineno}: {f.line})"
     if "matmul" in text or "not aligned" in text or "could not be broadcast" in text:
-        message += ". The shapes do not fit: a product with a transposed (or wrong) operand?"
+        message += (
+            ". The shapes do not fit: a product with a transposed (or wrong) operand?"
+        )
     return message
 
 
-def call(label: str, workspace: Path, fn: Callable, *args: object, **kwargs: object) -> Any:
+def call(
+    label: str, workspace: Path, fn: Callable, *args: object, **kwargs: object
+) -> Any:
     """Call a student's function; turn anything it raises into a ``PartFailed``."""
     try:
         return fn(*args, **kwargs)

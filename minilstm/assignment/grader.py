@@ -17,7 +17,12 @@ from typing import NamedTuple
 
 from minilstm.assignment.parts import END_TO_END, PARTS
 from minilstm.assignment.worker import BOOT
-from minilstm.assignment.workspace import MANIFEST, PACKAGE_DIR, check_parts, library_digest
+from minilstm.assignment.workspace import (
+    MANIFEST,
+    PACKAGE_DIR,
+    check_parts,
+    library_digest,
+)
 
 
 class TestResult(NamedTuple):
@@ -75,12 +80,21 @@ def run_part(workspace: Path, part: str, timeout: float) -> dict:
                     timeout=timeout,
                 )
             except subprocess.TimeoutExpired:
-                text = f"stopped after the time limit of {timeout:g} s: an endless loop?"
-                return {"passed": False, "output": text, "summary": "time limit exceeded"}
+                text = (
+                    f"stopped after the time limit of {timeout:g} s: an endless loop?"
+                )
+                return {
+                    "passed": False,
+                    "output": text,
+                    "summary": "time limit exceeded",
+                }
             if not result_file.exists():
                 stderr.seek(max(0, stderr.seek(0, os.SEEK_END) - 2000))
                 tail = stderr.read().decode(errors="replace").strip().splitlines()[-5:]
-                text = f"the check crashed (exit code {done.returncode}):\n" + "\n".join(tail)
+                text = (
+                    f"the check crashed (exit code {done.returncode}):\n"
+                    + "\n".join(tail)
+                )
                 return {"passed": False, "output": text, "summary": "crashed"}
         return json.loads(result_file.read_text())
 
@@ -115,7 +129,14 @@ def grade(
         part = END_TO_END if name == END_TO_END.name else PARTS[name]
         score = part.points if result["passed"] else 0
         results.append(
-            TestResult(name, part.title, score, part.points, result["output"], result["summary"])
+            TestResult(
+                name,
+                part.title,
+                score,
+                part.points,
+                result["output"],
+                result["summary"],
+            )
         )
     return results
 
@@ -125,7 +146,9 @@ def table(results: list[TestResult]) -> str:
     width = max(len(r.title) for r in results)
     lines = [f"{'part':<{width}}  {'points':<7}  result"]
     for r in results:
-        lines.append(f"{r.title:<{width}}  {r.score:>3}/{r.max_score:<3}  {short(r.summary)}")
+        lines.append(
+            f"{r.title:<{width}}  {r.score:>3}/{r.max_score:<3}  {short(r.summary)}"
+        )
     total, most = sum(r.score for r in results), sum(r.max_score for r in results)
     lines.append(f"{'total':<{width}}  {total:>3}/{most:<3}".rstrip())
     failed = [r for r in results if r.score < r.max_score]
@@ -137,7 +160,9 @@ def table(results: list[TestResult]) -> str:
 
 def short(summary: str, width: int = 64) -> str:
     """The first clause of a summary, at most ``width`` characters."""
-    clause = re.split(r"[:;] ", summary.splitlines()[0] if summary else "", maxsplit=1)[0]
+    clause = re.split(r"[:;] ", summary.splitlines()[0] if summary else "", maxsplit=1)[
+        0
+    ]
     return clause if len(clause) <= width else clause[: width - 3] + "..."
 
 

@@ -38,7 +38,10 @@ CELL_FORWARD = [
         "the gate blocks are read in the order i, f, o, g; Keras's order is i, f, c (g), o",
         {"order": "ifog"},
     ),
-    ("the input and forget gates are swapped; the blocks are i, f, g, o", {"order": "figo"}),
+    (
+        "the input and forget gates are swapped; the blocks are i, f, g, o",
+        {"order": "figo"},
+    ),
     ("the candidate g goes through sigmoid; it takes tanh", {"g_sigmoid": True}),
     ("h = o * c misses a tanh: h = o * tanh(c)", {"h_tanh": False}),
 ]
@@ -62,7 +65,13 @@ def cell_backward(
         dc = dc + dh * o * (1 - (c * c if tanh_grad_of_c else tanh_c * tanh_c))
     df = dc * (c if forget_uses_c else c_prev)
     dz = np.concatenate(
-        [dc * g * i * (1 - i), df * f * (1 - f), dc * i * (1 - g * g), do * o * (1 - o)], axis=1
+        [
+            dc * g * i * (1 - i),
+            df * f * (1 - f),
+            dc * i * (1 - g * g),
+            do * o * (1 - o),
+        ],
+        axis=1,
     )
     return dz, dc * f
 
@@ -114,7 +123,10 @@ def bptt(
         dx[:, t], dh_prev, dc_prev, *dw = lstm_step_backward(
             dhs[:, t] + dh_next, dc_next, caches[t]
         )
-        if weight_steps == "all" or (weight_steps, t) in (("last", T - 1), ("first", 0)):
+        if weight_steps == "all" or (weight_steps, t) in (
+            ("last", T - 1),
+            ("first", 0),
+        ):
             dweights = [a + b for a, b in zip(dweights, dw, strict=True)]
         dh_next = {"yes": dh_prev, "keep": dh_next, "zero": 0 * dh_prev}[carry_h]
         dc_next = {"yes": dc_prev, "keep": dc_next, "zero": 0 * dc_prev}[carry_c]

@@ -28,7 +28,9 @@ BOOT = (
 def set_library_aside() -> dict:
     """Move the library's modules out of the name ``minilstm``; return them by module name."""
     library = {}
-    for name in [n for n in sys.modules if n == "minilstm" or n.startswith("minilstm.")]:
+    for name in [
+        n for n in sys.modules if n == "minilstm" or n.startswith("minilstm.")
+    ]:
         library[name] = sys.modules.pop(name)
         sys.modules["_library_" + name] = library[name]
     return library
@@ -39,9 +41,13 @@ def import_student(workspace: Path) -> Student:
     sys.path.insert(0, str(workspace))
     try:
         package = importlib.import_module("minilstm")
-        modules = {name: importlib.import_module(f"minilstm.{name}") for name in MODULES}
+        modules = {
+            name: importlib.import_module(f"minilstm.{name}") for name in MODULES
+        }
     except Exception as exc:
-        raise PartFailed(describe_exception("importing your minilstm", exc, workspace)) from None
+        raise PartFailed(
+            describe_exception("importing your minilstm", exc, workspace)
+        ) from None
     if not Path(package.__file__).resolve().is_relative_to(workspace.resolve()):
         raise PartFailed(f"no minilstm package in {workspace}")
     return Student(workspace, **modules)
@@ -49,7 +55,11 @@ def import_student(workspace: Path) -> Student:
 
 def isolate(library: dict, part: str) -> None:
     """Give the student's modules the library's version of every other part's functions."""
-    students = [m for n, m in sys.modules.items() if n == "minilstm" or n.startswith("minilstm.")]
+    students = [
+        m
+        for n, m in sys.modules.items()
+        if n == "minilstm" or n.startswith("minilstm.")
+    ]
     for marked in library_markers():
         name = "minilstm." + marked.module.removesuffix(".py")
         if marked.part == part or name not in sys.modules:

@@ -43,7 +43,9 @@ def _functions(tree: ast.Module) -> dict[int, tuple[str, ast.FunctionDef]]:
             if isinstance(child, ast.FunctionDef | ast.ClassDef):
                 qualname = prefix + child.name
                 if isinstance(child, ast.FunctionDef):
-                    first = min([child.lineno] + [d.lineno for d in child.decorator_list])
+                    first = min(
+                        [child.lineno] + [d.lineno for d in child.decorator_list]
+                    )
                     found[first] = (qualname, child)
                 visit(child, qualname + ".")
 
@@ -73,7 +75,9 @@ def find_markers(source: str, module: str) -> list[Marked]:
         while below <= len(lines) and lines[below - 1].strip()[:1] in ("", "#"):
             below += 1
         if below not in functions:
-            raise ValueError(f"{module}:{k}: an assignment marker must stand above a def")
+            raise ValueError(
+                f"{module}:{k}: an assignment marker must stand above a def"
+            )
         marked.append(Marked(part, module, functions[below][0]))
     return marked
 
@@ -108,7 +112,9 @@ def replace_body(source: str, qualname: str, body: str) -> str:
         raise ValueError(f"no single function {qualname!r} in the source")
     func = matches[0]
     first = func.body[0]
-    has_docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+    has_docstring = isinstance(first, ast.Expr) and isinstance(
+        first.value, ast.Constant
+    )
     has_docstring = has_docstring and isinstance(first.value.value, str)
     lines = source.splitlines(keepends=True)
     start = first.end_lineno if has_docstring else first.lineno - 1
@@ -122,7 +128,9 @@ def stub_body(part: str, qualname: str) -> str:
     message = f"assignment part {part!r}: write {qualname}. Hint: {PARTS[part].hints[qualname]}"
     pieces = textwrap.wrap(message, 72, drop_whitespace=False)
     return (
-        "raise NotImplementedError(\n" + "".join(f"    {json.dumps(p)}\n" for p in pieces) + ")\n"
+        "raise NotImplementedError(\n"
+        + "".join(f"    {json.dumps(p)}\n" for p in pieces)
+        + ")\n"
     )
 
 
@@ -193,7 +201,10 @@ def student_readme(parts: list[str], marked: list[Marked]) -> str:
         rows.append(f"| {part.title} | {part.points} | {functions} |")
     total = sum(PARTS[p].points for p in parts) + END_TO_END.points
     return README.format(
-        table="\n".join(rows), e2e=END_TO_END.points, total=total, version=minilstm.__version__
+        table="\n".join(rows),
+        e2e=END_TO_END.points,
+        total=total,
+        version=minilstm.__version__,
     )
 
 

@@ -81,7 +81,9 @@ def compare_keras(result: TaskResult, verbose: bool) -> list[TaskResult]:
         return []
     if verbose:
         print("Keras reference, same initial weights, same batch order:")
-    return [run_keras_task(result.task, result.settings, result.initial_weights, verbose)]
+    return [
+        run_keras_task(result.task, result.settings, result.initial_weights, verbose)
+    ]
 
 
 if __name__ == "__main__":
