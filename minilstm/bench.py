@@ -13,10 +13,10 @@ One run measures, alternating the two sides round by round and quoting medians:
 - minilstm in float32 against float64, and the peak memory of minilstm-only runs.
 
 Each side runs in a process of its own, as it would for a user: TensorFlow's thread
-pools, once loaded, would otherwise compete with NumPy's BLAS threads. It prints Markdown
-tables and writes them and the sweep's plot into ``--out``. Without TensorFlow (or with
-``--no-keras``) the Keras columns are skipped with a note. ``--quick`` runs everything
-once on tiny sizes. How to read the results: docs/performance.md.
+pools, once loaded, would otherwise compete with NumPy's BLAS threads. It prints
+Markdown tables and writes them and the sweep's plot into ``--out``. Without TensorFlow
+(or with ``--no-keras``) the Keras columns are skipped with a note. ``--quick`` runs
+everything once on tiny sizes. How to read the results: docs/performance.md.
 """
 
 import gc
@@ -88,7 +88,7 @@ QUICK = Sizes(
 
 
 def seconds_of(fn: Callable[[], Any], repeats: int = 1) -> float:
-    """The median wall time of ``repeats`` calls of fn, each after a garbage collection."""
+    """The median wall time of ``repeats`` calls of fn, each after a gc.collect()."""
     times = []
     for _ in range(repeats):
         gc.collect()
@@ -129,7 +129,7 @@ def sweep_data(window: int, windows: int, units: int) -> Data:
     return Data(*make_windows(np.sin(x), np.cos(x), window), units)
 
 
-# --- the two sides, each living in a worker process of its own -------------------------
+# --- the two sides, each living in a worker process of its own ----------------------
 
 
 class MinilstmSide:
@@ -284,7 +284,7 @@ def epoch_timer_callback(keras: Any) -> Any:
 
 
 def model_settings(data: Data) -> dict[str, int]:
-    """The keyword arguments of ``reference_keras.build_training_model`` for ``data``."""
+    """The keyword arguments of ``reference_keras.build_training_model`` for data."""
     return {
         "units": data.units,
         "input_dim": data.enc_x.shape[2],
@@ -318,7 +318,7 @@ class Worker:
         self.pool.terminate()
 
 
-# --- the measurements -----------------------------------------------------------------
+# --- the measurements ---------------------------------------------------------------
 
 
 def matmul_floor(
@@ -425,7 +425,10 @@ ARTICLE_RUN = """
     data = load_task("sin_cos")
     model = ml.Seq2Seq(units=article.UNITS, seed=0)
     batch_size = article.BATCH_SIZE
-    model.fit(data.enc_x, data.dec_x, data.dec_y, epochs={epochs}, batch_size=batch_size, verbose=0)
+    model.fit(
+        data.enc_x, data.dec_x, data.dec_y,
+        epochs={epochs}, batch_size=batch_size, verbose=0,
+    )
     model.predict(data.enc_x)
     assert "tensorflow" not in sys.modules"""
 DEMO_RUN = """
@@ -454,7 +457,7 @@ def peak_memory_mb(run: str) -> float | None:
 
 
 def measure_memory(sizes: Sizes, results: Results) -> None:
-    """The peak memory of minilstm-only runs, each in a fresh Python, into ``results``."""
+    """The peak memory of minilstm-only runs, each in a fresh Python, into results."""
     results.memory["article workload, fit and decode"] = peak_memory_mb(
         ARTICLE_RUN.format(epochs=sizes.epochs)
     )
@@ -464,7 +467,7 @@ def measure_memory(sizes: Sizes, results: Results) -> None:
         progress(f"peak memory, {name}: {mb} MB")
 
 
-# --- the report -----------------------------------------------------------------------
+# --- the report ---------------------------------------------------------------------
 
 
 def environment() -> list[str]:
@@ -509,7 +512,8 @@ def report(results: Results, sizes: Sizes) -> str:
     """The Markdown tables."""
     out = ["# minilstm benchmark", "", *results.description]
     out.append(
-        f"- medians of {sizes.rounds} rounds (sweep: {sizes.sweep_rounds}), sides alternating"
+        f"- medians of {sizes.rounds} rounds (sweep: {sizes.sweep_rounds}), sides "
+        "alternating"
     )
     out += ["", *(f"> {note}" for note in results.notes)] if results.notes else []
     fit = {s: statistics.median(v) for s, v in results.fit.items()}
@@ -525,7 +529,8 @@ def report(results: Results, sizes: Sizes) -> str:
     windows, window = article.NUM_POINTS - article.WINDOW, article.WINDOW
     out += [
         "",
-        f"## The article's workload (sin -> cos, {windows} windows, {sizes.epochs} epochs)",
+        f"## The article's workload (sin -> cos, {windows} windows, {sizes.epochs} "
+        "epochs)",
         "",
         "| measurement | minilstm | Keras | minilstm vs Keras | target |",
         "|---|---|---|---|---|",
@@ -550,7 +555,8 @@ def report(results: Results, sizes: Sizes) -> str:
             f"## Scaling: one training epoch, warm ({sizes.sweep_windows} windows; the "
             "other settings at the article's)",
             "",
-            "| varied | value | minilstm (ms) | growth | Keras (ms) | growth | minilstm vs Keras |",
+            "| varied | value | minilstm (ms) | growth | Keras (ms) | growth | "
+            "minilstm vs Keras |",
             "|---|---|---|---|---|---|---|",
         ]
         first: dict[str, dict[str, float]] = {}
@@ -603,7 +609,8 @@ def plot(results: Results, path: Path) -> None:
         ax.set_yscale("log")
         ax.set_xticks(values, [str(v) for v in values])
         ax.minorticks_off()
-        # Ticks at 1, 2 and 5 of every decade, as plain numbers: a sweep spans few decades.
+        # Ticks at 1, 2 and 5 of every decade, as plain numbers: a sweep spans few
+        # decades.
         ax.yaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
         ax.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
         ax.set_xlabel(labels.get(name, name))
@@ -621,15 +628,16 @@ def progress(message: str) -> None:
     print(f"  {message}", file=sys.stderr, flush=True)
 
 
-# --- the command line -----------------------------------------------------------------
+# --- the command line ---------------------------------------------------------------
 
 
 def build_parser() -> ArgumentParser:
     """The command line of ``python -m minilstm.bench``."""
     parser = ArgumentParser(
         prog=PROG,
-        description="Time minilstm against the Keras reference: the article's training "
-        "and decoding, the matrix-product floor, a scaling sweep, float32, peak memory.",
+        description="Time minilstm against the Keras reference: the article's "
+        "training and decoding, the matrix-product floor, a scaling sweep, float32, "
+        "peak memory.",
     )
     add = parser.add_argument
     add("--quick", action="store_true", help="one round of everything on tiny sizes")
@@ -641,8 +649,8 @@ def build_parser() -> ArgumentParser:
     add(
         "--threads",
         type=positive_int,
-        help="limit both sides to this many threads (BLAS, OpenMP, TensorFlow's pools); "
-        "default: each library's own choice",
+        help="limit both sides to this many threads (BLAS, OpenMP, TensorFlow's "
+        "pools); default: each library's own choice",
     )
     add("--no-keras", action="store_true", help="measure minilstm alone")
     add("--no-sweep", action="store_true", help="skip the scaling sweep")
@@ -650,7 +658,8 @@ def build_parser() -> ArgumentParser:
         "--out",
         type=writable_folder,
         default="bench_output",  # a string, so that argparse checks it like a given one
-        help="folder for results.md and sweep.png, created if missing (default bench_output)",
+        help="folder for results.md and sweep.png, created if missing (default "
+        "bench_output)",
     )
     return parser
 
@@ -683,7 +692,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             except ImportError as error:
                 keras.close()
                 results.notes.append(
-                    f"Keras columns skipped: the Keras reference cannot be imported ({error}). "
+                    "Keras columns skipped: the Keras reference cannot be imported "
+                    f"({error}). "
                     'Install it with pip install -e ".[keras]".'
                 )
         measure(sizes, workers, results)

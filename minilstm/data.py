@@ -1,4 +1,4 @@
-"""The article's data: windows of one curve in, windows of another curve out (docs/data.md).
+"""The article's data: windows of one curve in, of another curve out (docs/data.md).
 
 From curves sampled at ``num_points`` points and a window of length T:
     enc_x[i] = seq_in[i : i + T]                       what the encoder reads
@@ -94,7 +94,7 @@ def make_windows(
 def load_task(
     name: str, num_points: int = article.NUM_POINTS, window: int = article.WINDOW
 ) -> Dataset:
-    """The arrays of one of the article's tasks, its curves sampled at evenly spaced points.
+    """The arrays of one of the article's tasks, its curves sampled at evenly spaced x.
 
     Args:
         name: a key of ``TASKS``: "sin_cos", "damped" or "square_sqrt".

@@ -1,7 +1,8 @@
 """The Dense layer applied at every time step: y = x W + b on the last axis.
 
-Keras applies a Dense layer to a (N, T, H) input step by step with the same weights;
-a matrix product on the last axis does exactly that for all steps at once (docs/dense-mse.md).
+Keras applies a Dense layer to a (N, T, H) input step by step with the same weights; a
+matrix product on the last axis does exactly that for all steps at once
+(docs/dense-mse.md).
 """
 
 from typing import NamedTuple

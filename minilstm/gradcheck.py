@@ -1,4 +1,4 @@
-"""Numerical gradients by central differences, to check a backward pass (docs/gradcheck.md).
+"""Numerical gradients by central differences, to check backward passes (gradcheck.md).
 
     df/dx_k ~ (f(x + h e_k) - f(x - h e_k)) / (2 h)
 
@@ -37,7 +37,8 @@ def numerical_gradient(
     Args:
         f: returns a scalar, or an array of any shape.
         x: the array to differentiate with respect to (any shape, float64 advised).
-        dout: the upstream gradient, shaped like f()'s result (None: f returns a scalar).
+        dout: the upstream gradient, shaped like f()'s result
+            (None: f returns a scalar).
         h: the step.
 
     Returns:
@@ -70,7 +71,8 @@ def rel_error(a: np.ndarray, b: np.ndarray) -> float:
     """Relative error ||a - b|| / (||a|| + ||b||) of two arrays of one shape.
 
     Measured on whole arrays rather than element by element, so that gradient entries
-    that are almost zero do not turn rounding noise into huge ratios. 0 when both are zero.
+    that are almost zero do not turn rounding noise into huge ratios. 0 when both are
+    zero.
     """
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     scale = np.linalg.norm(a) + np.linalg.norm(b)
@@ -83,7 +85,7 @@ def gradient_report(
     numeric: Mapping[str, np.ndarray],
     tol: float = 1e-7,
 ) -> str:
-    """A table of the relative error of each named gradient, flagging those above ``tol``.
+    """A table of each named gradient's relative error, flagging those above ``tol``.
 
     Args:
         analytic, numeric: gradients by name, e.g. {"kernel": (D, 4H) array, ...}.

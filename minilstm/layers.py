@@ -3,8 +3,8 @@ and backward functions of its module (``minilstm.lstm``, ``minilstm.dense``).
 
 A layer makes its weights on its first ``forward`` (or ``build``), when the number of
 input features is known, as Keras does; ``forward`` checks its arguments and keeps the
-cache of its last call; ``backward`` uses that cache and sets ``grads``, the gradients of
-the weights by their Keras names.
+cache of its last call; ``backward`` uses that cache and sets ``grads``, the gradients
+of the weights by their Keras names.
 """
 
 import numpy as np
@@ -26,15 +26,17 @@ from minilstm.validation import (
 
 
 class LSTM:
-    """An LSTM layer with Keras's interface: ``units``, ``return_sequences``, ``return_state``.
+    """An LSTM layer as Keras's: ``units``, ``return_sequences``, ``return_state``.
 
     The weights are made on the first ``forward`` (or by ``build``), when the number of
-    input features D is known, as Keras does. ``forward`` keeps the cache of its last call
-    for ``backward``; ``grads`` holds the weight gradients of the last ``backward``.
+    input features D is known, as Keras does. ``forward`` keeps the cache of its last
+    call for ``backward``; ``grads`` holds the weight gradients of the last
+    ``backward``.
 
     Args:
         units: H, the size of the hidden and cell states.
-        return_sequences: return every step's h (N, T, H) instead of the last one (N, H).
+        return_sequences: return every step's h (N, T, H) instead of the last one
+            (N, H).
         return_state: return [y, h, c] instead of y.
         seed: seed of the initial weights (None: fresh randomness).
         dtype: float64 (default) or float32.
@@ -78,7 +80,10 @@ class LSTM:
         self.bias = unit_forget_bias(H, self.dtype)
 
     def get_weights(self) -> list[np.ndarray]:
-        """[kernel (D, 4H), recurrent_kernel (H, 4H), bias (4H,)], copies; [] before build."""
+        """Copies of [kernel (D, 4H), recurrent_kernel (H, 4H), bias (4H,)].
+
+        An empty list before build.
+        """
         if not self.built:
             return []
         return [self.kernel.copy(), self.recurrent_kernel.copy(), self.bias.copy()]
@@ -140,8 +145,10 @@ class LSTM:
 
         Args:
             dy: gradient on y, shaped like y (None: zero).
-            dh: (N, H) gradient on the final h returned with ``return_state`` (None: zero).
-            dc: (N, H) gradient on the final c returned with ``return_state`` (None: zero).
+            dh: (N, H) gradient on the final h returned with ``return_state``
+                (None: zero).
+            dc: (N, H) gradient on the final c returned with ``return_state``
+                (None: zero).
 
         Returns:
             dx (N, T, D), dh0 (N, H), dc0 (N, H).
@@ -225,7 +232,10 @@ class Dense:
         self.bias = np.zeros(self.units, dtype=self.dtype)
 
     def get_weights(self) -> list[np.ndarray]:
-        """[kernel (H, O), bias (O,)], copies; [] before build."""
+        """Copies of [kernel (H, O), bias (O,)].
+
+        An empty list before build.
+        """
         if not self.built:
             return []
         return [self.kernel.copy(), self.bias.copy()]

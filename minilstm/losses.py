@@ -16,8 +16,8 @@ class MSECache(NamedTuple):
 def mse_forward(y_pred: np.ndarray, y_true: np.ndarray) -> tuple[float, MSECache]:
     """Mean of (y_pred - y_true)^2 over every element.
 
-    Keras's ``mean_squared_error`` averages over the last axis, then over the rest of the
-    batch: for equal-sized axes that is the same single mean.
+    Keras's ``mean_squared_error`` averages over the last axis, then over the rest of
+    the batch: for equal-sized axes that is the same single mean.
 
     Args:
         y_pred, y_true: same shape, e.g. (N, T, O).

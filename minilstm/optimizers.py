@@ -53,13 +53,14 @@ class Optimizer:
         if sum(c is not None for c in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError(
                 "only one of clipnorm, clipvalue and global_clipnorm can be set; got "
-                f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}"
+                f"clipnorm={clipnorm}, clipvalue={clipvalue}, "
+                f"global_clipnorm={global_clipnorm}"
             )
         self.iterations = 0
         self.slots: list[dict[str, np.ndarray]] = []
 
     def current_learning_rate(self) -> float:
-        """The rate of the next step: the schedule's value at ``iterations`` if there is one."""
+        """The next step's rate: the schedule's value at ``iterations``, if any."""
         if callable(self.learning_rate):
             rate = self.learning_rate(self.iterations)
             return check_float(
@@ -118,7 +119,7 @@ class Optimizer:
         return {"iterations": self.iterations, "slots": slots}
 
     def set_state(self, state: dict) -> None:
-        """Restore a ``get_state()``, e.g. to resume training exactly where it stopped."""
+        """Restore a ``get_state()``: e.g. resume training exactly where it stopped."""
         slots = [
             {name: np.array(s, copy=True) for name, s in slot.items()}
             for slot in state["slots"]
@@ -126,7 +127,8 @@ class Optimizer:
         for k, slot in enumerate(slots):
             if set(slot) != set(self.slot_names):
                 raise ValueError(
-                    f"slots[{k}] must hold {sorted(self.slot_names)}; got {sorted(slot)}"
+                    f"slots[{k}] must hold {sorted(self.slot_names)}; got "
+                    f"{sorted(slot)}"
                 )
         self.iterations = check_int(state["iterations"], "iterations", minimum=0)
         self.slots = slots
@@ -141,17 +143,18 @@ class Optimizer:
         for k, w in enumerate(variables):
             if not isinstance(w, np.ndarray) or w.dtype.kind != "f":
                 raise TypeError(
-                    f"variables[{k}] must be a float NumPy array, updated in place; got {show(w)}"
+                    f"variables[{k}] must be a float NumPy array, updated in place; "
+                    f"got {show(w)}"
                 )
         if len(grads) != len(variables):
             raise ValueError(
-                f"grads and variables must have the same length; got {len(grads)} gradients "
-                f"for {len(variables)} variables"
+                f"grads and variables must have the same length; got {len(grads)} "
+                f"gradients for {len(variables)} variables"
             )
         if self.slots and len(self.slots) != len(variables):
             raise ValueError(
-                f"this optimizer was used on {len(self.slots)} variables; got {len(variables)}"
-                " (make a new optimizer for a new model)"
+                f"this optimizer was used on {len(self.slots)} variables; got "
+                f"{len(variables)} (make a new optimizer for a new model)"
             )
         return [
             check_array(g, f"grads[{k}]", w.shape, w.dtype, finite=False)
@@ -159,7 +162,8 @@ class Optimizer:
         ]
 
     def _clip(self, grads: list[np.ndarray]) -> list[np.ndarray]:
-        # Keras checks the three options in this order and applies only the first one set.
+        # Keras checks the three options in this order and applies only the first one
+        # set.
         if self.clipnorm:
             return [
                 g * self.clipnorm / max(np.sqrt(np.sum(g * g)), self.clipnorm)
@@ -180,8 +184,8 @@ class Optimizer:
 class SGD(Optimizer):
     """Gradient descent with optional (Nesterov) momentum, as Keras 3's ``SGD``.
 
-    Without momentum: w <- w - lr g. With momentum: m <- momentum m - lr g, then w <- w + m
-    (Nesterov: w <- w + momentum m - lr g).
+    Without momentum: w <- w - lr g. With momentum: m <- momentum m - lr g, then w <-
+    w + m (Nesterov: w <- w + momentum m - lr g).
     """
 
     def __init__(
@@ -224,11 +228,11 @@ class SGD(Optimizer):
 # --8<-- [end:sgd]
 # --8<-- [start:rmsprop]
 class RMSprop(Optimizer):
-    """RMSprop as Keras 3's: the step is divided by a running root mean square of gradients.
+    """RMSprop as Keras 3's: steps divided by a running root mean square of gradients.
 
     v <- rho v + (1 - rho) g^2;  w <- w - lr g / sqrt(v + epsilon). Note that Keras adds
-    epsilon *inside* the square root here, unlike Adam. ``centered`` subtracts the square
-    of a running mean gradient from v; ``momentum`` accumulates the increments.
+    epsilon *inside* the square root here, unlike Adam. ``centered`` subtracts the
+    square of a running mean gradient from v; ``momentum`` accumulates the increments.
     """
 
     def __init__(
@@ -325,7 +329,8 @@ class Adam(Optimizer):
         m, v = slots["m"], slots["v"]
         t = self.iterations + 1
         # The bias correction: m and v start at zero, so early on they underestimate the
-        # true means by the factors (1 - beta^t); alpha undoes that (docs/optimizers.md).
+        # true means by the factors (1 - beta^t); alpha undoes that
+        # (docs/optimizers.md).
         alpha = float(lr * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t))
         # The same operations, in the same order, as
         #     m += (g - m)(1 - beta_1);  v += (g^2 - v)(1 - beta_2)
@@ -364,11 +369,14 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {"adam": Adam, "rmsprop": RMSprop, "sgd
 
 
 def get(identifier: "str | Optimizer") -> Optimizer:
-    """An optimizer from its Keras name ("adam", "rmsprop", "sgd") with default settings,
-    or the optimizer itself."""
+    """An optimizer from its Keras name ("adam", "rmsprop", "sgd") with default
+    settings, or the optimizer itself."""
     if isinstance(identifier, Optimizer):
         return identifier
-    expected = f"optimizer must be one of {sorted(OPTIMIZERS)} or an Optimizer; got {show(identifier)}"
+    expected = (
+        f"optimizer must be one of {sorted(OPTIMIZERS)} or an Optimizer; got "
+        f"{show(identifier)}"
+    )
     if not isinstance(identifier, str):
         raise TypeError(expected)
     if identifier.lower() not in OPTIMIZERS:

@@ -1,4 +1,4 @@
-"""The command-line plumbing: bad arguments end in exit status 2 and one line on stderr."""
+"""The command-line plumbing: bad arguments end in exit status 2, one line on stderr."""
 
 import argparse
 
@@ -60,7 +60,8 @@ def test_a_bad_argument_exits_2_with_one_line_naming_it(capsys):
     assert caught.value.code == 2
     err = capsys.readouterr().err
     assert err.splitlines() == [
-        f"{PROG}: error: argument --epochs: must be an integer >= 1; got '0' (see --help)"
+        f"{PROG}: error: argument --epochs: must be an integer >= 1; got '0' (see "
+        "--help)"
     ]
 
 

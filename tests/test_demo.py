@@ -1,5 +1,5 @@
-"""``python -m minilstm.demo``: it trains, prints the table, writes real pictures, and turns
-bad arguments away with one line and exit status 2."""
+"""``python -m minilstm.demo``: it trains, prints the table, writes real pictures, and
+turns bad arguments away with one line and exit status 2."""
 
 import dataclasses
 import os
@@ -21,12 +21,13 @@ from minilstm.demo.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# A few epochs of a small model: the pictures and the table, not the accuracy, are tested.
+# A few epochs of a small model: the pictures and the table, not the accuracy, are
+# tested.
 FAST = ["--epochs", "2", "--units", "8", "--quiet"]
 
 
 def png_size(path: Path) -> tuple[int, int]:
-    """(width, height) from the PNG header; fails unless the file starts as a PNG does."""
+    """(width, height) from the PNG header; fails unless the file starts like a PNG."""
     head = path.read_bytes()[:24]
     assert head[:8] == PNG_SIGNATURE, f"{path} is not a PNG"
     assert head[12:16] == b"IHDR"
@@ -261,12 +262,12 @@ def test_compare_keras_refuses_with_one_line_when_tensorflow_is_missing(
 
 @pytest.mark.parametrize("recipe", ["article", "tuned"])
 def test_keras_run_takes_the_same_steps_as_minilstm(recipe):
-    """Keras starts from minilstm's weights and sees the batches in minilstm's order, with
-    the same optimizer (for the tuned recipe: the same schedule, clipping and batch size
-    5), so both take the same steps. Measured over 3 epochs, float32 Keras against float64
-    minilstm: at most 6.4e-6 relative on the epoch losses and 2.3e-6 absolute on the
-    predictions; the tolerances leave a margin of 10 or more, while another batch order
-    changes the losses by 2e-3 (measured)."""
+    """Keras starts from minilstm's weights and sees the batches in minilstm's order,
+    with the same optimizer (for the tuned recipe: the same schedule, clipping and batch
+    size 5), so both take the same steps. Measured over 3 epochs, float32 Keras against
+    float64 minilstm: at most 6.4e-6 relative on the epoch losses and 2.3e-6 absolute on
+    the predictions; the tolerances leave a margin of 10 or more, while another batch
+    order changes the losses by 2e-3 (measured)."""
     pytest.importorskip("tensorflow", reason="the Keras reference needs TensorFlow")
     settings = dataclasses.replace(recipes.RECIPES[recipe], epochs=3, units=8, seed=3)
     ours = experiment.run_task("sin_cos", settings, verbose=False)

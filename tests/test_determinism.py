@@ -1,4 +1,4 @@
-"""The same seed gives bit-identical weights and loss history, whatever else is going on."""
+"""The same seed gives bit-identical weights and loss history, whatever else goes on."""
 
 import numpy as np
 import pytest

@@ -16,8 +16,8 @@ def replay(
     optimizer: ml.Optimizer, epoch: int, batch: int, dec_y: np.ndarray
 ) -> ml.Seq2Seq:
     """The run of the test, without shuffling, stopped after ``epoch`` whole epochs and
-    ``batch`` more batches: fit sees the windows in order, so the first ``batch`` batches of
-    an epoch are the first ``batch * BATCH`` windows."""
+    ``batch`` more batches: fit sees the windows in order, so the first ``batch``
+    batches of an epoch are the first ``batch * BATCH`` windows."""
     model = ml.Seq2Seq(units=4, seed=0)
     model.fit(
         DATA.enc_x,

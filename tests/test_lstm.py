@@ -1,4 +1,4 @@
-"""The LSTM cell, step and sequence: central differences, state hand-off, golden values."""
+"""LSTM cell, step and sequence: central differences, state hand-off, golden values."""
 
 import numpy as np
 import pytest
@@ -13,8 +13,8 @@ from minilstm.lstm import (
     lstm_step_forward,
 )
 
-# A correct backward agrees with central differences (h = 1e-6) to about 1e-9 in float64;
-# a bound of 1e-7 leaves a margin of 100 and still catches any real mistake
+# A correct backward agrees with central differences (h = 1e-6) to about 1e-9 in
+# float64; a bound of 1e-7 leaves a margin of 100 and still catches any real mistake
 # (those give 1e-3 or more).
 TOL = 1e-7
 
@@ -82,7 +82,8 @@ def test_sequence_forward_equals_steps_handing_on_their_states(rng):
     h, c = rng.normal(size=(N, H)), rng.normal(size=(N, H))
     weights = lstm_weights(rng, D, H)
     (hs, c_last), _ = lstm_forward(x, h, c, *weights)
-    # The two add x W, h U and b in different orders: measured 6e-17 apart (1.5e-15 relative).
+    # The two add x W, h U and b in different orders: measured 6e-17 apart
+    # (1.5e-15 relative).
     for t in range(T):
         (h, c), _ = lstm_step_forward(x[:, t], h, c, *weights)
         np.testing.assert_allclose(hs[:, t], h, rtol=1e-14, atol=1e-15)
@@ -106,8 +107,9 @@ def test_sequence_backward_equals_step_backwards_in_reverse(rng):
     for t in range(T):
         (h, c), step_cache = lstm_step_forward(x[:, t], h, c, *weights)
         caches.append(step_cache)
-    # The sequence sums the weight gradients over steps in one product, the loop one step at
-    # a time: measured 2.4e-16 apart at most (1.2e-13 relative, on entries near zero).
+    # The sequence sums the weight gradients over steps in one product, the loop one
+    # step at a time: measured 2.4e-16 apart at most (1.2e-13 relative, on entries near
+    # zero).
     total = [np.zeros_like(w) for w in weights]
     for t in reversed(range(T)):
         dx_t, dh, dc, *dw = lstm_step_backward(dhs[:, t] + dh, dc, caches[t])
@@ -120,10 +122,10 @@ def test_sequence_backward_equals_step_backwards_in_reverse(rng):
 
 
 def test_golden_values_from_constant_weights():
-    """With every weight 0.1, one input 1 and zero states, each pre-activation is
-    z = 0.1 * 1 + 0 + 0.1 = 0.2, so by hand: i = f = o = sigmoid(0.2), g = tanh(0.2),
-    c = i g and h = o tanh(c). The cell's sigmoid is this very formula: measured equal to
-    the last bit in both steps; rtol 1e-15 and 1e-14 leave room for another libm's exp."""
+    """With every weight 0.1, one input 1 and zero states, each pre-activation is z =
+    0.1 * 1 + 0 + 0.1 = 0.2, so by hand: i = f = o = sigmoid(0.2), g = tanh(0.2), c = i
+    g and h = o tanh(c). The cell's sigmoid is this very formula: measured equal to the
+    last bit in both steps; rtol 1e-15 and 1e-14 leave room for another libm's exp."""
     D, H = 1, 2
     x = np.ones((1, D))
     zeros = np.zeros((1, H))

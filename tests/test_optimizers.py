@@ -7,7 +7,8 @@ from minilstm import SGD, Adam, RMSprop
 
 # Tolerances: the hand calculations below repeat the optimizers' float operations, and
 # measure equal to them or within one rounding (2e-16); rel=1e-15 and 1e-14 allow a few
-# roundings and still fail on any change to a rule, which moves the result by 1e-9 or more.
+# roundings and still fail on any change to a rule, which moves the result by 1e-9 or
+# more.
 
 
 def run(optimizer, w0, grads):
@@ -25,7 +26,8 @@ def test_sgd_plain_step():
 
 
 def test_sgd_momentum_two_steps():
-    # m1 = -0.1*1 = -0.1; w1 = 1 - 0.1 = 0.9.  m2 = 0.9*(-0.1) - 0.1*2 = -0.29; w2 = 0.61.
+    # m1 = -0.1*1 = -0.1; w1 = 1 - 0.1 = 0.9.  m2 = 0.9*(-0.1) - 0.1*2 = -0.29; w2 =
+    # 0.61.
     w = run(SGD(learning_rate=0.1, momentum=0.9), [1.0], [[1.0], [2.0]])
     assert w[0] == pytest.approx(0.61, rel=1e-15)
 
@@ -67,7 +69,8 @@ def test_adam_first_step_moves_every_weight_by_about_the_learning_rate():
     w = run(Adam(learning_rate=0.01), [0.0, 0.0], [g])
     expected = -0.01 * np.sqrt(0.001) / 0.1 * (0.1 * g) / (np.sqrt(0.001 * g**2) + 1e-7)
     np.testing.assert_allclose(w, expected, rtol=1e-15)
-    # epsilon makes the step fall short of lr by lr eps / (sqrt(0.001) |g|): 1e-8 and 6e-8 here.
+    # epsilon makes the step fall short of lr by lr eps / (sqrt(0.001) |g|): 1e-8 and
+    # 6e-8 here.
     assert np.all(np.abs(np.abs(w) - 0.01) < 1e-7)
 
 
@@ -84,8 +87,9 @@ def test_adam_three_steps_by_hand():
 
 
 def test_adam_bias_correction_matters():
-    """Without the correction the first step would be sqrt(0.001)/0.1 ~ 0.32 of this one.
-    (With it the step falls short of lr by eps / sqrt(0.001), a relative 3.2e-6: rel=1e-5.)"""
+    """Without the correction the first step would be sqrt(0.001)/0.1 ~ 0.32 of this
+    one. (With it the step falls short of lr by eps / sqrt(0.001), a relative 3.2e-6:
+    rel=1e-5.)"""
     got = run(Adam(learning_rate=0.1), [0.0], [[1.0]])
     assert got[0] == pytest.approx(-0.1, rel=1e-5)
 

@@ -345,22 +345,25 @@ def test_the_format_constants_are_in_the_file(saved):
 
 
 # --- hostile files: what a file claims is checked against its settings before anything
-# is allocated. Each is refused with a ValueError naming the file and the member, quickly
-# and with little memory (see assert_refused_quickly for the bounds and where they come from).
+# is allocated. Each is refused with a ValueError naming the file and the member,
+# quickly and with little memory (see assert_refused_quickly for the bounds and where
+# they come from).
 
-# Measured on the 2-core machine shared by four developers, with tracemalloc on (a print
-# of `seconds` and `peak` in assert_refused_quickly, `pytest tests/test_saving.py -s`): each
-# hostile file below is refused in 0.3 to 11 ms, and the intact file loads in 21 ms. 0.5 s
-# is "well under a second" with room for a busy machine; a loader that inflated or
-# allocated what these files claim would take seconds or fail with MemoryError.
+# Measured on the 2-core machine shared by four developers, with tracemalloc on
+# (a print of `seconds` and `peak` in assert_refused_quickly,
+# `pytest tests/test_saving.py -s`): each hostile file below is refused in 0.3 to 11 ms,
+# and the intact file loads in 21 ms. 0.5 s is "well under a second" with room for a
+# busy machine; a loader that inflated or allocated what these files claim would take
+# seconds or fail with MemoryError.
 SECONDS = 0.5
-# What the `trained` model's file may make the loader allocate: its settings (units 3,
-# input and output 1, RMSprop with three slots) imply 4 x 124 float64 = 3,968 bytes of
-# arrays, and its metadata may be a text of up to saving.MAX_METADATA_CHARS = 16,384
-# characters (64 KiB in the .npy, once more as a str). zipfile's and json's own buffers come
-# on top: in the same measurement the intact file peaks at 59 KiB, the hostile files at 7
-# to 44 KiB, the metadata nested 10,000 deep at 141 KiB. 256 KiB bounds these with room,
-# and is 8,000 times less than the smallest size refused below (2 GiB).
+# What the `trained` model's file may make the loader allocate: its settings
+# (units 3, input and output 1, RMSprop with three slots) imply 4 x 124 float64 = 3,968
+# bytes of arrays, and its metadata may be a text of up to saving.MAX_METADATA_CHARS =
+# 16,384 characters (64 KiB in the .npy, once more as a str). zipfile's and json's own
+# buffers come on top: in the same measurement the intact file peaks at 59 KiB, the
+# hostile files at 7 to 44 KiB, the metadata nested 10,000 deep at 141 KiB. 256 KiB
+# bounds these with room, and is 8,000 times less than the smallest size refused below
+# (2 GiB).
 PEAK_BYTES = 256 * 1024
 
 
@@ -392,15 +395,18 @@ def entry(
 def write_zip(
     path: pathlib.Path, entries: list[dict], count: int | None = None
 ) -> None:
-    """A zip archive written byte by byte, so that its sizes and its member count (``count``
-    in the end record; default the true one) can say what the bytes do not."""
+    """A zip archive written byte by byte, so that its sizes and its member count
+    (``count`` in the end record; default the true one) can say what the bytes do not.
+    """
     local, central = bytearray(), bytearray()
     for e in entries:
         name = e["name"].encode()
         crc_and_sizes = (e["crc"], len(e["stored"]), e["file_size"])
-        # version, flags, method, time and date (1980-01-01); crc, sizes, name length, extra
+        # version, flags, method, time and date (1980-01-01); crc, sizes, name length,
+        # extra
         fields = (20, 0, e["method"], 0, 33, *crc_and_sizes, len(name), 0)
-        # version made by; fields; comment length, disk, attributes, offset of the local header
+        # version made by; fields; comment length, disk, attributes, offset of the local
+        # header
         central += struct.pack(
             "<4s6H3L5H2L", b"PK\x01\x02", 20, *fields, 0, 0, 0, 0, len(local)
         )
@@ -516,8 +522,8 @@ HOSTILE = {
         lambda m, path: m | {"metadata.npy": npy((), "<U100000", data=bytes(64))},
         ["member metadata", "dtype <U100000"],
     ),
-    # The file has the 33 members a model file can have at most: one is left out for each
-    # member added, else the end record's count is refused first.
+    # The file has the 33 members a model file can have at most: one is left out for
+    # each member added, else the end record's count is refused first.
     "an extra member": (
         lambda m, path: (
             without(m, "optimizer/7/velocity.npy") | {"weights/8.npy": npy((1,))}
@@ -546,8 +552,8 @@ def test_a_hostile_member_is_refused_from_its_header(saved, case):
 
 
 def test_a_file_recompressed_with_deflate_loads_unchanged(trained, saved):
-    """Deflated members (np.savez_compressed) pass the size checks: the bounds on them are
-    deflate's own, not a guess."""
+    """Deflated members (np.savez_compressed) pass the size checks: the bounds on them
+    are deflate's own, not a guess."""
     with np.load(saved) as archive:
         arrays = {key: archive[key] for key in archive.files}
     np.savez_compressed(saved, **arrays)
@@ -592,7 +598,7 @@ def test_a_stored_member_claiming_more_than_it_stores_is_refused(saved):
 
 @pytest.fixture(scope="module")
 def bomb() -> dict:
-    """weights/1 as a deflated member: its .npy header, then 2 GiB of zeros (2 MB stored).
+    """weights/1 deflated: its .npy header, then 2 GiB of zeros (2 MB stored).
 
     Each MiB of zeros is deflated once and repeated: a full flush ends every piece on a
     byte boundary with a fresh state, so the pieces are identical and may be chained."""
@@ -616,15 +622,19 @@ def bomb() -> dict:
     "honest", [True, False], ids=["its-size-told", "its-size-hidden"]
 )
 def test_a_deflate_bomb_is_refused_before_it_is_inflated(saved, bomb, honest):
-    """A 2 GiB member of zeros: refused from its sizes, whether its stored size tells the
-    2 GiB or claims the 416 bytes its header implies (its 2 MB of deflate cannot be that)."""
+    """A 2 GiB member of zeros: refused from its sizes, whether its stored size tells
+    the 2 GiB or claims the 416 bytes its header implies (its 2 MB of deflate cannot be
+    that)."""
     entries = [entry(name, data) for name, data in members_of(saved).items()]
     entries[1] = entry(
         "weights/1.npy", bomb["stored"], zipfile.ZIP_DEFLATED, crc=bomb["crc"]
     )
     entries[1]["file_size"] = bomb["file_size"] if honest else 416
     write_zip(saved, entries)
-    claim = f"member weights/1 claims {entries[1]['file_size']} bytes ({len(bomb['stored'])} stored)"
+    claim = (
+        f"member weights/1 claims {entries[1]['file_size']} bytes "
+        f"({len(bomb['stored'])} stored)"
+    )
     assert_refused_quickly(saved, claim)
 
 

@@ -1,4 +1,4 @@
-"""The whole encoder-decoder: its gradient on all 8 weights, its layout and its decoding."""
+"""The whole encoder-decoder: its gradient on all 8 weights, layout and decoding."""
 
 import numpy as np
 import pytest

@@ -36,7 +36,8 @@ def test_article_settings_bring_the_loss_below_1e_3(trained):
 def test_autoregressive_prediction_follows_cos(trained):
     data, model, _ = trained
     y = model.predict(data.enc_x, steps=24)
-    # measured 3.1e-4: decoding from its own predictions, a little above the training loss
+    # measured 3.1e-4: decoding from its own predictions, a little above the training
+    # loss
     assert np.mean((y - data.dec_y) ** 2) < 1e-3
 
 
@@ -69,7 +70,8 @@ def test_history_loss_is_the_batch_size_weighted_mean_as_keras_reports_it():
         shuffle=False,
         verbose=0,
     )
-    # With a zero learning rate the weights stay put, so the epoch loss is the full-data MSE.
+    # With a zero learning rate the weights stay put, so the epoch loss is the full-data
+    # MSE.
     model.set_weights(start)
     full = model.evaluate(data.enc_x, data.dec_x, data.dec_y)
     # measured equal; rel=1e-12 allows the batches' sums to round differently

@@ -106,12 +106,14 @@ CASES = {
     "dec_x batch": (
         lambda: model().forward(ENC_X, DEC_X[:4]),
         ValueError,
-        r"dec_x must have shape \(N, T_dec, 1\) with N = 5 as in enc_x; got \(4, 3, 1\)",
+        r"dec_x must have shape \(N, T_dec, 1\) with N = 5 as in enc_x; got \(4, 3, "
+        r"1\)",
     ),
     "dec_y steps": (
         lambda: model().loss_and_grads(ENC_X, DEC_X, DEC_Y[:, :2]),
         ValueError,
-        r"dec_y must have shape \(N, T_dec, 1\) with N = 5 as in enc_x, T_dec = 3 as in dec_x",
+        r"dec_y must have shape \(N, T_dec, 1\) with N = 5 as in enc_x, T_dec = 3 as "
+        r"in dec_x",
     ),
     "enc_x empty": (
         lambda: model().predict(np.ones((0, 4, 1))),
@@ -121,7 +123,8 @@ CASES = {
     "enc_x NaN": (
         lambda: model().predict(with_nan(ENC_X)),
         ValueError,
-        r"enc_x must be finite; got 1 NaN or infinite value\(s\), the first at index \(0, 2, 0\)",
+        r"enc_x must be finite; got 1 NaN or infinite value\(s\), the first at index "
+        r"\(0, 2, 0\)",
     ),
     "dec_y inf": (
         lambda: model().evaluate(ENC_X, DEC_X, DEC_Y * np.inf),
@@ -197,7 +200,8 @@ CASES = {
     "optimizer name": (
         lambda: model().fit(ENC_X, DEC_X, DEC_Y, optimizer="adamw", verbose=0),
         ValueError,
-        r"optimizer must be one of \['adam', 'rmsprop', 'sgd'\] or an Optimizer; got 'adamw'",
+        r"optimizer must be one of \['adam', 'rmsprop', 'sgd'\] or an Optimizer; got "
+        r"'adamw'",
     ),
     "optimizer type": (
         lambda: model().fit(ENC_X, DEC_X, DEC_Y, optimizer=0.01, verbose=0),
@@ -261,7 +265,8 @@ CASES = {
     "LSTM backward dy": (
         lambda: lstm_after_forward(return_sequences=True).backward(np.ones((2, 3))),
         ValueError,
-        r"dy must have shape \(N, T, 3\) with N = 2 as in the last forward, T = 4 as in",
+        r"dy must have shape \(N, T, 3\) with N = 2 as in the last forward, T = 4 as "
+        r"in",
     ),
     "LSTM backward dc": (
         lambda: lstm_after_forward().backward(np.ones((2, 3)), dc=np.ones((2, 4))),
@@ -345,7 +350,8 @@ CASES = {
     "apply count": (
         lambda: ml.SGD().apply([np.ones(2)], [np.ones(2), np.ones(2)]),
         ValueError,
-        r"grads and variables must have the same length; got 1 gradients for 2 variables",
+        r"grads and variables must have the same length; got 1 gradients for 2 "
+        r"variables",
     ),
     "apply shapes": (
         lambda: ml.SGD().apply([np.ones(3)], [np.ones(2)]),
@@ -360,7 +366,8 @@ CASES = {
     "apply integer variable": (
         lambda: ml.SGD().apply([np.ones(2)], [np.ones(2, dtype=int)]),
         TypeError,
-        r"variables\[0\] must be a float NumPy array, updated in place; got an array of shape",
+        r"variables\[0\] must be a float NumPy array, updated in place; got an array "
+        r"of shape",
     ),
     # model files
     "save path None": (
@@ -376,13 +383,15 @@ CASES = {
     "dtype array shown short": (
         lambda: ml.Seq2Seq(dtype=np.ones((50, 50))),
         TypeError,
-        r"dtype must be float32 or float64; got an array of shape \(50, 50\) and dtype float64$",
+        r"dtype must be float32 or float64; got an array of shape \(50, 50\) and "
+        r"dtype float64$",
     ),
     # gradcheck
     "gradcheck integer x": (
         lambda: numerical_gradient(lambda: 0.0, np.arange(3)),
         TypeError,
-        r"x must be a float NumPy array, changed in place; got an array of shape \(3,\)",
+        r"x must be a float NumPy array, changed in place; got an array of shape "
+        r"\(3,\)",
     ),
     "gradcheck h": (
         lambda: numerical_gradient(lambda: 0.0, np.ones(3), h=0.0),

@@ -56,7 +56,10 @@ def dense_backward_once(
     problems = compare_gradients(("dx", "dkernel", "dbias"), got, want, numeric)
     hint = ""
     if problems and not mismatch("dx", got[0], want[0]):
-        hint = " The kernel and bias serve every step: sum their gradients over batch and time."
+        hint = (
+            " The kernel and bias serve every step: sum their gradients over batch and "
+            "time."
+        )
     fail(f"dense_backward {where}", problems, hint)
 
 
@@ -112,7 +115,7 @@ def mse_hint(got: object, want: np.ndarray, dloss: float, shape: tuple) -> str:
 
 
 def check_adam(s: Student) -> None:
-    """Adam.update_step: four steps against the library's Adam, default and other settings."""
+    """Adam.update_step: four steps against the library's Adam, in several settings."""
     rng = np.random.default_rng(60)
     w0s = [rng.normal(size=(3, 4)), rng.normal(size=5)]
     grads = [[rng.normal(size=w.shape) for w in w0s] for _ in range(4)]
@@ -149,7 +152,7 @@ def adam_hint(
     got: list[np.ndarray],
     reference: optimizers.Adam,
 ) -> str:
-    """Name the Adam mistake that explains the weights ``got`` after ``grads``, if known."""
+    """The Adam mistake that explains the weights ``got`` after ``grads``, if known."""
     if not all(np.all(np.isfinite(a)) for a in got):
         return (
             " Is t = self.iterations + 1? (iterations counts the steps already taken.)"
@@ -171,7 +174,7 @@ def adam_hint(
 
 
 def check_predict(s: Student) -> None:
-    """Seq2Seq.predict: autoregressive decoding against the library's, for several shapes."""
+    """Seq2Seq.predict: autoregressive decoding against the library's, many shapes."""
     rng = np.random.default_rng(70)
     for N, T_enc, D, O, H, steps in [
         (3, 5, 1, 1, 4, 7),
@@ -209,7 +212,7 @@ def check_predict(s: Student) -> None:
 def predict_hint(
     got: object, reference: seq2seq.Seq2Seq, enc_x: np.ndarray, want: np.ndarray
 ) -> str:
-    """Name the decoding mistake that explains ``got``, or the first step that is wrong."""
+    """The decoding mistake that explains ``got``, or the first step that is wrong."""
     N, steps, O = want.shape
     if np.shape(got) != want.shape:
         return (
@@ -218,8 +221,8 @@ def predict_hint(
     # Decoding that never feeds back reads a zero input at every step.
     if not mismatch("", got, reference.forward(enc_x, np.zeros((N, steps, O)))):
         return (
-            f"{LIKELY}the prediction is not fed back; each step's input must be the previous"
-            " step's prediction (zero only at the first step)."
+            f"{LIKELY}the prediction is not fed back; each step's input must be the "
+            "previous step's prediction (zero only at the first step)."
         )
     weights = reference.get_weights()
     # Zero encoder weights make the encoder hand over h = c = 0.
@@ -250,7 +253,8 @@ def check_end_to_end(s: Student) -> None:
         verbose=0,
     )
     after = call("Seq2Seq.evaluate", s.root, model.evaluate, *arrays)
-    # The library's code goes from 0.49 to 0.0057 in these 10 epochs: halving is a loose bar.
+    # The library's code goes from 0.49 to 0.0057 in these 10 epochs: halving is a loose
+    # bar.
     if not np.isfinite(after) or after > 0.5 * before:
         raise PartFailed(
             f"10 epochs of training took the loss from {before:.3g} to {after:.3g}; "

@@ -37,7 +37,7 @@ def lstm_inputs(rng: np.random.Generator, N: int, D: int, H: int) -> list[np.nda
 
 
 def check_lstm_step_forward(s: Student) -> None:
-    """lstm_cell_forward, lstm_step_forward: h, c, and caches the library's backward can use."""
+    """lstm_{cell,step}_forward: h, c, and caches the library's backward can use."""
     rng = np.random.default_rng(10)
     for N, D, H in [(3, 4, 5), (1, 2, 3), (2, 1, 2)]:
         step_forward_once(s, rng, N, D, H)
@@ -114,7 +114,10 @@ def step_forward_once(
 
 
 def check_lstm_step_backward(s: Student) -> None:
-    """lstm_cell_backward (dz gate by gate, dc_prev) and the six gradients of lstm_step_backward."""
+    """lstm_cell_backward and lstm_step_backward.
+
+    The cell's dz, gate by gate, and dc_prev; the step's six gradients.
+    """
     rng = np.random.default_rng(20)
     for N, D, H in [(3, 4, 5), (1, 2, 3), (2, 1, 2)]:
         step_backward_once(s, rng, N, D, H)
@@ -178,7 +181,7 @@ def step_backward_once(
 
 
 def check_bptt(s: Student) -> None:
-    """lstm_backward: six gradients, with initial states and gradients on the final state."""
+    """lstm_backward: six gradients, with initial states and final-state gradients."""
     rng = np.random.default_rng(30)
     for N, T, D, H in [(2, 5, 3, 4), (1, 3, 1, 2), (3, 1, 2, 3)]:
         bptt_once(s, rng, N, T, D, H)
@@ -241,7 +244,7 @@ def bptt_steps_hint(dx: object, want: np.ndarray) -> str:
     wrong = [t for t in range(T) if mismatch("", np.asarray(dx)[:, t], want[:, t])]
     if wrong and T - 1 not in wrong:
         return (
-            f" dx is right at the last step but wrong at steps {wrong}: a gradient is not"
-            " carried back correctly from each step to the one before."
+            f" dx is right at the last step but wrong at steps {wrong}: a gradient is "
+            "not carried back correctly from each step to the one before."
         )
     return ""

@@ -43,12 +43,12 @@ def read_manifest(workspace: Path) -> dict:
 
 
 def workspace_parts(workspace: Path) -> list[str]:
-    """The parts handed out in this workspace (from its manifest; all if it has none)."""
+    """The parts handed out in this workspace (from its manifest; all if none)."""
     return check_parts(read_manifest(workspace).get("parts"))
 
 
 def made_elsewhere(workspace: Path) -> bool:
-    """Whether the workspace was made from other minilstm sources than the installed ones."""
+    """Whether the workspace was made from minilstm sources other than the installed."""
     digest = read_manifest(workspace).get("library_digest")
     return digest is not None and digest != library_digest()
 
@@ -67,8 +67,8 @@ def run_part(workspace: Path, part: str, timeout: float) -> dict:
             str(result_file),
         ]
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-        # What the student's code prints goes nowhere, and errors to a file, not a pipe: a
-        # loop that prints must not fill the grader's memory before the time limit.
+        # What the student's code prints goes nowhere, and errors to a file, not a pipe:
+        # a loop that prints must not fill the grader's memory before the time limit.
         with open(Path(tmp) / "stderr.txt", "w+b") as stderr:
             try:
                 done = subprocess.run(
@@ -109,8 +109,8 @@ def grade(
 
     Args:
         workspace: a folder made by ``init_workspace`` (with a student's code in it).
-        parts: the checks to run, by part name, "end_to_end" included; None runs the parts
-            of the workspace's manifest and the end-to-end check.
+        parts: the checks to run, by part name, "end_to_end" included; None runs the
+            parts of the workspace's manifest and the end-to-end check.
         timeout: seconds each check may take.
         jobs: checks run at once, each in its own process (None: one per CPU core).
 

@@ -26,7 +26,7 @@ BOOT = (
 
 
 def set_library_aside() -> dict:
-    """Move the library's modules out of the name ``minilstm``; return them by module name."""
+    """Move the library's modules out of the name ``minilstm``; return them by name."""
     library = {}
     for name in [
         n for n in sys.modules if n == "minilstm" or n.startswith("minilstm.")
@@ -54,7 +54,7 @@ def import_student(workspace: Path) -> Student:
 
 
 def isolate(library: dict, part: str) -> None:
-    """Give the student's modules the library's version of every other part's functions."""
+    """Give the student's modules the library's functions of every other part."""
     students = [
         m
         for n, m in sys.modules.items()

@@ -49,7 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results[task] = [result]
         if task in saves:
             # A schedule is a Python function, which a model file does not store: such a
-            # model is saved without its optimizer (it predicts the same, but cannot resume).
+            # model is saved without its optimizer (it predicts the same, but cannot
+            # resume).
             schedule = callable(result.model.optimizer.learning_rate)
             result.model.save(saves[task], include_optimizer=not schedule)
             print(f"saved the model to {saves[task]}")

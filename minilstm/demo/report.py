@@ -1,4 +1,4 @@
-"""What the demo prints in the terminal: the summary table, and the tasks' labels as text."""
+"""What the demo prints in the terminal: the summary table, the task labels as text."""
 
 from collections.abc import Sequence
 
