@@ -78,9 +78,8 @@ def make_windows(
     seq_out = check_array(seq_out, "seq_out", ("P",), sizes=sizes)
     window = check_int(window, "window", maximum=len(seq_in) - 1)
     n = len(seq_in) - window
-    starts = np.arange(n)[:, None] + np.arange(
-        window
-    )  # (n, T): the indices of each window
+    # (n, T): the indices of each window
+    starts = np.arange(n)[:, None] + np.arange(window)
     enc_x = seq_in[starts]
     dec_y = seq_out[starts]
     dec_x = np.zeros_like(dec_y)

@@ -25,7 +25,9 @@ def dense_forward(
     """Linear layer on the last axis.
 
     Args:
-        x: (N, T, H). kernel: (H, O). bias: (O,).
+        x: (N, T, H) inputs.
+        kernel: (H, O) weights.
+        bias: (O,) bias.
 
     Returns:
         y (N, T, O) and the cache for ``dense_backward``.

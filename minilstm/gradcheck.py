@@ -73,6 +73,10 @@ def rel_error(a: np.ndarray, b: np.ndarray) -> float:
     Measured on whole arrays rather than element by element, so that gradient entries
     that are almost zero do not turn rounding noise into huge ratios. 0 when both are
     zero.
+
+    Args:
+        a: an array, e.g. an analytic gradient.
+        b: an array of the same shape, e.g. the numerical gradient.
     """
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     scale = np.linalg.norm(a) + np.linalg.norm(b)
@@ -88,7 +92,8 @@ def gradient_report(
     """A table of each named gradient's relative error, flagging those above ``tol``.
 
     Args:
-        analytic, numeric: gradients by name, e.g. {"kernel": (D, 4H) array, ...}.
+        analytic: gradients by name, e.g. {"kernel": (D, 4H) array, ...}.
+        numeric: the same names, each with its gradient shaped like in analytic.
         tol: the largest relative error still reported as ok.
 
     Returns:

@@ -17,6 +17,7 @@ def glorot_uniform(
     Args:
         shape: (fan_in, fan_out), e.g. a kernel (D, 4H).
         rng: the random generator to draw from.
+        dtype: the dtype of the result.
 
     Returns:
         (fan_in, fan_out) array of ``dtype``.
@@ -37,6 +38,7 @@ def orthogonal(
     Args:
         shape: (rows, cols), e.g. a recurrent kernel (H, 4H).
         rng: the random generator to draw from.
+        dtype: the dtype of the result.
 
     Returns:
         (rows, cols) array of ``dtype``: rows orthonormal when rows <= cols, else
@@ -61,6 +63,10 @@ def unit_forget_bias(units: int, dtype: np.dtype = np.float64) -> np.ndarray:
 
     A forget gate that starts near sigmoid(1) = 0.73 keeps the cell state at first, so
     gradients can flow through many steps from the start of training.
+
+    Args:
+        units: H, the LSTM's units.
+        dtype: the dtype of the result.
     """
     bias = np.zeros(4 * units, dtype=dtype)
     bias[units : 2 * units] = 1.0

@@ -20,7 +20,8 @@ def mse_forward(y_pred: np.ndarray, y_true: np.ndarray) -> tuple[float, MSECache
     the batch: for equal-sized axes that is the same single mean.
 
     Args:
-        y_pred, y_true: same shape, e.g. (N, T, O).
+        y_pred: the predictions, any shape, e.g. (N, T, O).
+        y_true: the targets, the shape of y_pred.
 
     Returns:
         the loss (a float) and the cache for ``mse_backward``.

@@ -41,7 +41,11 @@ class CellCache(NamedTuple):
 
 
 def gate_blocks(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The four (N, H) blocks i, f, g, o of an (N, 4H) array, as views (no copy)."""
+    """The four (N, H) blocks i, f, g, o of an (N, 4H) array, as views (no copy).
+
+    Args:
+        a: (N, 4H), e.g. the pre-activations z or their gradient dz.
+    """
     H = a.shape[1] // 4
     return a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
 

@@ -94,7 +94,14 @@ class Optimizer:
         slots: dict[str, np.ndarray],
         lr: float,
     ) -> None:
-        """Update one variable in place; each optimizer defines its own rule."""
+        """Update one variable in place; each optimizer defines its own rule.
+
+        Args:
+            gradient: the variable's gradient, clipped, shaped like variable.
+            variable: one weight array, updated in place.
+            slots: this variable's slots by name, each shaped like it, updated in place.
+            lr: the learning rate of this step.
+        """
         raise NotImplementedError
 
     def get_config(self) -> dict:
@@ -109,7 +116,11 @@ class Optimizer:
 
     @classmethod
     def from_config(cls, config: dict) -> "Optimizer":
-        """An optimizer with the settings of ``get_config()``."""
+        """An optimizer with the settings of ``get_config()``.
+
+        Args:
+            config: the dict ``get_config()`` returned.
+        """
         return cls(**config)
 
     def get_state(self) -> dict:
@@ -119,7 +130,12 @@ class Optimizer:
         return {"iterations": self.iterations, "slots": slots}
 
     def set_state(self, state: dict) -> None:
-        """Restore a ``get_state()``: e.g. resume training exactly where it stopped."""
+        """Restore a ``get_state()``: e.g. resume training exactly where it stopped.
+
+        Args:
+            state: the dict ``get_state()`` returned: iterations, and the slots of each
+                variable, shaped like the variables this optimizer updates.
+        """
         slots = [
             {name: np.array(s, copy=True) for name, s in slot.items()}
             for slot in state["slots"]
@@ -186,6 +202,12 @@ class SGD(Optimizer):
 
     Without momentum: w <- w - lr g. With momentum: m <- momentum m - lr g, then w <-
     w + m (Nesterov: w <- w + momentum m - lr g).
+
+    Args:
+        learning_rate: lr, a float or a schedule (see ``Optimizer``).
+        momentum: in [0, 1]; 0 is plain gradient descent.
+        nesterov: use Nesterov momentum.
+        **kwargs: clipnorm, clipvalue or global_clipnorm (see ``Optimizer``).
     """
 
     def __init__(
@@ -207,6 +229,7 @@ class SGD(Optimizer):
         slots: dict[str, np.ndarray],
         lr: float,
     ) -> None:
+        """The SGD rule for one variable; arguments as in ``Optimizer``."""
         if self.momentum == 0:
             variable -= gradient * lr
             return
@@ -233,6 +256,14 @@ class RMSprop(Optimizer):
     v <- rho v + (1 - rho) g^2;  w <- w - lr g / sqrt(v + epsilon). Note that Keras adds
     epsilon *inside* the square root here, unlike Adam. ``centered`` subtracts the
     square of a running mean gradient from v; ``momentum`` accumulates the increments.
+
+    Args:
+        learning_rate: lr, a float or a schedule (see ``Optimizer``).
+        rho: the decay of the running mean of g^2, in [0, 1).
+        momentum: in [0, 1]; 0 applies each increment directly.
+        epsilon: added to v under the square root.
+        centered: subtract the square of the running mean gradient from v.
+        **kwargs: clipnorm, clipvalue or global_clipnorm (see ``Optimizer``).
     """
 
     def __init__(
@@ -262,6 +293,7 @@ class RMSprop(Optimizer):
         slots: dict[str, np.ndarray],
         lr: float,
     ) -> None:
+        """The RMSprop rule for one variable; arguments as in ``Optimizer``."""
         v = slots["velocity"]
         v[...] = self.rho * v + (1 - self.rho) * np.square(gradient)
         if self.centered:
@@ -298,6 +330,13 @@ class Adam(Optimizer):
         v <- v + (g^2 - v)(1 - beta_2)        running mean of g^2
         alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t)
         w <- w - alpha m / (sqrt(v) + epsilon)
+
+    Args:
+        learning_rate: lr, a float or a schedule (see ``Optimizer``).
+        beta_1: the decay of the running mean of g, in [0, 1).
+        beta_2: the decay of the running mean of g^2, in [0, 1).
+        epsilon: added to sqrt(v).
+        **kwargs: clipnorm, clipvalue or global_clipnorm (see ``Optimizer``).
     """
 
     def __init__(
@@ -326,6 +365,14 @@ class Adam(Optimizer):
         slots: dict[str, np.ndarray],
         lr: float,
     ) -> None:
+        """The Adam rule above for one variable: m, v and the variable, in place.
+
+        Args:
+            gradient: the variable's gradient, clipped, shaped like variable.
+            variable: one weight array, updated in place.
+            slots: {"m": m, "v": v}, each shaped like variable, updated in place.
+            lr: the learning rate of this step.
+        """
         m, v = slots["m"], slots["v"]
         t = self.iterations + 1
         # The bias correction: m and v start at zero, so early on they underestimate the
@@ -370,7 +417,15 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {"adam": Adam, "rmsprop": RMSprop, "sgd
 
 def get(identifier: "str | Optimizer") -> Optimizer:
     """An optimizer from its Keras name ("adam", "rmsprop", "sgd") with default
-    settings, or the optimizer itself."""
+    settings, or the optimizer itself.
+
+    Args:
+        identifier: a name (any case) or an ``Optimizer``.
+
+    Raises:
+        TypeError: identifier is neither a string nor an ``Optimizer``.
+        ValueError: the name is not one of ``OPTIMIZERS``.
+    """
     if isinstance(identifier, Optimizer):
         return identifier
     expected = (

@@ -40,31 +40,53 @@ DPI = 100
 
 
 def use_backend(show: bool = False) -> None:
-    """Draw off-screen (Agg: no window, no display needed) unless ``show``."""
+    """Draw off-screen (Agg: no window, no display needed) unless ``show``.
+
+    Args:
+        show: keep matplotlib's interactive backend, to open windows.
+    """
     if not show:
         matplotlib.use("Agg")
 
 
 def title(task: str) -> str:
-    """'sin_cos: y=sin x -> y=cos x', with the curves in math text."""
+    """'sin_cos: y=sin x -> y=cos x', with the curves in math text.
+
+    Args:
+        task: a key of ``minilstm.data.TASKS``.
+    """
     t = TASKS[task]
     return f"{task}: {t.encoder_label} $\\rightarrow$ {t.decoder_label}"
 
 
 def style(label: str) -> dict:
-    """The line colour and style of a model's curves, by its label."""
+    """The line colour and style of a model's curves, by its label.
+
+    Args:
+        label: the model's label, "minilstm" or "Keras" (others get a default).
+    """
     return MODEL_STYLE.get(label, {"color": "tab:purple", "linestyle": "--"})
 
 
 def legend_below(ax: "Axes", ncol: int) -> None:
-    """The legend under the axes, in ``ncol`` columns, where it hides no curve."""
+    """The legend under the axes, in ``ncol`` columns, where it hides no curve.
+
+    Args:
+        ax: the axes.
+        ncol: the number of columns.
+    """
     ax.legend(
         fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=ncol
     )
 
 
 def plot_curves(ax: "Axes", result: "TaskResult") -> None:
-    """The task's two curves: what the encoder reads and what the decoder must write."""
+    """The task's two curves: what the encoder reads and what the decoder must write.
+
+    Args:
+        ax: the axes to draw on.
+        result: a result of the task; its data gives the curves.
+    """
     t, data = TASKS[result.task], result.data
     ax.plot(
         data.x, data.seq_in, color=INPUT_COLOR, label=f"encoder input {t.encoder_label}"
@@ -80,7 +102,13 @@ def plot_curves(ax: "Axes", result: "TaskResult") -> None:
 def plot_loss(ax: "Axes", results: Sequence["TaskResult"], ncol: int = 2) -> None:
     """Training loss per epoch (log scale), and each model's final autoregressive MSE as
     a horizontal line: the gap between the two is the cost of decoding without the
-    truth."""
+    truth.
+
+    Args:
+        ax: the axes to draw on.
+        results: one task's results, one per model.
+        ncol: the legend's number of columns.
+    """
     for r in results:
         s = style(r.label)
         if r.losses:
@@ -118,7 +146,14 @@ def plot_predictions(
     ncol: int | None = None,
 ) -> None:
     """As the article drew them: at each start point, the encoder's input window and the
-    decoder's autoregressive prediction over it, on top of the true target curve."""
+    decoder's autoregressive prediction over it, on top of the true target curve.
+
+    Args:
+        ax: the axes to draw on.
+        results: one task's results, one per model, each with predictions (n, T, 1).
+        starts: the windows to draw, by index; those past the last window are skipped.
+        ncol: the legend's number of columns (None: two more than the models).
+    """
     first = results[0]
     t, data = TASKS[first.task], first.data
     window = first.predictions.shape[1]
@@ -160,7 +195,11 @@ def plot_predictions(
 
 
 def task_figures(results: Sequence["TaskResult"]) -> dict[str, "Figure"]:
-    """One task's pictures, by name: "curves", "loss" (when trained), "predictions"."""
+    """One task's pictures, by name: "curves", "loss" (when trained), "predictions".
+
+    Args:
+        results: one task's results, one per model.
+    """
     figures = {}
     fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
     plot_curves(ax, results[0])
@@ -176,7 +215,11 @@ def task_figures(results: Sequence["TaskResult"]) -> dict[str, "Figure"]:
 
 
 def overview_figure(results: Mapping[str, Sequence["TaskResult"]]) -> "Figure":
-    """All tasks side by side: predictions above, loss below, one column per task."""
+    """All tasks side by side: predictions above, loss below, one column per task.
+
+    Args:
+        results: each task's results (one per model), by task name.
+    """
     n = len(results)
     fig, axes = plt.subplots(
         2, n, figsize=(5.5 * n, 8), squeeze=False, layout="constrained"
@@ -192,8 +235,16 @@ def save_figures(
 ) -> list[Path]:
     """Write every picture as PNG into ``out`` (created if missing): per task
     ``<task>_curves.png``, ``<task>_loss.png`` (when trained),
-    ``<task>_predictions.png``, and ``all_tasks.png``. Returns the paths written, in
-    that order. ``keep_open`` leaves the figures open for ``show``."""
+    ``<task>_predictions.png``, and ``all_tasks.png``.
+
+    Args:
+        results: each task's results (one per model), by task name.
+        out: the folder to write into.
+        keep_open: leave the figures open for ``show``.
+
+    Returns:
+        the paths written, in that order.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     named = [

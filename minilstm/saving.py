@@ -42,9 +42,8 @@ from minilstm.validation import check_int, check_seed, show
 FORMAT = "minilstm.Seq2Seq"
 FORMAT_VERSION = 1
 MAX_METADATA_CHARS = 16_384  # a model writes about 400
-MAX_HEADER_BYTES = (
-    4_096  # magic, length and header text; numpy writes 128 for these arrays
-)
+# A .npy header: magic, length and header text; numpy writes 128 for these arrays.
+MAX_HEADER_BYTES = 4_096
 MAX_MEMBERS = 1 + 8 + 8 * 3  # metadata, 8 weights, at most 3 slots each (RMSprop's)
 MAX_DIRECTORY_ENTRY = 256  # 46 fixed bytes, a name of at most 32, a zip64 extra of 28
 DEFLATE_MAX_RATIO = 1032  # no deflate stream inflates more than 1032-fold
@@ -106,7 +105,14 @@ def weight_shapes(units: int, input_dim: int, output_dim: int) -> list[tuple[int
 
 
 def check_path(path: object) -> str:
-    """``path`` as a ``str``: a string or a path-like object (``pathlib.Path``)."""
+    """``path`` as a ``str``: a string or a path-like object (``pathlib.Path``).
+
+    Args:
+        path: the path to check.
+
+    Raises:
+        TypeError: path is neither a str nor a path-like object of text.
+    """
     if not isinstance(path, str | os.PathLike) or isinstance(os.fspath(path), bytes):
         raise TypeError(f"path must be a str or a pathlib.Path; got {show(path)}")
     return os.fspath(path)
@@ -429,9 +435,8 @@ def _check_header(
     except READ_ERRORS as error:
         raise ValueError(f"{name}: {error}") from None
     fits = got_dtype == dtype and got_dtype.str == dtype.str
-    if (
-        shape == () and got_dtype.kind == "U"
-    ):  # the metadata: a text of any length up to dtype's
+    # The metadata: a text of any length up to dtype's.
+    if shape == () and got_dtype.kind == "U":
         fits = got_dtype.str[:2] == "<U" and got_dtype.itemsize <= dtype.itemsize
     if not fits or got_shape != shape or fortran_order:
         raise ValueError(

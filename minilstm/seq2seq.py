@@ -89,7 +89,11 @@ def seq2seq_backward(dy: np.ndarray, cache: Seq2SeqCache) -> list[np.ndarray]:
 
 class History:
     """What ``fit`` returns, as Keras's ``History``: ``history["loss"]`` has one mean
-    training loss per epoch, ``epoch`` the epoch numbers, ``params`` the settings."""
+    training loss per epoch, ``epoch`` the epoch numbers, ``params`` the settings.
+
+    Args:
+        params: the settings of the ``fit`` call: epochs, batch_size and samples.
+    """
 
     def __init__(self, params: dict) -> None:
         self.history: dict[str, list[float]] = {"loss": []}
@@ -103,6 +107,12 @@ class TrainingDivergedError(ArithmeticError):
     The model and its optimizer keep the state of the last finite step. ``epoch`` and
     ``batch`` count from 0, as Keras's callbacks do (the message counts from 1, as the
     progress lines do); ``history`` holds the losses of the epochs completed before.
+
+    Args:
+        message: what stopped being finite, and where.
+        epoch: the epoch of the failed step, from 0.
+        batch: the batch of the failed step within its epoch, from 0.
+        history: the ``History`` of the epochs completed before.
     """
 
     def __init__(self, message: str, epoch: int, batch: int, history: History) -> None:

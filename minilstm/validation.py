@@ -26,7 +26,11 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def show(value: object) -> str:
-    """A value as a message shows it: short, on one line, with its type if it helps."""
+    """A value as a message shows it: short, on one line, with its type if it helps.
+
+    Args:
+        value: anything; an array is shown by its shape and dtype.
+    """
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape} and dtype {value.dtype}"
     text = repr(value).replace("\n", " ")
@@ -41,7 +45,14 @@ def show(value: object) -> str:
 def check_int(
     value: object, name: str, minimum: int = 1, maximum: int | None = None
 ) -> int:
-    """``value`` as an ``int`` in [minimum, maximum]; refuses booleans and floats."""
+    """``value`` as an ``int`` in [minimum, maximum]; refuses booleans and floats.
+
+    Args:
+        value: the argument to check.
+        name: the argument's name, for the messages.
+        minimum: the smallest value allowed.
+        maximum: the largest value allowed (None: no upper bound).
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer; got {show(value)}")
     value = int(value)
@@ -61,8 +72,16 @@ def check_float(
     low_open: bool = True,
     high_open: bool = False,
 ) -> float:
-    """``value`` as a finite ``float`` in the interval from ``low`` to ``high``
-    (None: no upper bound); ``low_open``/``high_open`` leave the ends out."""
+    """``value`` as a finite ``float`` in the interval from ``low`` to ``high``.
+
+    Args:
+        value: the argument to check.
+        name: the argument's name, for the messages.
+        low: the lower end of the interval.
+        high: the upper end (None: no upper bound).
+        low_open: leave ``low`` itself out.
+        high_open: leave ``high`` itself out.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number; got {show(value)}")
     value = float(value)
@@ -82,25 +101,40 @@ def check_float(
 def check_optional_float(
     value: object, name: str, **bounds: float | bool | None
 ) -> float | None:
-    """None, or ``check_float(value, name, **bounds)``."""
+    """None, or ``check_float(value, name, **bounds)``.
+
+    Args:
+        value: the argument to check, or None.
+        name: the argument's name, for the messages.
+        **bounds: low, high, low_open, high_open, as ``check_float`` takes them.
+    """
     return None if value is None else check_float(value, name, **bounds)
 
 
 def check_bool(value: object, name: str) -> bool:
-    """``value`` as a ``bool``; only True, False (and NumPy's booleans) are accepted."""
+    """``value`` as a ``bool``; only True, False (and NumPy's booleans) are accepted.
+
+    Args:
+        value: the argument to check.
+        name: the argument's name, for the messages.
+    """
     if not isinstance(value, bool | np.bool_):
         raise TypeError(f"{name} must be True or False; got {show(value)}")
     return bool(value)
 
 
 def check_choice(value: object, name: str, choices: Sequence) -> object:
-    """``value`` itself, if it is one of ``choices``."""
+    """``value`` itself, if it is one of ``choices``.
+
+    Args:
+        value: the argument to check.
+        name: the argument's name, for the messages.
+        choices: the values allowed.
+    """
     try:
         known = value in choices
-    except (
-        TypeError,
-        ValueError,
-    ):  # e.g. an array, whose == compares element by element
+    except (TypeError, ValueError):
+        # e.g. an array, whose == compares element by element
         known = False
     if not known:
         raise ValueError(f"{name} must be one of {list(choices)}; got {show(value)}")
@@ -108,12 +142,22 @@ def check_choice(value: object, name: str, choices: Sequence) -> object:
 
 
 def check_seed(seed: object, name: str = "seed") -> int | None:
-    """None (fresh randomness) or an integer >= 0, as NumPy's generators take."""
+    """None (fresh randomness) or an integer >= 0, as NumPy's generators take.
+
+    Args:
+        seed: the argument to check.
+        name: the argument's name, for the messages.
+    """
     return None if seed is None else check_int(seed, name, minimum=0)
 
 
 def check_dtype(dtype: object, name: str = "dtype") -> np.dtype:
-    """``dtype`` as a NumPy dtype, which must be float32 or float64."""
+    """``dtype`` as a NumPy dtype, which must be float32 or float64.
+
+    Args:
+        dtype: anything ``np.dtype`` takes, e.g. "float32" or ``np.float64``.
+        name: the argument's name, for the messages.
+    """
     try:
         result = np.dtype(dtype)
     except TypeError:
@@ -126,14 +170,25 @@ def check_dtype(dtype: object, name: str = "dtype") -> np.dtype:
 
 
 def shape_text(shape: Shape) -> str:
-    """A shape as the docstrings write it: ``(N, T, 1)``, ``(P,)``."""
+    """A shape as the docstrings write it: ``(N, T, 1)``, ``(P,)``.
+
+    Args:
+        shape: sizes and size names, e.g. ``("N", "T", 1)``.
+    """
     return f"({', '.join(str(s) for s in shape)}{',' if len(shape) == 1 else ''})"
 
 
 def check_shape(
     shape: tuple[int, ...], name: str, expected: Shape, sizes: Sizes
 ) -> None:
-    """Compare ``shape`` with ``expected``, binding names in ``sizes`` (see the top)."""
+    """Compare ``shape`` with ``expected``, binding names in ``sizes`` (see the top).
+
+    Args:
+        shape: the shape of the array given.
+        name: the argument's name, for the messages.
+        expected: sizes and size names, e.g. ``("N", "T", 1)``.
+        sizes: the sizes bound so far, by name; updated with the new names.
+    """
     fits = len(shape) == len(expected) and all(
         got == want
         if isinstance(want, int)
@@ -196,9 +251,8 @@ def check_array(
         raise ValueError(f"{name} must not be empty; got shape {array.shape}")
     if dtype is None:
         dtype = array.dtype if array.dtype.kind == "f" else np.dtype(np.float64)
-    with np.errstate(
-        over="ignore"
-    ):  # a value too large for float32 becomes inf: reported below
+    # A value too large for float32 becomes inf: reported below.
+    with np.errstate(over="ignore"):
         array = array.astype(dtype, copy=False)
     if finite and not np.isfinite(array).all():
         bad = np.argwhere(~np.isfinite(array))
@@ -212,7 +266,14 @@ def check_array(
 def check_weights(
     weights: object, name: str, shapes: Sequence[Shape], dtype: np.dtype
 ) -> list[np.ndarray]:
-    """A list of finite arrays of the given shapes, as copies of ``dtype``."""
+    """A list of finite arrays of the given shapes, as copies of ``dtype``.
+
+    Args:
+        weights: a list or tuple of arrays.
+        name: the argument's name, for the messages.
+        shapes: the expected shape of each array.
+        dtype: the dtype of the copies.
+    """
     if not isinstance(weights, list | tuple):
         raise TypeError(
             f"{name} must be a list of {len(shapes)} arrays; got "
@@ -229,7 +290,12 @@ def check_weights(
 
 
 def check_pair(value: object, name: str) -> tuple[object, object]:
-    """The two items of a pair such as ``initial_state = (h0, c0)``."""
+    """The two items of a pair such as ``initial_state = (h0, c0)``.
+
+    Args:
+        value: the argument to check, a list or tuple of two items.
+        name: the argument's name, for the messages.
+    """
     if not isinstance(value, list | tuple) or len(value) != 2:
         got = (
             f"{len(value)} items"

@@ -146,7 +146,8 @@ def decode(
     The first decoder input is zero; then each prediction is fed back as the next input.
 
     Args:
-        encoder_model, decoder_model: from ``build_inference_models``.
+        encoder_model: the encoder from ``build_inference_models``.
+        decoder_model: the one-step decoder from ``build_inference_models``.
         enc_x: (N, T, D) encoder windows.
         steps: how many values to generate (default T).
 
@@ -178,6 +179,9 @@ def decode(
 def keras_settings(model: keras.Model) -> dict[str, int | None]:
     """The settings a model from ``build_training_model`` was built with.
 
+    Args:
+        model: a model from ``build_training_model``.
+
     Returns:
         {"units": H, "input_dim": D, "output_dim": O, "window": T (None: any length)}.
     """
@@ -193,6 +197,10 @@ def keras_settings(model: keras.Model) -> dict[str, int | None]:
 # --8<-- [start:weights_to_keras]
 def weights_to_keras(seq2seq: "Seq2Seq", model: keras.Model) -> None:
     """Copy a ``minilstm.Seq2Seq``'s 8 weights into a Keras model, unchanged.
+
+    Args:
+        seq2seq: the minilstm model to copy from.
+        model: a model from ``build_training_model``, overwritten.
 
     Raises:
         ValueError: when units, input_dim or output_dim differ.
@@ -210,6 +218,10 @@ def weights_to_keras(seq2seq: "Seq2Seq", model: keras.Model) -> None:
 
 def weights_from_keras(model: keras.Model, seq2seq: "Seq2Seq") -> None:
     """Copy a Keras model's 8 weights into a ``minilstm.Seq2Seq``, unchanged.
+
+    Args:
+        model: a model from ``build_training_model`` to copy from.
+        seq2seq: the minilstm model, overwritten.
 
     Raises:
         ValueError: when units, input_dim or output_dim differ.

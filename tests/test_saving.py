@@ -162,9 +162,8 @@ def test_a_save_failing_part_way_leaves_the_previous_file_intact(
     with pytest.raises(OSError, match="No space left"):
         ml.Seq2Seq(units=7, seed=1).save(saved)
     assert saved.read_bytes() == before
-    assert sorted(os.listdir(saved.parent)) == [
-        "model.npz"
-    ]  # no temporary file left over
+    # No temporary file left over.
+    assert sorted(os.listdir(saved.parent)) == ["model.npz"]
     monkeypatch.undo()
     assert_same_model(ml.Seq2Seq.load(saved), trained)
 

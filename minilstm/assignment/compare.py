@@ -47,6 +47,7 @@ def mismatch(name: str, got: object, want: np.ndarray, tol: float = TOL) -> str 
         name: what the array is, e.g. "dkernel".
         got: the student's value (anything; it should be an array shaped like want).
         want: the expected array.
+        tol: the largest relative error (``rel_error``) that still matches.
     """
     try:
         got = np.asarray(got, dtype=np.float64)
