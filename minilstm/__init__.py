@@ -1,4 +1,4 @@
-"""minilstm: an LSTM encoder-decoder written from scratch in NumPy, to read, run and change."""
+"""minilstm: an LSTM encoder-decoder from scratch in NumPy, to read, run and change."""
 
 from minilstm import data, gradcheck
 from minilstm.layers import GRU, LSTM, Dense, SimpleRNN

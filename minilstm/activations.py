@@ -1,4 +1,4 @@
-"""The activation functions of the LSTM, each with the derivative its backward pass needs.
+"""The LSTM's activation functions, each with the derivative its backward pass needs.
 
 The derivatives are written in terms of the activation's *output*, because that is what
 the forward pass keeps in its cache: sigma'(z) = s (1 - s) and tanh'(z) = 1 - t^2
@@ -14,7 +14,8 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     For z >= 0, e^-z is at most 1; for z < 0 the sum 1 + e^-z is dominated by e^-z,
     whose reciprocal loses nothing: the formula is accurate to a few units in the last
     place everywhere. e^-z overflows to inf for z < -709 (float64) or z < -88 (float32),
-    but 1 / (1 + inf) is exactly 0, the right limit, so that overflow's warning is silenced.
+    but 1 / (1 + inf) is exactly 0, the right limit, so that overflow's warning is
+    silenced.
 
     Args:
         z: any shape.

@@ -13,10 +13,10 @@ One run measures, alternating the two sides round by round and quoting medians:
 - minilstm in float32 against float64, and the peak memory of minilstm-only runs.
 
 Each side runs in a process of its own, as it would for a user: TensorFlow's thread
-pools, once loaded, would otherwise compete with NumPy's BLAS threads. It prints Markdown
-tables and writes them and the sweep's plot into ``--out``. Without TensorFlow (or with
-``--no-keras``) the Keras columns are skipped with a note. ``--quick`` runs everything
-once on tiny sizes. How to read the results: docs/performance.md.
+pools, once loaded, would otherwise compete with NumPy's BLAS threads. It prints
+Markdown tables and writes them and the sweep's plot into ``--out``. Without TensorFlow
+(or with ``--no-keras``) the Keras columns are skipped with a note. ``--quick`` runs
+everything once on tiny sizes. How to read the results: docs/performance.md.
 """
 
 import gc
@@ -49,7 +49,11 @@ THREAD_SETTINGS = (
     "TF_NUM_INTRAOP_THREADS",
     "TF_NUM_INTEROP_THREADS",
 )
-ARTICLE = {"window": article.WINDOW, "units": article.UNITS, "batch_size": article.BATCH_SIZE}
+ARTICLE = {
+    "window": article.WINDOW,
+    "units": article.UNITS,
+    "batch_size": article.BATCH_SIZE,
+}
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,7 @@ QUICK = Sizes(
 
 
 def seconds_of(fn: Callable[[], Any], repeats: int = 1) -> float:
-    """The median wall time of ``repeats`` calls of fn, each after a garbage collection."""
+    """The median wall time of ``repeats`` calls of fn, each after a gc.collect()."""
     times = []
     for _ in range(repeats):
         gc.collect()
@@ -125,7 +129,7 @@ def sweep_data(window: int, windows: int, units: int) -> Data:
     return Data(*make_windows(np.sin(x), np.cos(x), window), units)
 
 
-# --- the two sides, each living in a worker process of its own -------------------------
+# --- the two sides, each living in a worker process of its own ----------------------
 
 
 class MinilstmSide:
@@ -255,7 +259,9 @@ class KerasSide:
         return self.epoch()
 
     def description(self) -> list[str]:
-        version = f"Keras {self.keras.__version__} ({self.keras.backend.backend()} backend"
+        version = (
+            f"Keras {self.keras.__version__} ({self.keras.backend.backend()} backend"
+        )
         if self.keras.backend.backend() == "tensorflow":
             import tensorflow as tf
 
@@ -278,7 +284,7 @@ def epoch_timer_callback(keras: Any) -> Any:
 
 
 def model_settings(data: Data) -> dict[str, int]:
-    """The keyword arguments of ``reference_keras.build_training_model`` for ``data``."""
+    """The keyword arguments of ``reference_keras.build_training_model`` for data."""
     return {
         "units": data.units,
         "input_dim": data.enc_x.shape[2],
@@ -312,10 +318,12 @@ class Worker:
         self.pool.terminate()
 
 
-# --- the measurements -----------------------------------------------------------------
+# --- the measurements ---------------------------------------------------------------
 
 
-def matmul_floor(epochs: int, n: int, batch_size: int, window: int, units: int) -> float:
+def matmul_floor(
+    epochs: int, n: int, batch_size: int, window: int, units: int
+) -> float:
     """Seconds of the recurrent matrix products of a training run alone: per batch, the
     encoder's and the decoder's h U at every step forward and dz U^T at every step
     backward, into preallocated arrays, in float64 with the same BLAS as minilstm."""
@@ -323,7 +331,11 @@ def matmul_floor(epochs: int, n: int, batch_size: int, window: int, units: int) 
     U = rng.normal(size=(units, 4 * units))
     batches = [min(batch_size, n - s) for s in range(0, n, batch_size)]
     buffers = {
-        b: (rng.normal(size=(b, units)), np.empty((b, 4 * units)), rng.normal(size=(b, 4 * units)))
+        b: (
+            rng.normal(size=(b, units)),
+            np.empty((b, 4 * units)),
+            rng.normal(size=(b, 4 * units)),
+        )
         for b in set(batches)
     }
 
@@ -413,7 +425,10 @@ ARTICLE_RUN = """
     data = load_task("sin_cos")
     model = ml.Seq2Seq(units=article.UNITS, seed=0)
     batch_size = article.BATCH_SIZE
-    model.fit(data.enc_x, data.dec_x, data.dec_y, epochs={epochs}, batch_size=batch_size, verbose=0)
+    model.fit(
+        data.enc_x, data.dec_x, data.dec_y,
+        epochs={epochs}, batch_size=batch_size, verbose=0,
+    )
     model.predict(data.enc_x)
     assert "tensorflow" not in sys.modules"""
 DEMO_RUN = """
@@ -442,7 +457,7 @@ def peak_memory_mb(run: str) -> float | None:
 
 
 def measure_memory(sizes: Sizes, results: Results) -> None:
-    """The peak memory of minilstm-only runs, each in a fresh Python, into ``results``."""
+    """The peak memory of minilstm-only runs, each in a fresh Python, into results."""
     results.memory["article workload, fit and decode"] = peak_memory_mb(
         ARTICLE_RUN.format(epochs=sizes.epochs)
     )
@@ -452,7 +467,7 @@ def measure_memory(sizes: Sizes, results: Results) -> None:
         progress(f"peak memory, {name}: {mb} MB")
 
 
-# --- the report -----------------------------------------------------------------------
+# --- the report ---------------------------------------------------------------------
 
 
 def cpu_name() -> str:
@@ -492,9 +507,13 @@ def environment() -> list[str]:
     except ImportError:
         lines.append("- BLAS: unknown (install threadpoolctl to see which kernel runs)")
     overrides = [
-        f"{k}={os.environ[k]}" for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ
+        f"{k}={os.environ[k]}"
+        for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+        if k in os.environ
     ]
-    lines.append("- OpenBLAS overrides: " + (", ".join(overrides) or "none (its own choice)"))
+    lines.append(
+        "- OpenBLAS overrides: " + (", ".join(overrides) or "none (its own choice)")
+    )
     return lines
 
 
@@ -509,7 +528,8 @@ def report(results: Results, sizes: Sizes) -> str:
     """The Markdown tables."""
     out = ["# minilstm benchmark", "", *results.description]
     out.append(
-        f"- medians of {sizes.rounds} rounds (sweep: {sizes.sweep_rounds}), sides alternating"
+        f"- medians of {sizes.rounds} rounds (sweep: {sizes.sweep_rounds}), sides "
+        "alternating"
     )
     out += ["", *(f"> {note}" for note in results.notes)] if results.notes else []
     fit = {s: statistics.median(v) for s, v in results.fit.items()}
@@ -525,7 +545,8 @@ def report(results: Results, sizes: Sizes) -> str:
     windows, window = article.NUM_POINTS - article.WINDOW, article.WINDOW
     out += [
         "",
-        f"## The article's workload (sin -> cos, {windows} windows, {sizes.epochs} epochs)",
+        f"## The article's workload (sin -> cos, {windows} windows, {sizes.epochs} "
+        "epochs)",
         "",
         "| measurement | minilstm | Keras | minilstm vs Keras | target |",
         "|---|---|---|---|---|",
@@ -550,7 +571,8 @@ def report(results: Results, sizes: Sizes) -> str:
             f"## Scaling: one training epoch, warm ({sizes.sweep_windows} windows; the "
             "other settings at the article's)",
             "",
-            "| varied | value | minilstm (ms) | growth | Keras (ms) | growth | minilstm vs Keras |",
+            "| varied | value | minilstm (ms) | growth | Keras (ms) | growth | "
+            "minilstm vs Keras |",
             "|---|---|---|---|---|---|---|",
         ]
         first: dict[str, dict[str, float]] = {}
@@ -559,10 +581,17 @@ def report(results: Results, sizes: Sizes) -> str:
             cells = []
             for side in SIDES:
                 if side in medians:
-                    cells += [f"{medians[side] * 1e3:.1f}", f"{medians[side] / base[side]:.1f}x"]
+                    cells += [
+                        f"{medians[side] * 1e3:.1f}",
+                        f"{medians[side] / base[side]:.1f}x",
+                    ]
                 else:
                     cells += ["-", "-"]
-            ratio = versus(medians["Keras"], medians["minilstm"]) if "Keras" in medians else "-"
+            ratio = (
+                versus(medians["Keras"], medians["minilstm"])
+                if "Keras" in medians
+                else "-"
+            )
             out.append(f"| {axis} | {value} | " + " | ".join(cells) + f" | {ratio} |")
     return "\n".join(out) + "\n"
 
@@ -576,10 +605,18 @@ def plot(results: Results, path: Path) -> None:
     from matplotlib import ticker
 
     names = list(dict.fromkeys(axis for axis, _, _ in results.sweep))
-    labels = {"window": "sequence length T", "units": "units H", "batch_size": "batch size"}
-    fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.8), squeeze=False)
+    labels = {
+        "window": "sequence length T",
+        "units": "units H",
+        "batch_size": "batch size",
+    }
+    fig, axes = plt.subplots(
+        1, len(names), figsize=(4.2 * len(names), 3.8), squeeze=False
+    )
     for ax, name in zip(axes[0], names, strict=True):
-        rows = [(value, medians) for axis, value, medians in results.sweep if axis == name]
+        rows = [
+            (value, medians) for axis, value, medians in results.sweep if axis == name
+        ]
         values = [value for value, _ in rows]
         for side, style in zip(SIDES, ("o-", "s--"), strict=True):
             if side in rows[0][1]:
@@ -588,7 +625,8 @@ def plot(results: Results, path: Path) -> None:
         ax.set_yscale("log")
         ax.set_xticks(values, [str(v) for v in values])
         ax.minorticks_off()
-        # Ticks at 1, 2 and 5 of every decade, as plain numbers: a sweep spans few decades.
+        # Ticks at 1, 2 and 5 of every decade, as plain numbers: a sweep spans few
+        # decades.
         ax.yaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
         ax.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
         ax.set_xlabel(labels.get(name, name))
@@ -606,24 +644,29 @@ def progress(message: str) -> None:
     print(f"  {message}", file=sys.stderr, flush=True)
 
 
-# --- the command line -----------------------------------------------------------------
+# --- the command line ---------------------------------------------------------------
 
 
 def build_parser() -> ArgumentParser:
     """The command line of ``python -m minilstm.bench``."""
     parser = ArgumentParser(
         prog=PROG,
-        description="Time minilstm against the Keras reference: the article's training "
-        "and decoding, the matrix-product floor, a scaling sweep, float32, peak memory.",
+        description="Time minilstm against the Keras reference: the article's "
+        "training and decoding, the matrix-product floor, a scaling sweep, float32, "
+        "peak memory.",
     )
     add = parser.add_argument
     add("--quick", action="store_true", help="one round of everything on tiny sizes")
-    add("--rounds", type=positive_int, help="rounds per side for the medians (default 5)")
+    add(
+        "--rounds",
+        type=positive_int,
+        help="rounds per side for the medians (default 5)",
+    )
     add(
         "--threads",
         type=positive_int,
-        help="limit both sides to this many threads (BLAS, OpenMP, TensorFlow's pools); "
-        "default: each library's own choice",
+        help="limit both sides to this many threads (BLAS, OpenMP, TensorFlow's "
+        "pools); default: each library's own choice",
     )
     add("--no-keras", action="store_true", help="measure minilstm alone")
     add("--no-sweep", action="store_true", help="skip the scaling sweep")
@@ -631,7 +674,8 @@ def build_parser() -> ArgumentParser:
         "--out",
         type=writable_folder,
         default="bench_output",  # a string, so that argparse checks it like a given one
-        help="folder for results.md and sweep.png, created if missing (default bench_output)",
+        help="folder for results.md and sweep.png, created if missing (default "
+        "bench_output)",
     )
     return parser
 
@@ -664,7 +708,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             except ImportError as error:
                 keras.close()
                 results.notes.append(
-                    f"Keras columns skipped: the Keras reference cannot be imported ({error}). "
+                    "Keras columns skipped: the Keras reference cannot be imported "
+                    f"({error}). "
                     'Install it with pip install -e ".[keras]".'
                 )
         measure(sizes, workers, results)

@@ -58,8 +58,8 @@ def _number(text: str, kind: type, low: float, expected: str, strict: bool = Fal
 
 
 def writable_folder(text: str) -> Path:
-    """argparse type: a folder to write into, created if missing. Tried by writing a file,
-    since permissions alone do not tell (a read-only disk, or running as root)."""
+    """argparse type: a folder to write into, created if missing. Tried by writing a
+    file, since permissions alone do not tell (a read-only disk, or running as root)."""
     folder = Path(text)
     probe = folder / f".minilstm-write-test-{uuid.uuid4().hex}"
     try:
@@ -68,7 +68,9 @@ def writable_folder(text: str) -> Path:
         probe.unlink()
     except OSError as error:
         reason = error.strerror or str(error)
-        raise argparse.ArgumentTypeError(f"cannot write to folder {text!r}: {reason}") from None
+        raise argparse.ArgumentTypeError(
+            f"cannot write to folder {text!r}: {reason}"
+        ) from None
     return folder
 
 

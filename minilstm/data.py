@@ -1,4 +1,4 @@
-"""The article's data: windows of one curve in, windows of another curve out (docs/data.md).
+"""The article's data: windows of one curve in, of another curve out (docs/data.md).
 
 From curves sampled at ``num_points`` points and a window of length T:
     enc_x[i] = seq_in[i : i + T]                       what the encoder reads
@@ -41,7 +41,9 @@ TASKS: dict[str, Task] = {
         r"$y=e^{-x/5}\cos x$",
         r"$y=e^{-x/5}\sin x$",
     ),
-    "square_sqrt": Task("square_sqrt", np.square, np.sqrt, (0.0, 1.5), r"$y=x^2$", r"$y=\sqrt{x}$"),
+    "square_sqrt": Task(
+        "square_sqrt", np.square, np.sqrt, (0.0, 1.5), r"$y=x^2$", r"$y=\sqrt{x}$"
+    ),
 }
 
 
@@ -76,7 +78,8 @@ def make_windows(
     seq_out = check_array(seq_out, "seq_out", ("P",), sizes=sizes)
     window = check_int(window, "window", maximum=len(seq_in) - 1)
     n = len(seq_in) - window
-    starts = np.arange(n)[:, None] + np.arange(window)  # (n, T): the indices of each window
+    # (n, T): the indices of each window
+    starts = np.arange(n)[:, None] + np.arange(window)
     enc_x = seq_in[starts]
     dec_y = seq_out[starts]
     dec_x = np.zeros_like(dec_y)
@@ -90,7 +93,7 @@ def make_windows(
 def load_task(
     name: str, num_points: int = article.NUM_POINTS, window: int = article.WINDOW
 ) -> Dataset:
-    """The arrays of one of the article's tasks, its curves sampled at evenly spaced points.
+    """The arrays of one of the article's tasks, its curves sampled at evenly spaced x.
 
     Args:
         name: a key of ``TASKS``: "sin_cos", "damped" or "square_sqrt".

@@ -1,7 +1,8 @@
 """The Dense layer applied at every time step: y = x W + b on the last axis.
 
-Keras applies a Dense layer to a (N, T, H) input step by step with the same weights;
-a matrix product on the last axis does exactly that for all steps at once (docs/dense-mse.md).
+Keras applies a Dense layer to a (N, T, H) input step by step with the same weights; a
+matrix product on the last axis does exactly that for all steps at once
+(docs/dense-mse.md).
 """
 
 from typing import NamedTuple
@@ -24,7 +25,9 @@ def dense_forward(
     """Linear layer on the last axis.
 
     Args:
-        x: (N, T, H). kernel: (H, O). bias: (O,).
+        x: (N, T, H) inputs.
+        kernel: (H, O) weights.
+        bias: (O,) bias.
 
     Returns:
         y (N, T, O) and the cache for ``dense_backward``.

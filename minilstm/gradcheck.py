@@ -1,4 +1,4 @@
-"""Numerical gradients by central differences, to check a backward pass (docs/gradcheck.md).
+"""Numerical gradients by central differences, to check backward passes (gradcheck.md).
 
     df/dx_k ~ (f(x + h e_k) - f(x - h e_k)) / (2 h)
 
@@ -37,7 +37,8 @@ def numerical_gradient(
     Args:
         f: returns a scalar, or an array of any shape.
         x: the array to differentiate with respect to (any shape, float64 advised).
-        dout: the upstream gradient, shaped like f()'s result (None: f returns a scalar).
+        dout: the upstream gradient, shaped like f()'s result
+            (None: f returns a scalar).
         h: the step.
 
     Returns:
@@ -45,7 +46,9 @@ def numerical_gradient(
     """
     # An integer x would silently round every x + h back to x, giving a zero gradient.
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
-        raise TypeError(f"x must be a float NumPy array, changed in place; got {show(x)}")
+        raise TypeError(
+            f"x must be a float NumPy array, changed in place; got {show(x)}"
+        )
     h = check_float(h, "h")
     grad = np.zeros_like(x, dtype=np.float64)
     it = np.nditer(x, flags=["multi_index"])
@@ -68,7 +71,12 @@ def rel_error(a: np.ndarray, b: np.ndarray) -> float:
     """Relative error ||a - b|| / (||a|| + ||b||) of two arrays of one shape.
 
     Measured on whole arrays rather than element by element, so that gradient entries
-    that are almost zero do not turn rounding noise into huge ratios. 0 when both are zero.
+    that are almost zero do not turn rounding noise into huge ratios. 0 when both are
+    zero.
+
+    Args:
+        a: an array, e.g. an analytic gradient.
+        b: an array of the same shape, e.g. the numerical gradient.
     """
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     scale = np.linalg.norm(a) + np.linalg.norm(b)
@@ -77,12 +85,15 @@ def rel_error(a: np.ndarray, b: np.ndarray) -> float:
 
 # --8<-- [end:rel_error]
 def gradient_report(
-    analytic: Mapping[str, np.ndarray], numeric: Mapping[str, np.ndarray], tol: float = 1e-7
+    analytic: Mapping[str, np.ndarray],
+    numeric: Mapping[str, np.ndarray],
+    tol: float = 1e-7,
 ) -> str:
-    """A table of the relative error of each named gradient, flagging those above ``tol``.
+    """A table of each named gradient's relative error, flagging those above ``tol``.
 
     Args:
-        analytic, numeric: gradients by name, e.g. {"kernel": (D, 4H) array, ...}.
+        analytic: gradients by name, e.g. {"kernel": (D, 4H) array, ...}.
+        numeric: the same names, each with its gradient shaped like in analytic.
         tol: the largest relative error still reported as ok.
 
     Returns:

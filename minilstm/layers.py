@@ -388,7 +388,9 @@ class Dense:
         dtype: float64 (default) or float32.
     """
 
-    def __init__(self, units: int, seed: int | None = None, dtype: np.dtype = np.float64) -> None:
+    def __init__(
+        self, units: int, seed: int | None = None, dtype: np.dtype = np.float64
+    ) -> None:
         self.units = check_int(units, "units")
         self.seed = check_seed(seed)
         self.dtype = check_dtype(dtype)
@@ -459,7 +461,9 @@ class Dense:
         N, T, _ = self._cache.x.shape
         sizes = {"N": (N, "the last forward"), "T": (T, "the last forward")}
         # NaN is let through, as in LSTM.backward.
-        dy = check_array(dy, "dy", ("N", "T", self.units), self.dtype, sizes, finite=False)
+        dy = check_array(
+            dy, "dy", ("N", "T", self.units), self.dtype, sizes, finite=False
+        )
         dx, dkernel, dbias = dense_backward(dy, self._cache)
         self.grads = {"kernel": dkernel, "bias": dbias}
         return dx

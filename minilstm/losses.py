@@ -16,11 +16,12 @@ class MSECache(NamedTuple):
 def mse_forward(y_pred: np.ndarray, y_true: np.ndarray) -> tuple[float, MSECache]:
     """Mean of (y_pred - y_true)^2 over every element.
 
-    Keras's ``mean_squared_error`` averages over the last axis, then over the rest of the
-    batch: for equal-sized axes that is the same single mean.
+    Keras's ``mean_squared_error`` averages over the last axis, then over the rest of
+    the batch: for equal-sized axes that is the same single mean.
 
     Args:
-        y_pred, y_true: same shape, e.g. (N, T, O).
+        y_pred: the predictions, any shape, e.g. (N, T, O).
+        y_true: the targets, the shape of y_pred.
 
     Returns:
         the loss (a float) and the cache for ``mse_backward``.

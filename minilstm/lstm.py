@@ -1,14 +1,14 @@
-"""The LSTM: one time step forward and backward, then the same over a whole sequence (BPTT).
+"""The LSTM: one time step forward and backward, then over a whole sequence (BPTT).
 
-Shapes: N batch, T time steps, D input features, H units. The weights use Keras's layout,
-so they move between minilstm and Keras unchanged:
+Shapes: N batch, T time steps, D input features, H units. The weights use Keras's
+layout, so they move between minilstm and Keras unchanged:
 
     kernel            (D, 4H)   input  -> gates
     recurrent_kernel  (H, 4H)   state  -> gates
     bias              (4H,)
 
-with the four gate blocks in the order i (input), f (forget), c (candidate, called g below)
-and o (output). One time step (docs/lstm-cell.md):
+with the four gate blocks in the order i (input), f (forget), c
+(candidate, called g below) and o (output). One time step (docs/lstm-cell.md):
 
     z = x W + h_prev U + b                       (N, 4H)
     i = sigma(z_i)   f = sigma(z_f)   g = tanh(z_g)   o = sigma(z_o)
@@ -41,7 +41,11 @@ class CellCache(NamedTuple):
 
 
 def gate_blocks(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The four (N, H) blocks i, f, g, o of an (N, 4H) array, as views (no copy)."""
+    """The four (N, H) blocks i, f, g, o of an (N, 4H) array, as views (no copy).
+
+    Args:
+        a: (N, 4H), e.g. the pre-activations z or their gradient dz.
+    """
     H = a.shape[1] // 4
     return a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
 
@@ -215,9 +219,9 @@ def lstm_forward(
         state; and the cache for ``lstm_backward``.
     """
     N, T, D = x.shape
-    # x_t W + b does not depend on the state: one product for all steps, before the loop,
-    # time-major (T, N, 4H) so that step t reads one contiguous block; np.dot and the sums
-    # in place, as in lstm_step_forward.
+    # x_t W + b does not depend on the state: one product for all steps, before the
+    # loop, time-major (T, N, 4H) so that step t reads one contiguous block; np.dot and
+    # the sums in place, as in lstm_step_forward.
     xz = np.dot(x.transpose(1, 0, 2).reshape(T * N, D), kernel)
     xz += bias
     xz = xz.reshape(T, N, -1)
@@ -249,7 +253,8 @@ def lstm_backward(
         cache: the forward's ``SequenceCache``.
 
     Returns:
-        dx (N, T, D), dh0 (N, H), dc0 (N, H), dkernel (D, 4H), drecurrent_kernel (H, 4H),
+        dx (N, T, D), dh0 (N, H), dc0 (N, H), dkernel (D, 4H), drecurrent_kernel
+        (H, 4H),
         dbias (4H,): the forward's inputs, in order.
     """
     x, hs, kernel, recurrent_kernel, cells = cache
@@ -262,8 +267,9 @@ def lstm_backward(
         dz, dc_next = lstm_cell_backward(dhs[t] + dh_next, dc_next, cells[t])
         dh_next = dz @ recurrent_kernel.T
         dzs.append(dz)
-    # The weights are shared by all steps, so their gradients sum over steps and samples:
-    # one product over the (T*N) rows, time-major like hs, does both (docs/bptt.md).
+    # The weights are shared by all steps, so their gradients sum over steps and
+    # samples: one product over the (T*N) rows, time-major like hs, does both
+    # (docs/bptt.md).
     dz = np.concatenate(dzs[::-1])
     dkernel = x.transpose(1, 0, 2).reshape(T * N, D).T @ dz
     drecurrent_kernel = hs[:-1].reshape(T * N, -1).T @ dz

@@ -53,16 +53,19 @@ class Optimizer:
         if sum(c is not None for c in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError(
                 "only one of clipnorm, clipvalue and global_clipnorm can be set; got "
-                f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}"
+                f"clipnorm={clipnorm}, clipvalue={clipvalue}, "
+                f"global_clipnorm={global_clipnorm}"
             )
         self.iterations = 0
         self.slots: list[dict[str, np.ndarray]] = []
 
     def current_learning_rate(self) -> float:
-        """The rate of the next step: the schedule's value at ``iterations`` if there is one."""
+        """The next step's rate: the schedule's value at ``iterations``, if any."""
         if callable(self.learning_rate):
             rate = self.learning_rate(self.iterations)
-            return check_float(rate, f"learning_rate({self.iterations})", low_open=False)
+            return check_float(
+                rate, f"learning_rate({self.iterations})", low_open=False
+            )
         return self.learning_rate
 
     def apply(self, grads: list[np.ndarray], variables: list[np.ndarray]) -> None:
@@ -74,16 +77,31 @@ class Optimizer:
         """
         grads = self._check_apply(grads, variables)
         if not self.slots:
-            self.slots = [{name: np.zeros_like(w) for name in self.slot_names} for w in variables]
+            self.slots = [
+                {name: np.zeros_like(w) for name in self.slot_names} for w in variables
+            ]
         lr = self.current_learning_rate()
-        for gradient, variable, slots in zip(self._clip(grads), variables, self.slots, strict=True):
+        for gradient, variable, slots in zip(
+            self._clip(grads), variables, self.slots, strict=True
+        ):
             self.update_step(gradient, variable, slots, lr)
         self.iterations += 1
 
     def update_step(
-        self, gradient: np.ndarray, variable: np.ndarray, slots: dict[str, np.ndarray], lr: float
+        self,
+        gradient: np.ndarray,
+        variable: np.ndarray,
+        slots: dict[str, np.ndarray],
+        lr: float,
     ) -> None:
-        """Update one variable in place; each optimizer defines its own rule."""
+        """Update one variable in place; each optimizer defines its own rule.
+
+        Args:
+            gradient: the variable's gradient, clipped, shaped like variable.
+            variable: one weight array, updated in place.
+            slots: this variable's slots by name, each shaped like it, updated in place.
+            lr: the learning rate of this step.
+        """
         raise NotImplementedError
 
     def get_config(self) -> dict:
@@ -98,7 +116,11 @@ class Optimizer:
 
     @classmethod
     def from_config(cls, config: dict) -> "Optimizer":
-        """An optimizer with the settings of ``get_config()``."""
+        """An optimizer with the settings of ``get_config()``.
+
+        Args:
+            config: the dict ``get_config()`` returned.
+        """
         return cls(**config)
 
     def get_state(self) -> dict:
@@ -108,14 +130,21 @@ class Optimizer:
         return {"iterations": self.iterations, "slots": slots}
 
     def set_state(self, state: dict) -> None:
-        """Restore a ``get_state()``, e.g. to resume training exactly where it stopped."""
+        """Restore a ``get_state()``: e.g. resume training exactly where it stopped.
+
+        Args:
+            state: the dict ``get_state()`` returned: iterations, and the slots of each
+                variable, shaped like the variables this optimizer updates.
+        """
         slots = [
-            {name: np.array(s, copy=True) for name, s in slot.items()} for slot in state["slots"]
+            {name: np.array(s, copy=True) for name, s in slot.items()}
+            for slot in state["slots"]
         ]
         for k, slot in enumerate(slots):
             if set(slot) != set(self.slot_names):
                 raise ValueError(
-                    f"slots[{k}] must hold {sorted(self.slot_names)}; got {sorted(slot)}"
+                    f"slots[{k}] must hold {sorted(self.slot_names)}; got "
+                    f"{sorted(slot)}"
                 )
         self.iterations = check_int(state["iterations"], "iterations", minimum=0)
         self.slots = slots
@@ -130,17 +159,18 @@ class Optimizer:
         for k, w in enumerate(variables):
             if not isinstance(w, np.ndarray) or w.dtype.kind != "f":
                 raise TypeError(
-                    f"variables[{k}] must be a float NumPy array, updated in place; got {show(w)}"
+                    f"variables[{k}] must be a float NumPy array, updated in place; "
+                    f"got {show(w)}"
                 )
         if len(grads) != len(variables):
             raise ValueError(
-                f"grads and variables must have the same length; got {len(grads)} gradients "
-                f"for {len(variables)} variables"
+                f"grads and variables must have the same length; got {len(grads)} "
+                f"gradients for {len(variables)} variables"
             )
         if self.slots and len(self.slots) != len(variables):
             raise ValueError(
-                f"this optimizer was used on {len(self.slots)} variables; got {len(variables)}"
-                " (make a new optimizer for a new model)"
+                f"this optimizer was used on {len(self.slots)} variables; got "
+                f"{len(variables)} (make a new optimizer for a new model)"
             )
         return [
             check_array(g, f"grads[{k}]", w.shape, w.dtype, finite=False)
@@ -148,12 +178,19 @@ class Optimizer:
         ]
 
     def _clip(self, grads: list[np.ndarray]) -> list[np.ndarray]:
-        # Keras checks the three options in this order and applies only the first one set.
+        # Keras checks the three options in this order and applies only the first one
+        # set.
         if self.clipnorm:
-            return [g * self.clipnorm / max(np.sqrt(np.sum(g * g)), self.clipnorm) for g in grads]
+            return [
+                g * self.clipnorm / max(np.sqrt(np.sum(g * g)), self.clipnorm)
+                for g in grads
+            ]
         if self.global_clipnorm:
             norm = np.sqrt(sum(np.sum(g * g) for g in grads))
-            return [g * (self.global_clipnorm / max(norm, self.global_clipnorm)) for g in grads]
+            return [
+                g * (self.global_clipnorm / max(norm, self.global_clipnorm))
+                for g in grads
+            ]
         if self.clipvalue:
             return [np.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
         return grads
@@ -163,8 +200,14 @@ class Optimizer:
 class SGD(Optimizer):
     """Gradient descent with optional (Nesterov) momentum, as Keras 3's ``SGD``.
 
-    Without momentum: w <- w - lr g. With momentum: m <- momentum m - lr g, then w <- w + m
-    (Nesterov: w <- w + momentum m - lr g).
+    Without momentum: w <- w - lr g. With momentum: m <- momentum m - lr g, then w <-
+    w + m (Nesterov: w <- w + momentum m - lr g).
+
+    Args:
+        learning_rate: lr, a float or a schedule (see ``Optimizer``).
+        momentum: in [0, 1]; 0 is plain gradient descent.
+        nesterov: use Nesterov momentum.
+        **kwargs: clipnorm, clipvalue or global_clipnorm (see ``Optimizer``).
     """
 
     def __init__(
@@ -180,8 +223,13 @@ class SGD(Optimizer):
         self.slot_names = ("momentum",) if momentum != 0 else ()
 
     def update_step(
-        self, gradient: np.ndarray, variable: np.ndarray, slots: dict[str, np.ndarray], lr: float
+        self,
+        gradient: np.ndarray,
+        variable: np.ndarray,
+        slots: dict[str, np.ndarray],
+        lr: float,
     ) -> None:
+        """The SGD rule for one variable; arguments as in ``Optimizer``."""
         if self.momentum == 0:
             variable -= gradient * lr
             return
@@ -193,17 +241,29 @@ class SGD(Optimizer):
             variable += m
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+        return {
+            **super().get_config(),
+            "momentum": self.momentum,
+            "nesterov": self.nesterov,
+        }
 
 
 # --8<-- [end:sgd]
 # --8<-- [start:rmsprop]
 class RMSprop(Optimizer):
-    """RMSprop as Keras 3's: the step is divided by a running root mean square of gradients.
+    """RMSprop as Keras 3's: steps divided by a running root mean square of gradients.
 
     v <- rho v + (1 - rho) g^2;  w <- w - lr g / sqrt(v + epsilon). Note that Keras adds
-    epsilon *inside* the square root here, unlike Adam. ``centered`` subtracts the square
-    of a running mean gradient from v; ``momentum`` accumulates the increments.
+    epsilon *inside* the square root here, unlike Adam. ``centered`` subtracts the
+    square of a running mean gradient from v; ``momentum`` accumulates the increments.
+
+    Args:
+        learning_rate: lr, a float or a schedule (see ``Optimizer``).
+        rho: the decay of the running mean of g^2, in [0, 1).
+        momentum: in [0, 1]; 0 applies each increment directly.
+        epsilon: added to v under the square root.
+        centered: subtract the square of the running mean gradient from v.
+        **kwargs: clipnorm, clipvalue or global_clipnorm (see ``Optimizer``).
     """
 
     def __init__(
@@ -227,8 +287,13 @@ class RMSprop(Optimizer):
         )
 
     def update_step(
-        self, gradient: np.ndarray, variable: np.ndarray, slots: dict[str, np.ndarray], lr: float
+        self,
+        gradient: np.ndarray,
+        variable: np.ndarray,
+        slots: dict[str, np.ndarray],
+        lr: float,
     ) -> None:
+        """The RMSprop rule for one variable; arguments as in ``Optimizer``."""
         v = slots["velocity"]
         v[...] = self.rho * v + (1 - self.rho) * np.square(gradient)
         if self.centered:
@@ -265,6 +330,13 @@ class Adam(Optimizer):
         v <- v + (g^2 - v)(1 - beta_2)        running mean of g^2
         alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t)
         w <- w - alpha m / (sqrt(v) + epsilon)
+
+    Args:
+        learning_rate: lr, a float or a schedule (see ``Optimizer``).
+        beta_1: the decay of the running mean of g, in [0, 1).
+        beta_2: the decay of the running mean of g^2, in [0, 1).
+        epsilon: added to sqrt(v).
+        **kwargs: clipnorm, clipvalue or global_clipnorm (see ``Optimizer``).
     """
 
     def __init__(
@@ -276,19 +348,36 @@ class Adam(Optimizer):
         **kwargs: float | None,
     ) -> None:
         super().__init__(learning_rate, **kwargs)
-        self.beta_1 = check_float(beta_1, "beta_1", 0.0, 1.0, low_open=False, high_open=True)
-        self.beta_2 = check_float(beta_2, "beta_2", 0.0, 1.0, low_open=False, high_open=True)
+        self.beta_1 = check_float(
+            beta_1, "beta_1", 0.0, 1.0, low_open=False, high_open=True
+        )
+        self.beta_2 = check_float(
+            beta_2, "beta_2", 0.0, 1.0, low_open=False, high_open=True
+        )
         self.epsilon = check_float(epsilon, "epsilon", low_open=False)
         self.slot_names = ("m", "v")
 
     # assignment: adam
     def update_step(
-        self, gradient: np.ndarray, variable: np.ndarray, slots: dict[str, np.ndarray], lr: float
+        self,
+        gradient: np.ndarray,
+        variable: np.ndarray,
+        slots: dict[str, np.ndarray],
+        lr: float,
     ) -> None:
+        """The Adam rule above for one variable: m, v and the variable, in place.
+
+        Args:
+            gradient: the variable's gradient, clipped, shaped like variable.
+            variable: one weight array, updated in place.
+            slots: {"m": m, "v": v}, each shaped like variable, updated in place.
+            lr: the learning rate of this step.
+        """
         m, v = slots["m"], slots["v"]
         t = self.iterations + 1
         # The bias correction: m and v start at zero, so early on they underestimate the
-        # true means by the factors (1 - beta^t); alpha undoes that (docs/optimizers.md).
+        # true means by the factors (1 - beta^t); alpha undoes that
+        # (docs/optimizers.md).
         alpha = float(lr * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t))
         # Keras's operations in Keras's order, so that a run matches it to the last bits.
         m += (gradient - m) * (1 - self.beta_1)
@@ -313,12 +402,21 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {"adam": Adam, "rmsprop": RMSprop, "sgd
 
 
 def get(identifier: "str | Optimizer") -> Optimizer:
-    """An optimizer from its Keras name ("adam", "rmsprop", "sgd") with default settings,
-    or the optimizer itself."""
+    """An optimizer from its Keras name ("adam", "rmsprop", "sgd") with default
+    settings, or the optimizer itself.
+
+    Args:
+        identifier: a name (any case) or an ``Optimizer``.
+
+    Raises:
+        TypeError: identifier is neither a string nor an ``Optimizer``.
+        ValueError: the name is not one of ``OPTIMIZERS``.
+    """
     if isinstance(identifier, Optimizer):
         return identifier
     expected = (
-        f"optimizer must be one of {sorted(OPTIMIZERS)} or an Optimizer; got {show(identifier)}"
+        f"optimizer must be one of {sorted(OPTIMIZERS)} or an Optimizer; got "
+        f"{show(identifier)}"
     )
     if not isinstance(identifier, str):
         raise TypeError(expected)

@@ -59,14 +59,20 @@ def style(label: str) -> dict:
 
 def legend_below(ax: "Axes", ncol: int) -> None:
     """The legend under the axes, in ``ncol`` columns, where it hides no curve."""
-    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=ncol)
+    ax.legend(
+        fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=ncol
+    )
 
 
 def plot_curves(ax: "Axes", result: "TaskResult") -> None:
     """The task's two curves: what the encoder reads and what the decoder must write."""
     t, data = TASKS[result.task], result.data
-    ax.plot(data.x, data.seq_in, color=INPUT_COLOR, label=f"encoder input {t.encoder_label}")
-    ax.plot(data.x, data.seq_out, color="black", label=f"decoder target {t.decoder_label}")
+    ax.plot(
+        data.x, data.seq_in, color=INPUT_COLOR, label=f"encoder input {t.encoder_label}"
+    )
+    ax.plot(
+        data.x, data.seq_out, color="black", label=f"decoder target {t.decoder_label}"
+    )
     ax.set(xlabel="x", ylabel="y", title=title(result.task))
     ax.grid(True, alpha=0.4)
     legend_below(ax, ncol=2)
@@ -96,7 +102,11 @@ def plot_loss(ax: "Axes", results: Sequence["TaskResult"], ncol: int = 2) -> Non
         )
     ax.set_yscale("log")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set(xlabel="epoch", ylabel="MSE (log scale)", title=f"{title(results[0].task)}: loss")
+    ax.set(
+        xlabel="epoch",
+        ylabel="MSE (log scale)",
+        title=f"{title(results[0].task)}: loss",
+    )
     ax.grid(True, which="both", alpha=0.3)
     legend_below(ax, ncol)
 
@@ -142,7 +152,9 @@ def plot_predictions(
             )
         ax.axvline(span[0], color="gray", linewidth=0.5, alpha=0.5)
     mses = ", ".join(f"{r.label} {r.autoregressive_mse:.1e}" for r in results)
-    ax.set(xlabel="x", ylabel="y", title=f"{title(first.task)}\nautoregressive MSE: {mses}")
+    ax.set(
+        xlabel="x", ylabel="y", title=f"{title(first.task)}\nautoregressive MSE: {mses}"
+    )
     ax.grid(True, alpha=0.4)
     legend_below(ax, ncol or 2 + len(results))
 
@@ -166,7 +178,9 @@ def task_figures(results: Sequence["TaskResult"]) -> dict[str, "Figure"]:
 def overview_figure(results: Mapping[str, Sequence["TaskResult"]]) -> "Figure":
     """All tasks side by side: predictions above, loss below, one column per task."""
     n = len(results)
-    fig, axes = plt.subplots(2, n, figsize=(5.5 * n, 8), squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(
+        2, n, figsize=(5.5 * n, 8), squeeze=False, layout="constrained"
+    )
     for k, task_results in enumerate(results.values()):
         plot_predictions(axes[0, k], task_results, ncol=2)
         plot_loss(axes[1, k], task_results, ncol=1 if len(task_results) > 1 else 2)

@@ -43,7 +43,9 @@ from minilstm.validation import check_int, check_seed, show
 FORMAT = "minilstm.Seq2Seq"
 FORMAT_VERSION = 1
 MAX_METADATA_CHARS = 16_384  # a model writes about 400
-MAX_HEADER_BYTES = 4_096  # magic, length and header text; numpy writes 128 for these arrays
+MAX_HEADER_BYTES = (
+    4_096  # magic, length and header text; numpy writes 128 for these arrays
+)
 MAX_MEMBERS = 1 + 8 + 8 * 3  # metadata, 8 weights, at most 3 slots each (RMSprop's)
 MAX_DIRECTORY_ENTRY = 256  # 46 fixed bytes, a name of at most 32, a zip64 extra of 28
 DEFLATE_MAX_RATIO = 1032  # no deflate stream inflates more than 1032-fold
@@ -160,7 +162,8 @@ def save_model(path: str | os.PathLike, contents: ModelFile) -> None:
             arrays.update({f"optimizer/{k}/{name}": s for name, s in slots.items()})
     # The byte order and memory order load_model accepts, whatever the machine's.
     arrays = {
-        key: np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")) for key, a in arrays.items()
+        key: np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))
+        for key, a in arrays.items()
     }
     arrays["metadata"] = np.array(json.dumps(metadata), dtype="<U")
     _write_atomically(path, arrays)
@@ -168,7 +171,9 @@ def save_model(path: str | os.PathLike, contents: ModelFile) -> None:
 
 def _write_atomically(path: str, arrays: dict[str, np.ndarray]) -> None:
     folder = os.path.dirname(os.path.abspath(path))
-    temporary = os.path.join(folder, f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp")
+    temporary = os.path.join(
+        folder, f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp"
+    )
     try:
         # os.open rather than tempfile: the file gets the usual permissions (umask), not 0600.
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -216,7 +221,9 @@ def load_model(path: str | os.PathLike) -> ModelFile:
             with archive:
                 return _read(archive, count, size)
         except READ_ERRORS as error:
-            problem = f"missing entry {error}" if isinstance(error, KeyError) else str(error)
+            problem = (
+                f"missing entry {error}" if isinstance(error, KeyError) else str(error)
+            )
             raise ValueError(f"cannot load {path}: {problem}") from None
 
 
@@ -236,7 +243,9 @@ def _member_count(file: BinaryIO, size: int) -> int:
         record = END64.unpack(file.read(END64.size))
         if LOCATOR64.unpack(file.read(LOCATOR64.size))[0] == b"PK\x06\x07":
             if record[0] != b"PK\x06\x06":
-                raise ValueError("its zip64 end record is not where zip64's locator says")
+                raise ValueError(
+                    "its zip64 end record is not where zip64's locator says"
+                )
             count, directory = record[7], record[8]
     if count > MAX_MEMBERS or directory > count * MAX_DIRECTORY_ENTRY:
         raise ValueError(
@@ -251,12 +260,16 @@ def _read(archive: zipfile.ZipFile, count: int, size: int) -> ModelFile:
     for info in archive.infolist():
         name = info.filename.removesuffix(".npy")
         if name == info.filename:
-            raise ValueError(f"member {info.filename} is unexpected (not an .npy array)")
+            raise ValueError(
+                f"member {info.filename} is unexpected (not an .npy array)"
+            )
         if name in members:
             raise ValueError(f"member {name} appears twice")
         members[name] = info
     if len(members) != count:
-        raise ValueError(f"its end record claims {count} members; it holds {len(members)}")
+        raise ValueError(
+            f"its end record claims {count} members; it holds {len(members)}"
+        )
     if sum(info.compress_size for info in members.values()) > size:
         raise ValueError(f"its members claim more bytes than the file's {size}")
     if "metadata" not in members:
@@ -264,10 +277,15 @@ def _read(archive: zipfile.ZipFile, count: int, size: int) -> ModelFile:
     metadata = _read_metadata(archive, members.pop("metadata"))
     config, completed_epochs, optimizer, expected = _contents(metadata)
     dtype = np.dtype(config["dtype"]).newbyteorder("<")
-    unexpected, missing = sorted(set(members) - set(expected)), sorted(set(expected) - set(members))
+    unexpected, missing = (
+        sorted(set(members) - set(expected)),
+        sorted(set(expected) - set(members)),
+    )
     if unexpected or missing:
         name = (unexpected or missing)[0]
-        raise ValueError(f"member {name} is {'unexpected' if unexpected else 'missing'}")
+        raise ValueError(
+            f"member {name} is {'unexpected' if unexpected else 'missing'}"
+        )
     needed = sum(math.prod(shape) for shape in expected.values()) * dtype.itemsize
     if needed > DEFLATE_MAX_RATIO * size:
         raise ValueError(
@@ -286,7 +304,10 @@ def _read(archive: zipfile.ZipFile, count: int, size: int) -> ModelFile:
         if not np.isfinite(arrays[name]).all():
             raise ValueError(f"member {name} holds NaN or infinite values")
     if optimizer is not None:
-        slots = [{s: arrays[f"optimizer/{k}/{s}"] for s in optimizer.slot_names} for k in range(8)]
+        slots = [
+            {s: arrays[f"optimizer/{k}/{s}"] for s in optimizer.slot_names}
+            for k in range(8)
+        ]
         if not any(name.startswith("optimizer/") for name in arrays):
             slots = []  # no step taken yet, or an optimizer without slots
         optimizer.set_state({"iterations": optimizer.iterations, "slots": slots})
@@ -303,7 +324,9 @@ def _read_metadata(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> dict:
     except (ValueError, RecursionError) as error:
         raise ValueError(f"its metadata is damaged ({error})") from None
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
-        raise ValueError("not a minilstm model file (its metadata names no minilstm format)")
+        raise ValueError(
+            "not a minilstm model file (its metadata names no minilstm format)"
+        )
     version = metadata.get("format_version")
     if not isinstance(version, int) or version < 1:
         raise ValueError(f"its format version {version!r} is not valid")
@@ -326,13 +349,19 @@ def _contents(
         sorted(keys),
         sorted([*keys, "cell"]),
     ):
-        raise ValueError(f"its config {show(config)} is not a minilstm model's settings")
+        raise ValueError(
+            f"its config {show(config)} is not a minilstm model's settings"
+        )
     cell = config.get("cell", "lstm")
     if cell not in ("lstm", "gru", "rnn"):
         raise ValueError(f"cell must be lstm, gru or rnn; got {show(cell)}")
-    sizes = [check_int(config[key], key) for key in ("units", "input_dim", "output_dim")]
+    sizes = [
+        check_int(config[key], key) for key in ("units", "input_dim", "output_dim")
+    ]
     if config["dtype"] not in ("float32", "float64"):
-        raise ValueError(f"dtype must be float32 or float64; got {show(config['dtype'])}")
+        raise ValueError(
+            f"dtype must be float32 or float64; got {show(config['dtype'])}"
+        )
     check_seed(config["seed"])
     completed_epochs = check_int(metadata["completed_epochs"], "completed_epochs", 0)
     shapes = weight_shapes(*sizes, cell)
@@ -347,7 +376,9 @@ def _contents(
         known = sorted(c.__name__ for c in optimizers.OPTIMIZERS.values())
         raise ValueError(f"unknown optimizer {show(name)}; expected one of {known}")
     if not isinstance(stored["config"], dict):
-        raise TypeError(f"the optimizer's config must be a dict; got {show(stored['config'])}")
+        raise TypeError(
+            f"the optimizer's config must be a dict; got {show(stored['config'])}"
+        )
     optimizer = cls.from_config(stored["config"])
     optimizer.iterations = check_int(stored["iterations"], "iterations", 0)
     # Slots exist once a step has been taken (Optimizer._apply makes them).
@@ -368,7 +399,9 @@ def _header(
         elif version == (2, 0):
             header = np.lib.format.read_array_header_2_0(member, MAX_HEADER_BYTES)
         else:
-            raise ValueError(f".npy format version {version} is not one np.savez writes")
+            raise ValueError(
+                f".npy format version {version} is not one np.savez writes"
+            )
         return (*header, member.tell())
 
 
@@ -390,9 +423,14 @@ def _check_header(
         # of n bytes is longer), so that no compressed data hides behind the claimed size.
         n = info.file_size
         longest = n + (n >> 12) + (n >> 14) + (n >> 25) + 13
-        packed = n <= DEFLATE_MAX_RATIO * info.compress_size and info.compress_size <= longest
+        packed = (
+            n <= DEFLATE_MAX_RATIO * info.compress_size
+            and info.compress_size <= longest
+        )
     else:
-        raise ValueError(f"{name} is compressed with method {info.compress_type}, not deflate")
+        raise ValueError(
+            f"{name} is compressed with method {info.compress_type}, not deflate"
+        )
     if info.file_size > limit or not packed:
         raise ValueError(
             f"{name} claims {info.file_size} bytes ({info.compress_size} stored); its shape "
@@ -403,7 +441,9 @@ def _check_header(
     except READ_ERRORS as error:
         raise ValueError(f"{name}: {error}") from None
     fits = got_dtype == dtype and got_dtype.str == dtype.str
-    if shape == () and got_dtype.kind == "U":  # the metadata: a text of any length up to dtype's
+    if (
+        shape == () and got_dtype.kind == "U"
+    ):  # the metadata: a text of any length up to dtype's
         fits = got_dtype.str[:2] == "<U" and got_dtype.itemsize <= dtype.itemsize
     if not fits or got_shape != shape or fortran_order:
         raise ValueError(
@@ -440,5 +480,7 @@ def _read_data(
                 view[filled : filled + len(chunk)] = np.frombuffer(chunk, np.uint8)
                 filled += len(chunk)
     except READ_ERRORS as error:
-        raise ValueError(f"member {info.filename.removesuffix('.npy')}: {error}") from None
+        raise ValueError(
+            f"member {info.filename.removesuffix('.npy')}: {error}"
+        ) from None
     return array

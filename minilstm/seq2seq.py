@@ -156,12 +156,17 @@ class Seq2Seq:
         seed = check_seed(seed)
         self.seed = int(np.random.SeedSequence().entropy if seed is None else seed)
         enc_seed, dec_seed, dense_seed = (
-            int(s.generate_state(1)[0]) for s in np.random.SeedSequence(self.seed).spawn(3)
+            int(s.generate_state(1)[0])
+            for s in np.random.SeedSequence(self.seed).spawn(3)
         )
         layer = CELLS[self.cell]
         self.encoder = layer(units, return_state=True, seed=enc_seed, dtype=self.dtype)
         self.decoder = layer(
-            units, return_sequences=True, return_state=True, seed=dec_seed, dtype=self.dtype
+            units,
+            return_sequences=True,
+            return_state=True,
+            seed=dec_seed,
+            dtype=self.dtype,
         )
         self.dense = Dense(output_dim, seed=dense_seed, dtype=self.dtype)
         self.encoder.build(self.input_dim)
@@ -214,7 +219,9 @@ class Seq2Seq:
         # enc_x, then dec_x and dec_y if given: one batch size N for all of them, one
         # number of steps T_dec for the decoder's input and target.
         names = ("enc_x", "dec_x", "dec_y")
-        shapes = [("N", "T_enc", self.input_dim)] + [("N", "T_dec", self.output_dim)] * 2
+        shapes = [("N", "T_enc", self.input_dim)] + [
+            ("N", "T_dec", self.output_dim)
+        ] * 2
         sizes = {}
         return [
             check_array(a, name, shape, self.dtype, sizes)
@@ -255,7 +262,9 @@ class Seq2Seq:
         return loss, grads
 
     # --8<-- [end:loss_and_grads]
-    def evaluate(self, enc_x: np.ndarray, dec_x: np.ndarray, dec_y: np.ndarray) -> float:
+    def evaluate(
+        self, enc_x: np.ndarray, dec_x: np.ndarray, dec_y: np.ndarray
+    ) -> float:
         """The teacher-forced MSE.
 
         Args:
@@ -318,7 +327,9 @@ class Seq2Seq:
         batch_size = check_int(batch_size, "batch_size")
         shuffle = check_bool(shuffle, "shuffle")
         verbose = check_choice(verbose, "verbose", (0, 1, 2, "auto"))
-        initial_epoch = check_int(initial_epoch, "initial_epoch", minimum=0, maximum=epochs)
+        initial_epoch = check_int(
+            initial_epoch, "initial_epoch", minimum=0, maximum=epochs
+        )
         if optimizer is not None or self.optimizer is None:
             self.optimizer = optimizers.get(optimizer or "adam")
         n = len(enc_x)
@@ -332,7 +343,9 @@ class Seq2Seq:
             for b, batch in enumerate(batches):
                 # A diverging run overflows; _finite_step reports it as such.
                 with np.errstate(over="ignore", invalid="ignore"):
-                    loss, grads = self.loss_and_grads(enc_x[batch], dec_x[batch], dec_y[batch])
+                    loss, grads = self.loss_and_grads(
+                        enc_x[batch], dec_x[batch], dec_y[batch]
+                    )
                     problem = self._finite_step(loss, grads)
                 if problem:
                     where = f"epoch {epoch + 1}/{epochs}, batch {b + 1}/{len(batches)}"

@@ -31,16 +31,24 @@ def show(value: object) -> str:
         return f"an array of shape {value.shape} and dtype {value.dtype}"
     text = repr(value).replace("\n", " ")
     text = text if len(text) <= 60 else text[:57] + "..."
-    return text if isinstance(value, str | int | float) else f"{text} ({type(value).__name__})"
+    return (
+        text
+        if isinstance(value, str | int | float)
+        else f"{text} ({type(value).__name__})"
+    )
 
 
-def check_int(value: object, name: str, minimum: int = 1, maximum: int | None = None) -> int:
+def check_int(
+    value: object, name: str, minimum: int = 1, maximum: int | None = None
+) -> int:
     """``value`` as an ``int`` in [minimum, maximum]. Booleans and floats are refused."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer; got {show(value)}")
     value = int(value)
     if value < minimum or (maximum is not None and value > maximum):
-        expected = f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
+        expected = (
+            f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
+        )
         raise ValueError(f"{name} must be an integer {expected}; got {value}")
     return value
 
@@ -64,12 +72,16 @@ def check_float(
         if high is None:
             expected = f"{'>' if low_open else '>='} {low}"
         else:
-            expected = f"in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+            expected = (
+                f"in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+            )
         raise ValueError(f"{name} must be a finite number {expected}; got {value}")
     return value
 
 
-def check_optional_float(value: object, name: str, **bounds: float | bool | None) -> float | None:
+def check_optional_float(
+    value: object, name: str, **bounds: float | bool | None
+) -> float | None:
     """None, or ``check_float(value, name, **bounds)``."""
     return None if value is None else check_float(value, name, **bounds)
 
@@ -85,7 +97,10 @@ def check_choice(value: object, name: str, choices: Sequence) -> object:
     """``value`` itself, if it is one of ``choices``."""
     try:
         known = value in choices
-    except (TypeError, ValueError):  # e.g. an array, whose == compares element by element
+    except (
+        TypeError,
+        ValueError,
+    ):  # e.g. an array, whose == compares element by element
         known = False
     if not known:
         raise ValueError(f"{name} must be one of {list(choices)}; got {show(value)}")
@@ -102,7 +117,9 @@ def check_dtype(dtype: object, name: str = "dtype") -> np.dtype:
     try:
         result = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"{name} must be float32 or float64; got {show(dtype)}") from None
+        raise TypeError(
+            f"{name} must be float32 or float64; got {show(dtype)}"
+        ) from None
     if result not in FLOAT_DTYPES:
         raise ValueError(f"{name} must be float32 or float64; got {result}")
     return result
@@ -113,16 +130,24 @@ def shape_text(shape: Shape) -> str:
     return f"({', '.join(str(s) for s in shape)}{',' if len(shape) == 1 else ''})"
 
 
-def check_shape(shape: tuple[int, ...], name: str, expected: Shape, sizes: Sizes) -> None:
+def check_shape(
+    shape: tuple[int, ...], name: str, expected: Shape, sizes: Sizes
+) -> None:
     """Compare ``shape`` with ``expected``, binding the names in ``sizes`` (see the top)."""
     fits = len(shape) == len(expected) and all(
-        got == want if isinstance(want, int) else want not in sizes or got == sizes[want][0]
+        got == want
+        if isinstance(want, int)
+        else want not in sizes or got == sizes[want][0]
         for got, want in zip(shape, expected, strict=False)
     )
     if not fits:
-        bound = [f"{s} = {sizes[s][0]} as in {sizes[s][1]}" for s in expected if s in sizes]
+        bound = [
+            f"{s} = {sizes[s][0]} as in {sizes[s][1]}" for s in expected if s in sizes
+        ]
         given = f" with {', '.join(bound)}" if bound else ""
-        raise ValueError(f"{name} must have shape {shape_text(expected)}{given}; got {shape}")
+        raise ValueError(
+            f"{name} must have shape {shape_text(expected)}{given}; got {shape}"
+        )
     for got, want in zip(shape, expected, strict=True):
         if isinstance(want, str) and want not in sizes:
             sizes[want] = (got, name)
@@ -154,19 +179,25 @@ def check_array(
         ValueError: wrong shape, an empty axis, or (with ``finite``) NaN or infinity.
     """
     if value is None or isinstance(value, str | bytes):
-        raise TypeError(f"{name} must be an array of numbers; got {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be an array of numbers; got {type(value).__name__}"
+        )
     try:
         array = np.asarray(value)
     except (ValueError, TypeError) as error:
         raise ValueError(f"{name} must be an array of numbers; got {error}") from None
     if array.dtype.kind not in "fiu":
-        raise TypeError(f"{name} must hold float or integer numbers; got dtype {array.dtype}")
+        raise TypeError(
+            f"{name} must hold float or integer numbers; got dtype {array.dtype}"
+        )
     check_shape(array.shape, name, shape, {} if sizes is None else sizes)
     if array.size == 0:
         raise ValueError(f"{name} must not be empty; got shape {array.shape}")
     if dtype is None:
         dtype = array.dtype if array.dtype.kind == "f" else np.dtype(np.float64)
-    with np.errstate(over="ignore"):  # a value too large for float32 becomes inf: reported below
+    with np.errstate(
+        over="ignore"
+    ):  # a value too large for float32 becomes inf: reported below
         array = array.astype(dtype, copy=False)
     if finite and not np.isfinite(array).all():
         bad = np.argwhere(~np.isfinite(array))
@@ -186,7 +217,9 @@ def check_weights(
             f"{name} must be a list of {len(shapes)} arrays; got {type(weights).__name__}"
         )
     if len(weights) != len(shapes):
-        raise ValueError(f"{name} must be a list of {len(shapes)} arrays; got {len(weights)}")
+        raise ValueError(
+            f"{name} must be a list of {len(shapes)} arrays; got {len(weights)}"
+        )
     return [
         np.array(check_array(w, f"{name}[{k}]", shape, dtype), copy=True)
         for k, (w, shape) in enumerate(zip(weights, shapes, strict=True))
@@ -202,7 +235,13 @@ def check_states(value: object, name: str, states: tuple[str, ...]) -> tuple:
         states: the names of the layer's states, ("h", "c") or ("h",).
     """
     if not isinstance(value, list | tuple) or len(value) != len(states):
-        got = f"{len(value)} items" if isinstance(value, list | tuple) else type(value).__name__
-        kind = "a pair (h, c) of arrays" if len(states) == 2 else "a list [h] of one array"
+        got = (
+            f"{len(value)} items"
+            if isinstance(value, list | tuple)
+            else type(value).__name__
+        )
+        kind = (
+            "a pair (h, c) of arrays" if len(states) == 2 else "a list [h] of one array"
+        )
         raise TypeError(f"{name} must be {kind}; got {got}")
     return tuple(value)

@@ -132,7 +132,9 @@ def build_inference_models(model: keras.Model) -> tuple[keras.Model, keras.Model
     y_prev = keras.Input(shape=(1, O), name="y_prev")
     states_in = [keras.Input(shape=(H,), name=name) for name in names]
     hs, *states_out = decoder(y_prev, initial_state=states_in)
-    decoder_model = keras.Model([y_prev, *states_in], [dense(hs), *states_out], name="decoder_step")
+    decoder_model = keras.Model(
+        [y_prev, *states_in], [dense(hs), *states_out], name="decoder_step"
+    )
     return encoder_model, decoder_model
 
 
@@ -206,7 +208,9 @@ def weights_to_keras(seq2seq: "Seq2Seq", model: keras.Model) -> None:
     """
     _check_same_settings(seq2seq, model)
     weights = seq2seq.get_weights()
-    for layer, part in zip(_layers(model), (weights[0:3], weights[3:6], weights[6:8]), strict=True):
+    for layer, part in zip(
+        _layers(model), (weights[0:3], weights[3:6], weights[6:8]), strict=True
+    ):
         layer.set_weights(part)
 
 
@@ -243,4 +247,6 @@ def _check_same_settings(seq2seq: "Seq2Seq", model: keras.Model) -> None:
         if getattr(seq2seq, name) != keras_side[name]
     ]
     if differ:
-        raise ValueError("the two models have different settings (" + "; ".join(differ) + ")")
+        raise ValueError(
+            "the two models have different settings (" + "; ".join(differ) + ")"
+        )

@@ -21,7 +21,8 @@ def test_sigmoid_of_huge_inputs_is_exactly_0_or_1_without_warnings():
 
 def test_activation_derivatives_from_outputs_match_central_differences():
     z = np.linspace(-4, 4, 17)
-    # measured 1e-10 (sigmoid) and 1.5e-11 (tanh); a wrong derivative is off by 1e-2 or more
+    # measured 1e-10 (sigmoid) and 1.5e-11 (tanh); a wrong derivative is off by 1e-2 or
+    # more
     for f, grad_from_output in ((sigmoid, sigmoid_grad), (np.tanh, tanh_grad)):
         numeric = numerical_gradient(lambda f=f: f(z), z, np.ones_like(z))
         assert rel_error(grad_from_output(f(z)), numeric) < 1e-9

@@ -18,7 +18,12 @@ from minilstm.assignment import PARTS, grade, init_workspace
 from minilstm.assignment.__main__ import main
 from minilstm.assignment.grader import table
 from minilstm.assignment.parts import END_TO_END
-from minilstm.assignment.workspace import find_markers, library_markers, replace_body, stub_source
+from minilstm.assignment.workspace import (
+    find_markers,
+    library_markers,
+    replace_body,
+    stub_source,
+)
 
 LIBRARY = Path(minilstm.__file__).parent
 TOTAL = sum(p.points for p in PARTS.values()) + END_TO_END.points
@@ -36,9 +41,13 @@ def keep_library_copy(workspace: Path, module: str, name: str) -> None:
     path = workspace / "minilstm" / module
     source = (LIBRARY / module).read_text()
     (function,) = [
-        f for f in ast.parse(source).body if isinstance(f, ast.FunctionDef) and f.name == name
+        f
+        for f in ast.parse(source).body
+        if isinstance(f, ast.FunctionDef) and f.name == name
     ]
-    copy = ast.get_source_segment(source, function).replace(f"def {name}(", f"def library_{name}(")
+    copy = ast.get_source_segment(source, function).replace(
+        f"def {name}(", f"def library_{name}("
+    )
     path.write_text(path.read_text() + "\n\n" + copy + "\n")
 
 
@@ -90,9 +99,14 @@ def test_a_stub_keeps_signature_and_docstring_and_raises_a_hint_naming_its_part(
 
 def test_a_workspace_stubs_only_the_chosen_parts_and_the_rest_still_runs(tmp_path):
     workspace = init_workspace(tmp_path / "ws", parts=["bptt", "adam"])
-    assert json.loads((workspace / "assignment.json").read_text())["parts"] == ["bptt", "adam"]
+    assert json.loads((workspace / "assignment.json").read_text())["parts"] == [
+        "bptt",
+        "adam",
+    ]
     readme = (workspace / "README.md").read_text()
-    assert "`minilstm/lstm.py: lstm_backward`" in readme and "Adam.update_step" in readme
+    assert (
+        "`minilstm/lstm.py: lstm_backward`" in readme and "Adam.update_step" in readme
+    )
     assert not (workspace / "minilstm" / "assignment").exists()
     script = (
         "import numpy as np, minilstm as ml\n"
@@ -105,7 +119,11 @@ def test_a_workspace_stubs_only_the_chosen_parts_and_the_rest_still_runs(tmp_pat
         "    print(e)\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", script], cwd=workspace, capture_output=True, text=True, check=True
+        [sys.executable, "-c", script],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert out.startswith("(2, 4, 1) (2, 4, 1)\n")
     assert "assignment part 'bptt': write lstm_backward. Hint:" in out
@@ -260,8 +278,12 @@ OTHER_MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize(("part", "module", "qualname", "body", "words"), OTHER_MISTAKES)
-def test_the_report_names_other_common_mistakes(part, module, qualname, body, words, tmp_path):
+@pytest.mark.parametrize(
+    ("part", "module", "qualname", "body", "words"), OTHER_MISTAKES
+)
+def test_the_report_names_other_common_mistakes(
+    part, module, qualname, body, words, tmp_path
+):
     workspace = init_workspace(tmp_path / "ws", solution=True)
     if f"library_{qualname}" in body:
         keep_library_copy(workspace, module, qualname)
@@ -277,14 +299,18 @@ def test_the_json_report_is_valid_and_adds_up(tmp_path, capsys):
         "Adam.update_step",
         ADAM_WITHOUT_BIAS_CORRECTION,
     )
-    assert main(["grade", str(workspace), "--json", str(tmp_path / "results.json")]) == 0
+    assert (
+        main(["grade", str(workspace), "--json", str(tmp_path / "results.json")]) == 0
+    )
     report = json.loads((tmp_path / "results.json").read_text())
     assert report["score"] == sum(t["score"] for t in report["tests"]) == TOTAL - 10
     assert sum(t["max_score"] for t in report["tests"]) == TOTAL
     assert report["output"] == f"minilstm assignment: {TOTAL - 10}/{TOTAL} points"
     for test in report["tests"]:
         assert set(test) == {"name", "score", "max_score", "output"}
-        assert isinstance(test["output"], str) and 0 <= test["score"] <= test["max_score"]
+        assert (
+            isinstance(test["output"], str) and 0 <= test["score"] <= test["max_score"]
+        )
     assert "Adam update" in capsys.readouterr().out
 
 
@@ -293,9 +319,13 @@ def test_an_endless_loop_or_a_crash_costs_only_that_part(tmp_path):
     plant(workspace, "dense.py", "dense_backward", "while True:\n    pass")
     plant(workspace, "losses.py", "mse_backward", "import os\nos._exit(3)")
     # 8 s is ample for the adam check (under 1 s here, startup included) and bounds the loop.
-    results = grade(workspace, parts=["dense_backward", "mse_backward", "adam"], timeout=8)
+    results = grade(
+        workspace, parts=["dense_backward", "mse_backward", "adam"], timeout=8
+    )
     assert scores(results) == {"dense_backward": 0, "mse_backward": 0, "adam": 10}
-    assert results[0].output.startswith("dense_backward did not finish within the time limit")
+    assert results[0].output.startswith(
+        "dense_backward did not finish within the time limit"
+    )
     assert results[1].output.startswith("mse_backward ended the process (exit code 3)")
 
 
@@ -310,7 +340,10 @@ def test_cli_init_writes_the_chosen_parts(tmp_path, capsys):
 
 
 def test_cli_errors_are_one_line_with_status_2(tmp_path, capsys):
-    for argv in (["grade", str(tmp_path / "nothing")], ["init", str(tmp_path), "--parts", "x"]):
+    for argv in (
+        ["grade", str(tmp_path / "nothing")],
+        ["init", str(tmp_path), "--parts", "x"],
+    ):
         with pytest.raises(SystemExit) as stop:
             main(argv)
         assert stop.value.code == 2

@@ -35,7 +35,14 @@ def test_points_come_from_options_and_json_files_and_bad_ones_are_refused(tmp_pa
 
 def test_init_writes_the_points_and_grade_scores_with_them(tmp_path, capsys):
     workspace = tmp_path / "ws"
-    argv = ["init", str(workspace), "--parts", "mse_backward", "dense_backward", "--solution"]
+    argv = [
+        "init",
+        str(workspace),
+        "--parts",
+        "mse_backward",
+        "dense_backward",
+        "--solution",
+    ]
     assert main([*argv, "--points", "mse_backward=25", "end_to_end=0"]) == 0
     readme = (workspace / "README.md").read_text()
     assert "| MSE backward | 25 |" in readme and "Total: 35 points." in readme

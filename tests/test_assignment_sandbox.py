@@ -63,7 +63,10 @@ def test_the_reference_cannot_be_reached_from_the_students_process(tmp_path):
     workspace = init_workspace(tmp_path / "ws", solution=True)
     plant(workspace, "lstm.py", "lstm_backward", CALLS_THE_REFERENCE)
     results = grade(workspace, parts=["bptt", "lstm_step_backward"])
-    assert scores(results) == {"bptt": 0, "lstm_step_backward": FULL["lstm_step_backward"]}
+    assert scores(results) == {
+        "bptt": 0,
+        "lstm_step_backward": FULL["lstm_step_backward"],
+    }
     assert results[0].output.startswith(
         "lstm_backward raised ModuleNotFoundError: No module named 'minilstm.assignment'"
     )
@@ -72,9 +75,7 @@ def test_the_reference_cannot_be_reached_from_the_students_process(tmp_path):
 def test_a_flood_of_output_is_cut_and_costs_nothing_when_the_code_is_right(tmp_path):
     workspace = init_workspace(tmp_path / "ws", solution=True)
     keep_library_copy(workspace, "dense.py", "dense_backward")
-    body = (
-        'import sys\nsys.stdout.write("y" * 50_000_000)\nreturn library_dense_backward(dy, cache)'
-    )
+    body = 'import sys\nsys.stdout.write("y" * 50_000_000)\nreturn library_dense_backward(dy, cache)'
     plant(workspace, "dense.py", "dense_backward", body)
     plant(
         workspace,
@@ -153,4 +154,6 @@ return dloss * 2 * cache.diff / cache.diff.size
     seen = json.loads(report.read_text())
     assert seen["path"][0] == str(workspace.resolve())
     assert not any("site-packages" in entry for entry in seen["path"])
-    assert seen["files"] and all(Path(f).is_relative_to(workspace.resolve()) for f in seen["files"])
+    assert seen["files"] and all(
+        Path(f).is_relative_to(workspace.resolve()) for f in seen["files"]
+    )

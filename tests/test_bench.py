@@ -13,7 +13,9 @@ from minilstm import bench
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_bench(*args: str, out: Path, pythonpath: list[Path] = ()) -> subprocess.CompletedProcess:
+def run_bench(
+    *args: str, out: Path, pythonpath: list[Path] = ()
+) -> subprocess.CompletedProcess:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     env["PYTHONPATH"] = os.pathsep.join(
         [*map(str, pythonpath), str(ROOT), env.get("PYTHONPATH", "")]
@@ -39,17 +41,23 @@ def test_quick_run_prints_both_sides_tables(quick_run):
     text = done.stdout
     for heading in ("## The article's workload", "## Scaling"):
         assert heading in text
-    fit_row = next(line for line in text.splitlines() if line.startswith("| `fit`, batch 10"))
+    fit_row = next(
+        line for line in text.splitlines() if line.startswith("| `fit`, batch 10")
+    )
     # minilstm, Keras and their comparison are all filled in: the Keras side ran.
     assert fit_row.count("|") == 6 and ("x faster" in fit_row or "x slower" in fit_row)
     assert "Keras side: Keras" in text and "BLAS: " in text
     # The header names the CPU and the SIMD extensions NumPy dispatches to.
     assert f"- CPU: {bench.cpu_name()}, " in text
     assert "NumPy's SIMD extensions: " in text
-    sweep_rows = [line for line in text.splitlines() if line.startswith(("| window", "| units"))]
+    sweep_rows = [
+        line for line in text.splitlines() if line.startswith(("| window", "| units"))
+    ]
     assert len(sweep_rows) == 4
     assert (out / "results.md").read_text() in text
-    memory_row = next(line for line in text.splitlines() if line.startswith("| peak memory"))
+    memory_row = next(
+        line for line in text.splitlines() if line.startswith("| peak memory")
+    )
     # Linux has /proc, where the peak is measured; elsewhere the row says n/a.
     assert ("n/a" in memory_row) == (not Path("/proc/self/status").exists())
 
@@ -69,9 +77,13 @@ def test_without_tensorflow_the_keras_columns_are_skipped_with_a_note(tmp_path):
     )
     done = run_bench("--quick", "--no-sweep", out=tmp_path / "out", pythonpath=[fake])
     assert done.returncode == 0, done.stderr
-    assert "> Keras columns skipped: the Keras reference cannot be imported" in done.stdout
+    assert (
+        "> Keras columns skipped: the Keras reference cannot be imported" in done.stdout
+    )
     assert "No module named 'tensorflow'" in done.stdout
-    fit_row = next(line for line in done.stdout.splitlines() if line.startswith("| `fit`"))
+    fit_row = next(
+        line for line in done.stdout.splitlines() if line.startswith("| `fit`")
+    )
     assert "| - | - |" in fit_row
 
 

@@ -1,4 +1,4 @@
-"""The command-line plumbing: bad arguments end in exit status 2 and one line on stderr."""
+"""The command-line plumbing: bad arguments end in exit status 2, one line on stderr."""
 
 import argparse
 
@@ -20,7 +20,11 @@ PROG = "python -m minilstm.example"
 
 @pytest.mark.parametrize(
     ("parse", "text", "value"),
-    [(positive_int, "3", 3), (non_negative_int, "0", 0), (positive_float, "1e-3", 1e-3)],
+    [
+        (positive_int, "3", 3),
+        (non_negative_int, "0", 0),
+        (positive_float, "1e-3", 1e-3),
+    ],
 )
 def test_types_accept_good_values(parse, text, value):
     assert parse(text) == value
@@ -42,7 +46,9 @@ def test_types_accept_good_values(parse, text, value):
     ],
 )
 def test_types_refuse_bad_values_saying_what_was_expected(parse, text, expected):
-    with pytest.raises(argparse.ArgumentTypeError, match=f"must be {expected}; got '{text}'"):
+    with pytest.raises(
+        argparse.ArgumentTypeError, match=f"must be {expected}; got '{text}'"
+    ):
         parse(text)
 
 
@@ -54,7 +60,8 @@ def test_a_bad_argument_exits_2_with_one_line_naming_it(capsys):
     assert caught.value.code == 2
     err = capsys.readouterr().err
     assert err.splitlines() == [
-        f"{PROG}: error: argument --epochs: must be an integer >= 1; got '0' (see --help)"
+        f"{PROG}: error: argument --epochs: must be an integer >= 1; got '0' (see "
+        "--help)"
     ]
 
 
@@ -66,7 +73,9 @@ def test_writable_folder_is_created(tmp_path):
 
 def test_a_folder_that_cannot_be_made_is_reported_as_such(tmp_path):
     (tmp_path / "file").write_text("not a folder")
-    with pytest.raises(argparse.ArgumentTypeError, match=r"cannot write to folder .*file/out"):
+    with pytest.raises(
+        argparse.ArgumentTypeError, match=r"cannot write to folder .*file/out"
+    ):
         writable_folder(str(tmp_path / "file" / "out"))
 
 
@@ -81,21 +90,41 @@ def failing(error: BaseException):
     ("main", "status", "line"),
     [
         (lambda: None, 0, None),
-        (lambda: load_task("sin_cos", window=200), 2, "window must be an integer between 1"),
-        (lambda: ml.Seq2Seq.load("/no/such/model.npz"), 2, "/no/such/model.npz: no model file"),
-        (lambda: ml.Seq2Seq(units=2).save("/no/such/dir/m.npz"), 2, "cannot write the model"),
-        (failing(ml.TrainingDivergedError("training diverged", 0, 0, None)), 1, "diverged"),
+        (
+            lambda: load_task("sin_cos", window=200),
+            2,
+            "window must be an integer between 1",
+        ),
+        (
+            lambda: ml.Seq2Seq.load("/no/such/model.npz"),
+            2,
+            "/no/such/model.npz: no model file",
+        ),
+        (
+            lambda: ml.Seq2Seq(units=2).save("/no/such/dir/m.npz"),
+            2,
+            "cannot write the model",
+        ),
+        (
+            failing(ml.TrainingDivergedError("training diverged", 0, 0, None)),
+            1,
+            "diverged",
+        ),
         (failing(KeyboardInterrupt()), 130, "interrupted"),
     ],
     ids=["ok", "bad value", "missing file", "unwritable", "diverged", "ctrl-c"],
 )
-def test_run_turns_library_errors_into_an_exit_status_and_one_line(capsys, main, status, line):
+def test_run_turns_library_errors_into_an_exit_status_and_one_line(
+    capsys, main, status, line
+):
     assert run(main, PROG) == status
     err = capsys.readouterr().err.splitlines()
     if line is None:
         assert err == []
     else:
-        assert len(err) == 1 and err[0].startswith(f"{PROG}: error: ") and line in err[0]
+        assert (
+            len(err) == 1 and err[0].startswith(f"{PROG}: error: ") and line in err[0]
+        )
 
 
 def test_run_lets_a_bug_keep_its_traceback():

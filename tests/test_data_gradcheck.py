@@ -49,7 +49,8 @@ def test_numerical_gradient_with_upstream_gradient_and_rel_error():
 
 def test_gradient_report_flags_a_wrong_gradient():
     report = gradient_report(
-        {"good": np.ones(3), "bad": np.ones(3)}, {"good": np.ones(3), "bad": np.full(3, 1.1)}
+        {"good": np.ones(3), "bad": np.ones(3)},
+        {"good": np.ones(3), "bad": np.full(3, 1.1)},
     )
     lines = report.splitlines()
     assert lines[1].startswith("good") and lines[1].endswith("ok")

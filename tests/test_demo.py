@@ -1,5 +1,5 @@
-"""``python -m minilstm.demo``: it trains, prints the table, writes real pictures, and turns
-bad arguments away with one line and exit status 2."""
+"""``python -m minilstm.demo``: it trains, prints the table, writes real pictures, and
+turns bad arguments away with one line and exit status 2."""
 
 import dataclasses
 import os
@@ -21,12 +21,13 @@ from minilstm.demo.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# A few epochs of a small model: the pictures and the table, not the accuracy, are tested.
+# A few epochs of a small model: the pictures and the table, not the accuracy, are
+# tested.
 FAST = ["--epochs", "2", "--units", "8", "--quiet"]
 
 
 def png_size(path: Path) -> tuple[int, int]:
-    """(width, height) from the PNG header; fails unless the file starts as a PNG does."""
+    """(width, height) from the PNG header; fails unless the file starts like a PNG."""
     head = path.read_bytes()[:24]
     assert head[:8] == PNG_SIGNATURE, f"{path} is not a PNG"
     assert head[12:16] == b"IHDR"
@@ -82,7 +83,9 @@ def test_run_task_trains_as_one_fit_call_with_the_same_settings():
     result = experiment.run_task("damped", settings, verbose=False)
     data = load_task("damped", window=8)
     model = ml.Seq2Seq(6, seed=5)
-    history = model.fit(data.enc_x, data.dec_x, data.dec_y, epochs=3, batch_size=16, verbose=0)
+    history = model.fit(
+        data.enc_x, data.dec_x, data.dec_y, epochs=3, batch_size=16, verbose=0
+    )
     assert result.losses == history.history["loss"] == result.history["loss"]
     for a, b in zip(result.model.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
@@ -101,7 +104,9 @@ def test_exponential_decay_runs_from_the_first_rate_to_the_last_and_stays_there(
 
 
 def test_command_line_options_override_the_recipe():
-    args = options.parse_args(["--recipe", "tuned", "--epochs", "7", "--task", "damped,sin_cos"])
+    args = options.parse_args(
+        ["--recipe", "tuned", "--epochs", "7", "--task", "damped,sin_cos"]
+    )
     tuned = recipes.RECIPES["tuned"]
     assert args.settings.epochs == 7
     assert args.settings.final_learning_rate == tuned.final_learning_rate
@@ -186,11 +191,31 @@ def test_a_saved_model_loads_and_decodes_exactly_as_it_did_after_training(tmp_pa
     models = tmp_path / "models"
     trained = StringIO()
     with redirect_stdout(trained):
-        main([*FAST, "--task", "damped", "--out", str(tmp_path / "a"), "--save", str(models)])
+        main(
+            [
+                *FAST,
+                "--task",
+                "damped",
+                "--out",
+                str(tmp_path / "a"),
+                "--save",
+                str(models),
+            ]
+        )
     assert (models / "damped.npz").is_file()
     loaded = StringIO()
     with redirect_stdout(loaded):
-        main(["--quiet", "--task", "damped", "--out", str(tmp_path / "b"), "--load", str(models)])
+        main(
+            [
+                "--quiet",
+                "--task",
+                "damped",
+                "--out",
+                str(tmp_path / "b"),
+                "--load",
+                str(models),
+            ]
+        )
     before, after = (
         table_row(trained.getvalue(), "damped", "minilstm"),
         table_row(loaded.getvalue(), "damped", "minilstm"),
@@ -224,7 +249,9 @@ def test_the_tuned_recipe_saves_its_model_without_the_schedule(tmp_path):
     assert model.units == 8
 
 
-def test_compare_keras_refuses_with_one_line_when_tensorflow_is_missing(monkeypatch, capsys):
+def test_compare_keras_refuses_with_one_line_when_tensorflow_is_missing(
+    monkeypatch, capsys
+):
     monkeypatch.setattr(options, "module_exists", lambda name: name != "tensorflow")
     with pytest.raises(SystemExit) as exit_info:
         options.parse_args(["--compare-keras"])
@@ -235,16 +262,18 @@ def test_compare_keras_refuses_with_one_line_when_tensorflow_is_missing(monkeypa
 
 @pytest.mark.parametrize("recipe", ["article", "tuned"])
 def test_keras_run_takes_the_same_steps_as_minilstm(recipe):
-    """Keras starts from minilstm's weights and sees the batches in minilstm's order, with
-    the same optimizer (for the tuned recipe: the same schedule, clipping and batch size
-    5), so both take the same steps. Measured over 3 epochs, float32 Keras against float64
-    minilstm: at most 6.4e-6 relative on the epoch losses and 2.3e-6 absolute on the
-    predictions; the tolerances leave a margin of 10 or more, while another batch order
-    changes the losses by 2e-3 (measured)."""
+    """Keras starts from minilstm's weights and sees the batches in minilstm's order,
+    with the same optimizer (for the tuned recipe: the same schedule, clipping and batch
+    size 5), so both take the same steps. Measured over 3 epochs, float32 Keras against
+    float64 minilstm: at most 6.4e-6 relative on the epoch losses and 2.3e-6 absolute on
+    the predictions; the tolerances leave a margin of 10 or more, while another batch
+    order changes the losses by 2e-3 (measured)."""
     pytest.importorskip("tensorflow", reason="the Keras reference needs TensorFlow")
     settings = dataclasses.replace(recipes.RECIPES[recipe], epochs=3, units=8, seed=3)
     ours = experiment.run_task("sin_cos", settings, verbose=False)
-    theirs = keras_run.run_keras_task("sin_cos", settings, ours.initial_weights, verbose=False)
+    theirs = keras_run.run_keras_task(
+        "sin_cos", settings, ours.initial_weights, verbose=False
+    )
     assert theirs.label == "Keras"
     np.testing.assert_allclose(theirs.losses, ours.losses, rtol=1e-4)
     np.testing.assert_allclose(theirs.predictions, ours.predictions, atol=3e-5)
@@ -257,13 +286,18 @@ def test_the_article_recipe_is_the_article_settings():
         article.UNITS,
         article.WINDOW,
     )
-    assert (settings.batch_size, settings.optimizer) == (article.BATCH_SIZE, article.OPTIMIZER)
+    assert (settings.batch_size, settings.optimizer) == (
+        article.BATCH_SIZE,
+        article.OPTIMIZER,
+    )
     assert settings.learning_rate is None and settings.clipnorm is None
 
 
 @pytest.mark.parametrize("name", sorted(ml.optimizers.OPTIMIZERS))
 def test_every_optimizer_of_the_library_is_an_option_of_the_demo(name):
-    settings = options.parse_args(["--optimizer", name, "--learning-rate", "0.01"]).settings
+    settings = options.parse_args(
+        ["--optimizer", name, "--learning-rate", "0.01"]
+    ).settings
     optimizer = recipes.make_optimizer(settings, steps_per_epoch=8)
     assert type(optimizer) is ml.optimizers.OPTIMIZERS[name]
     assert optimizer.learning_rate == 0.01

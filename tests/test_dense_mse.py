@@ -10,7 +10,11 @@ TOL = 1e-7  # see test_lstm.py: correct backwards measure about 1e-9 or better
 
 def test_dense_backward_matches_central_differences(rng):
     N, T, H, O = 3, 4, 5, 2
-    x, kernel, bias = rng.normal(size=(N, T, H)), rng.normal(size=(H, O)), rng.normal(size=O)
+    x, kernel, bias = (
+        rng.normal(size=(N, T, H)),
+        rng.normal(size=(H, O)),
+        rng.normal(size=O),
+    )
     dy = rng.normal(size=(N, T, O))
     _, cache = dense_forward(x, kernel, bias)
     grads = dense_backward(dy, cache)
@@ -24,7 +28,9 @@ def test_dense_applies_the_same_weights_at_every_step(rng):
     x = rng.normal(size=(2, 5, 4))
     y = layer.forward(x)
     for t in range(5):  # measured equal; rtol=1e-14 allows BLAS another summation order
-        np.testing.assert_allclose(y[:, t], x[:, t] @ layer.kernel + layer.bias, rtol=1e-14)
+        np.testing.assert_allclose(
+            y[:, t], x[:, t] @ layer.kernel + layer.bias, rtol=1e-14
+        )
 
 
 def test_mse_value_and_backward(rng):
@@ -37,6 +43,8 @@ def test_mse_value_and_backward(rng):
 
 
 def test_mse_golden_value():
-    loss, cache = mse_forward(np.array([1.0, 2.0, 4.0, 0.0]), np.array([0.0, 0.0, 1.0, 0.0]))
+    loss, cache = mse_forward(
+        np.array([1.0, 2.0, 4.0, 0.0]), np.array([0.0, 0.0, 1.0, 0.0])
+    )
     assert loss == (1 + 4 + 9) / 4
     np.testing.assert_array_equal(mse_backward(2.0, cache), [1.0, 2.0, 3.0, 0.0])

@@ -1,4 +1,4 @@
-"""The same seed gives bit-identical weights and loss history, whatever else is going on."""
+"""The same seed gives bit-identical weights and loss history, whatever else goes on."""
 
 import numpy as np
 import pytest
@@ -12,7 +12,13 @@ DATA = load_task("square_sqrt", window=6)
 def run(seed: int, optimizer: str, dtype: type) -> tuple[list[np.ndarray], list[float]]:
     model = ml.Seq2Seq(units=3, seed=seed, dtype=dtype)
     history = model.fit(
-        DATA.enc_x, DATA.dec_x, DATA.dec_y, epochs=2, batch_size=16, optimizer=optimizer, verbose=0
+        DATA.enc_x,
+        DATA.dec_x,
+        DATA.dec_y,
+        epochs=2,
+        batch_size=16,
+        optimizer=optimizer,
+        verbose=0,
     )
     return model.get_weights(), history.history["loss"]
 

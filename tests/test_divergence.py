@@ -12,10 +12,12 @@ DATA = load_task("sin_cos", window=8)  # 92 windows: 10 batches of up to 10
 BATCH = 10
 
 
-def replay(optimizer: ml.Optimizer, epoch: int, batch: int, dec_y: np.ndarray) -> ml.Seq2Seq:
+def replay(
+    optimizer: ml.Optimizer, epoch: int, batch: int, dec_y: np.ndarray
+) -> ml.Seq2Seq:
     """The run of the test, without shuffling, stopped after ``epoch`` whole epochs and
-    ``batch`` more batches: fit sees the windows in order, so the first ``batch`` batches of
-    an epoch are the first ``batch * BATCH`` windows."""
+    ``batch`` more batches: fit sees the windows in order, so the first ``batch``
+    batches of an epoch are the first ``batch * BATCH`` windows."""
     model = ml.Seq2Seq(units=4, seed=0)
     model.fit(
         DATA.enc_x,
@@ -89,7 +91,9 @@ def test_an_update_that_overflows_is_undone_with_the_optimizer_state():
 
     dec_y = DATA.dec_y * 100  # large errors, so that 1e308 times a gradient overflows
     model = ml.Seq2Seq(units=4, seed=0)
-    with pytest.raises(TrainingDivergedError, match="the update made some weights infinite"):
+    with pytest.raises(
+        TrainingDivergedError, match="the update made some weights infinite"
+    ):
         model.fit(
             DATA.enc_x,
             DATA.dec_x,
@@ -101,7 +105,9 @@ def test_an_update_that_overflows_is_undone_with_the_optimizer_state():
             verbose=0,
         )
     assert model.optimizer.iterations == 5
-    assert_same_state(model, replay(ml.SGD(learning_rate=0.01, momentum=0.9), 0, 5, dec_y))
+    assert_same_state(
+        model, replay(ml.SGD(learning_rate=0.01, momentum=0.9), 0, 5, dec_y)
+    )
 
 
 def test_a_non_finite_gradient_stops_training_before_the_update(monkeypatch):
@@ -117,7 +123,9 @@ def test_a_non_finite_gradient_stops_training_before_the_update(monkeypatch):
         return loss, grads
 
     monkeypatch.setattr(model, "loss_and_grads", nan_on_third_call)
-    with pytest.raises(TrainingDivergedError, match=r"gradient of weights\[4\] \(decoder\)"):
+    with pytest.raises(
+        TrainingDivergedError, match=r"gradient of weights\[4\] \(decoder\)"
+    ):
         model.fit(
             DATA.enc_x,
             DATA.dec_x,

@@ -75,7 +75,11 @@ class Build:
     """`mkdocs build` of a project whose docs/examples/ holds the given scripts."""
 
     def __init__(
-        self, project: Path, scripts: dict[str, str], timeout_s: float = 120, quick: bool = False
+        self,
+        project: Path,
+        scripts: dict[str, str],
+        timeout_s: float = 120,
+        quick: bool = False,
     ) -> None:
         (project / "docs" / "examples").mkdir(parents=True, exist_ok=True)
         (project / "docs" / "index.md").write_text("# The hook under test\n")
@@ -137,7 +141,9 @@ def build(tmp_path: Path) -> Iterator[type[Build]]:
         pytest.skip("MkDocs not installed: pip install -e '.[docs]'")
     builds: list[Build] = []
 
-    def make(scripts: dict[str, str], timeout_s: float = 120, quick: bool = False) -> Build:
+    def make(
+        scripts: dict[str, str], timeout_s: float = 120, quick: bool = False
+    ) -> Build:
         builds.append(Build(tmp_path / "project", scripts, timeout_s, quick))
         return builds[-1]
 
@@ -155,8 +161,12 @@ def _assert_all_ended(pids: dict[str, list[int]]) -> None:
     assert [pid for pid in every if _running(pid)] == [], f"left running of {pids}"
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_a_signal_to_mkdocs_ends_every_script_and_starts_no_other(build, signum: int) -> None:
+@pytest.mark.parametrize(
+    "signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"]
+)
+def test_a_signal_to_mkdocs_ends_every_script_and_starts_no_other(
+    build, signum: int
+) -> None:
     # One script more than run at once: the last must never start.
     workers = os.cpu_count() or 1
     scripts = {f"sleeper{i}": SLEEPER for i in range(workers + 1)}

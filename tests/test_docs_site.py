@@ -79,7 +79,9 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     prebuilt = os.environ.get("DOCS_SITE_DIR")
     if prebuilt:
         site = Path(prebuilt)
-        assert (site / "index.html").is_file(), f"DOCS_SITE_DIR={prebuilt} holds no built site"
+        assert (site / "index.html").is_file(), (
+            f"DOCS_SITE_DIR={prebuilt} holds no built site"
+        )
         return site
     try:
         import mkdocs  # noqa: F401
@@ -95,7 +97,9 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
         text=True,
     )
-    assert build.returncode == 0, f"mkdocs build --strict failed:\n{build.stderr[-5000:]}"
+    assert build.returncode == 0, (
+        f"mkdocs build --strict failed:\n{build.stderr[-5000:]}"
+    )
     return site
 
 
@@ -125,7 +129,9 @@ def devtools_connection(websocket_url: str) -> "websocket.WebSocket":
     """
     import websocket  # websocket-client, from the docs extra
 
-    return websocket.create_connection(websocket_url, timeout=PAGE_TIMEOUT_S, suppress_origin=True)
+    return websocket.create_connection(
+        websocket_url, timeout=PAGE_TIMEOUT_S, suppress_origin=True
+    )
 
 
 class Page:
@@ -140,7 +146,9 @@ class Page:
 
     def call(self, method: str, **params: object) -> dict:
         self.next_id += 1
-        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        self.ws.send(
+            json.dumps({"id": self.next_id, "method": method, "params": params})
+        )
         while True:
             message = json.loads(self.ws.recv())
             if message.get("id") == self.next_id:
@@ -157,7 +165,10 @@ class Page:
     def evaluate(self, expression: str) -> object:
         """The value of a JavaScript expression; a promise is awaited."""
         result = self.call(
-            "Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True
+            "Runtime.evaluate",
+            expression=expression,
+            awaitPromise=True,
+            returnByValue=True,
         )
         assert "exceptionDetails" not in result, result["exceptionDetails"]
         return result["result"].get("value")
@@ -194,8 +205,12 @@ def browser(summary_lines: list[str]) -> Iterator[Page]:
             port_file = Path(profile) / "DevToolsActivePort"
             deadline = time.monotonic() + PAGE_TIMEOUT_S
             while not port_file.is_file() or not port_file.read_text().strip():
-                assert process.poll() is None, f"Chromium exited with {process.returncode}"
-                assert time.monotonic() < deadline, "Chromium did not open its DevTools port"
+                assert process.poll() is None, (
+                    f"Chromium exited with {process.returncode}"
+                )
+                assert time.monotonic() < deadline, (
+                    "Chromium did not open its DevTools port"
+                )
                 time.sleep(0.1)
             port = int(port_file.read_text().split()[0])
             request = urllib.request.Request(
@@ -205,7 +220,9 @@ def browser(summary_lines: list[str]) -> Iterator[Page]:
                 target = json.load(response)
             page = Page(target["webSocketDebuggerUrl"])
             version = page.call("Browser.getVersion")
-            summary_lines.append(f"docs browser test drove {version['product']} ({chromium})")
+            summary_lines.append(
+                f"docs browser test drove {version['product']} ({chromium})"
+            )
             yield page
             page.close()
         finally:
@@ -252,9 +269,14 @@ def _console_errors(events: list[dict]) -> list[str]:
         method, params = event.get("method"), event.get("params", {})
         if method == "Runtime.exceptionThrown":
             errors.append(params["exceptionDetails"].get("text", "exception"))
-        elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+        elif method == "Runtime.consoleAPICalled" and params.get("type") in (
+            "error",
+            "assert",
+        ):
             errors.append(
-                " ".join(str(a.get("value", a.get("description"))) for a in params["args"])
+                " ".join(
+                    str(a.get("value", a.get("description"))) for a in params["args"]
+                )
             )
         elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
             errors.append(f"{params['entry']['text']} {params['entry'].get('url', '')}")
@@ -296,9 +318,13 @@ def test_devtools_connection_sends_no_origin() -> None:
         thread = threading.Thread(target=refuse, args=(server,))
         thread.start()
         with pytest.raises(websocket.WebSocketBadStatusException):
-            devtools_connection(f"ws://127.0.0.1:{server.getsockname()[1]}/devtools/page/1")
+            devtools_connection(
+                f"ws://127.0.0.1:{server.getsockname()[1]}/devtools/page/1"
+            )
         thread.join()
-    headers = [line.split(":")[0].lower() for line in requests[0].split("\r\n")[1:] if line]
+    headers = [
+        line.split(":")[0].lower() for line in requests[0].split("\r\n")[1:] if line
+    ]
     assert "upgrade" in headers
     assert "origin" not in headers
 
@@ -321,10 +347,14 @@ def test_page_renders_in_a_browser(page: str, browser: Page, site_url: str) -> N
     assert report["typeset"] == report["math"], "some math was not typeset"
     assert report["blank_glyphs"] == 0, "typeset math drawn without its characters"
     assert report["raw_math"] == [], "TeX delimiters left in the text"
-    assert not report["snippet_lines"], "a --8<-- line shows instead of the code it names"
+    assert not report["snippet_lines"], (
+        "a --8<-- line shows instead of the code it names"
+    )
 
 
-def test_bptt_page_has_math_and_reads_in_dark_mode(browser: Page, site_url: str) -> None:
+def test_bptt_page_has_math_and_reads_in_dark_mode(
+    browser: Page, site_url: str
+) -> None:
     browser.open(f"{site_url}/bptt.html")
     # The palette toggle's radio inputs carry the scheme they switch to.
     toggle = "document.querySelector('input[data-md-color-scheme=\"%s\"]').click()"

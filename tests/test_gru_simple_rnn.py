@@ -134,9 +134,13 @@ def test_gru_golden_values_follow_keras_equations():
     ("return_sequences", "return_state"),
     [(False, False), (True, False), (False, True), (True, True)],
 )
-def test_layer_output_structure_follows_keras(cell, return_sequences, return_state, rng):
+def test_layer_output_structure_follows_keras(
+    cell, return_sequences, return_state, rng
+):
     N, T, D, H = 4, 3, 2, 5
-    layer = LAYERS[cell](H, return_sequences=return_sequences, return_state=return_state, seed=0)
+    layer = LAYERS[cell](
+        H, return_sequences=return_sequences, return_state=return_state, seed=0
+    )
     out = layer.forward(rng.normal(size=(N, T, D)))
     y_shape = (N, T, H) if return_sequences else (N, H)
     if return_state:
@@ -186,7 +190,9 @@ def test_weights_follow_keras_layout_and_initializers(cell, shapes):
     assert [kernel.shape, recurrent_kernel.shape, bias.shape] == shapes
     assert np.abs(kernel).max() <= np.sqrt(6 / sum(kernel.shape))  # Glorot uniform
     # Orthogonal rows: QR's rounding measured 7e-16 off the identity.
-    np.testing.assert_allclose(recurrent_kernel @ recurrent_kernel.T, np.eye(H), atol=1e-12)
+    np.testing.assert_allclose(
+        recurrent_kernel @ recurrent_kernel.T, np.eye(H), atol=1e-12
+    )
     np.testing.assert_array_equal(bias, np.zeros(shapes[2]))  # Keras's "zeros"
 
 

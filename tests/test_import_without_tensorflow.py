@@ -3,8 +3,8 @@
 import subprocess
 import sys
 
-# Makes `import tensorflow` (and `import keras`, which needs it) fail as if not installed,
-# then imports every module of minilstm and trains a tiny model.
+# Makes `import tensorflow` (and `import keras`, which needs it) fail as if not
+# installed, then imports every module of minilstm and trains a tiny model.
 SCRIPT = """
 import importlib, pkgutil, sys
 sys.modules["tensorflow"] = None
@@ -28,5 +28,6 @@ def test_minilstm_imports_and_trains_with_tensorflow_absent():
         [sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
-    # The blocking works: the Keras reference, which does need TensorFlow, could not load.
+    # The blocking works: the Keras reference, which does need TensorFlow, could not
+    # load.
     assert "reference_keras needs TensorFlow" in result.stdout

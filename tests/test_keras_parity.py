@@ -1,14 +1,15 @@
 """minilstm and the Keras reference compute the same thing, number by number.
 
 From identical weights: the same forward pass, the same gradients, the same optimizer
-steps, the same ``fit`` history, the same autoregressive decoding; all in float64 (Keras
-switched to float64 for this module and restored after), and the forward pass in float32.
+steps, the same ``fit`` history, the same autoregressive decoding; all in float64
+(Keras switched to float64 for this module and restored after), and the forward pass in
+float32.
 
-Relative errors here are max |a - b| / max |b| per array: stricter than a norm ratio, and
-meaningful because no reference array is close to zero everywhere. In float64 every
+Relative errors here are max |a - b| / max |b| per array: stricter than a norm ratio,
+and meaningful because no reference array is close to zero everywhere. In float64 every
 comparison below measured 1e-15 or less (a few units of float64 rounding); the bounds,
-1e-12 and 1e-10 for gradients, leave room for rounding to add up, and a real difference of
-computation shows at 1e-3 or more.
+1e-12 and 1e-10 for gradients, leave room for rounding to add up, and a real difference
+of computation shows at 1e-3 or more.
 """
 
 import contextlib
@@ -40,9 +41,9 @@ def relative(a, b) -> float:
 
 @contextlib.contextmanager
 def keras_float(dtype: str):
-    """Keras's float type set to ``dtype`` inside, the caller's restored after. Both settings
-    are needed: layers take the global dtype policy, which Keras fixes from ``floatx()`` once,
-    when the first layer of the process is made."""
+    """Keras's float type set to ``dtype`` inside, the caller's restored after. Both
+    settings are needed: layers take the global dtype policy, which Keras fixes from
+    ``floatx()`` once, when the first layer of the process is made."""
     floatx, policy = keras.config.floatx(), keras.config.dtype_policy()
     keras.config.set_floatx(dtype)
     keras.config.set_dtype_policy(dtype)
@@ -61,15 +62,20 @@ def keras_float64():
 
 
 def article_pair(seed: int = 0):
-    """The article's model in minilstm (Keras initializers, seeded) and in Keras, same weights."""
+    """The article's model in minilstm and in Keras, with the same weights.
+
+    minilstm draws its weights from the seed as Keras's initializers do.
+    """
     model = ml.Seq2Seq(units=75, input_dim=1, output_dim=1, seed=seed)
-    keras_model = rk.build_training_model(units=75, input_dim=1, output_dim=1, window=24)
+    keras_model = rk.build_training_model(
+        units=75, input_dim=1, output_dim=1, window=24
+    )
     rk.weights_to_keras(model, keras_model)
     return model, keras_model
 
 
 def random_pair(rng, units, input_dim, output_dim):
-    """Both models with random weights large enough to saturate some gates (any length)."""
+    """Both models, random weights large enough to saturate some gates (any length)."""
     model = ml.Seq2Seq(units=units, input_dim=input_dim, output_dim=output_dim, seed=0)
     enc = lstm_weights(rng, input_dim, units)
     dec = lstm_weights(rng, output_dim, units)
@@ -81,7 +87,7 @@ def random_pair(rng, units, input_dim, output_dim):
     return model, keras_model
 
 
-# --- weights: same layout, moved unchanged ------------------------------------------------
+# --- weights: same layout, moved unchanged ------------------------------------------
 
 
 def test_keras_weights_have_minilstm_shapes_and_order():
@@ -117,7 +123,9 @@ def test_weights_move_both_ways_unchanged():
     ],
 )
 def test_weight_transfer_between_different_settings_is_a_clear_error(settings, named):
-    keras_model = rk.build_training_model(units=5, input_dim=3, output_dim=2, window=None)
+    keras_model = rk.build_training_model(
+        units=5, input_dim=3, output_dim=2, window=None
+    )
     model = ml.Seq2Seq(**settings, seed=0)
     with pytest.raises(ValueError, match=named):
         rk.weights_to_keras(model, keras_model)
@@ -125,7 +133,7 @@ def test_weight_transfer_between_different_settings_is_a_clear_error(settings, n
         rk.weights_from_keras(keras_model, model)
 
 
-# --- 1. forward -----------------------------------------------------------------------
+# --- 1. forward ---------------------------------------------------------------------
 
 
 def test_teacher_forced_outputs_and_encoder_states_agree_to_1e_12():
@@ -139,11 +147,11 @@ def test_teacher_forced_outputs_and_encoder_states_agree_to_1e_12():
     assert relative(c_keras, c) < 1e-12
 
 
-# --- 2. gradients ---------------------------------------------------------------------
+# --- 2. gradients -------------------------------------------------------------------
 
 
 def keras_loss_and_grads(keras_model, enc_x, dec_x, dec_y):
-    """The compiled loss (Keras's MSE) and its gradient on the weights, by GradientTape."""
+    """The compiled loss (Keras's MSE) and its weights' gradient, by GradientTape."""
     mse = keras.losses.MeanSquaredError()
     with tf.GradientTape() as tape:
         loss = mse(dec_y, keras_model([enc_x, dec_x], training=True))
@@ -166,7 +174,9 @@ def test_gradients_agree_to_1e_10_on_the_article_shapes():
     ("N", "T_enc", "T_dec", "units", "input_dim", "output_dim"),
     [(4, 7, 5, 6, 3, 2), (3, 5, 9, 4, 2, 4)],
 )
-def test_gradients_agree_to_1e_10_on_random_shapes(N, T_enc, T_dec, units, input_dim, output_dim):
+def test_gradients_agree_to_1e_10_on_random_shapes(
+    N, T_enc, T_dec, units, input_dim, output_dim
+):
     rng = np.random.default_rng(N * 100 + units)
     model, keras_model = random_pair(rng, units, input_dim, output_dim)
     enc_x = rng.normal(size=(N, T_enc, input_dim))
@@ -179,10 +189,10 @@ def test_gradients_agree_to_1e_10_on_random_shapes(N, T_enc, T_dec, units, input
         assert relative(keras_grad, grad) < 1e-10
 
 
-# --- 3. optimizers --------------------------------------------------------------------
+# --- 3. optimizers ------------------------------------------------------------------
 
-# Keras 3 reads some optimizer constants through ``ops.cast(python_float, float64)``, and
-# TensorFlow makes a float32 tensor of a Python float before casting it: 0.9 becomes
+# Keras 3 reads some optimizer constants through ``ops.cast(python_float, float64)``,
+# and TensorFlow makes a float32 tensor of a Python float before casting it: 0.9 becomes
 # 0.8999999761581421. Constants already representable in float32 pass through unchanged.
 BETA_1, BETA_2, MOMENTUM = (float(np.float32(c)) for c in (0.9, 0.999, 0.9))
 
@@ -206,7 +216,9 @@ def train_both(keras_optimizer, optimizer, steps=20, batch_size=10):
     returns the change of every weight in Keras and in minilstm."""
     model = ml.Seq2Seq(units=75, seed=0)
     start = model.get_weights()
-    keras_model = rk.build_training_model(units=75, window=24, optimizer=keras_optimizer)
+    keras_model = rk.build_training_model(
+        units=75, window=24, optimizer=keras_optimizer
+    )
     rk.weights_to_keras(model, keras_model)
     for step in range(steps):
         first = step * batch_size % (len(DATA.enc_x) - batch_size)
@@ -214,7 +226,9 @@ def train_both(keras_optimizer, optimizer, steps=20, batch_size=10):
         arrays = DATA.enc_x[batch], DATA.dec_x[batch], DATA.dec_y[batch]
         keras_model.train_on_batch(list(arrays[:2]), arrays[2])
         optimizer.apply(model.loss_and_grads(*arrays)[1], model.trainable_weights)
-    keras_change = [w - w0 for w, w0 in zip(keras_model.get_weights(), start, strict=True)]
+    keras_change = [
+        w - w0 for w, w0 in zip(keras_model.get_weights(), start, strict=True)
+    ]
     change = [w - w0 for w, w0 in zip(model.get_weights(), start, strict=True)]
     return keras_change, change
 
@@ -227,7 +241,10 @@ def train_both(keras_optimizer, optimizer, steps=20, batch_size=10):
             lambda: ml.Adam(beta_1=BETA_1, beta_2=BETA_2),
         ),
         (lambda: keras.optimizers.RMSprop(), lambda: ml.RMSprop()),
-        (lambda: keras.optimizers.SGD(0.01, momentum=0.9), lambda: ml.SGD(0.01, momentum=MOMENTUM)),
+        (
+            lambda: keras.optimizers.SGD(0.01, momentum=0.9),
+            lambda: ml.SGD(0.01, momentum=MOMENTUM),
+        ),
     ],
     ids=["adam", "rmsprop", "sgd_momentum"],
 )
@@ -235,25 +252,25 @@ def test_twenty_optimizer_steps_end_with_the_same_weights(keras_optimizer, optim
     """Both runs end with the same weights once they use the same constants.
 
     Compared: the change of each weight over the run, which the shared starting weights
-    cannot hide. What drifts, and why: with Python-float defaults on both sides (Adam(),
-    SGD(0.01, momentum=0.9)) the changes after these 20 steps differ by a relative 1.3e-5
-    for Adam and 5.2e-6 for SGD with momentum, but only 7.6e-15 for RMSprop. Keras 3 casts
-    ``beta_1`` and ``beta_2`` (in Adam's bias correction) and SGD's ``momentum`` to the
-    variables' dtype with ``ops.cast``, which on TensorFlow first makes a float32 tensor of
-    the Python float: 0.999 becomes 0.999000013, so 1 - beta_2^t (about t/1000 early on)
-    moves by a relative 1.3e-5 and Adam's step size alpha by 6.5e-6, at every step. The
-    moment updates use 1 - beta as a Python float, unrounded. RMSprop uses ``rho`` as a
-    Python float, so nothing is rounded. ``learning_rate`` is a variable of the
-    ``floatx()`` current when the optimizer is made: float64 here; made in float32, 1e-3
-    becomes 1.0000000475e-3 and the changes differ by 9.3e-8 (measured with the float32
-    constants below).
+    cannot hide. What drifts, and why: with Python-float defaults on both sides
+    (Adam(), SGD(0.01, momentum=0.9)) the changes after these 20 steps differ by a
+    relative 1.3e-5 for Adam and 5.2e-6 for SGD with momentum, but only 7.6e-15 for
+    RMSprop. Keras 3 casts ``beta_1`` and ``beta_2`` (in Adam's bias correction) and
+    SGD's ``momentum`` to the variables' dtype with ``ops.cast``, which on TensorFlow
+    first makes a float32 tensor of the Python float: 0.999 becomes 0.999000013, so 1 -
+    beta_2^t (about t/1000 early on) moves by a relative 1.3e-5 and Adam's step size
+    alpha by 6.5e-6, at every step. The moment updates use 1 - beta as a Python float,
+    unrounded. RMSprop uses ``rho`` as a Python float, so nothing is rounded.
+    ``learning_rate`` is a variable of the ``floatx()`` current when the optimizer is
+    made: float64 here; made in float32, 1e-3 becomes 1.0000000475e-3 and the changes
+    differ by 9.3e-8 (measured with the float32 constants below).
 
-    So the constants here are float32 numbers (float(np.float32(0.9)) ...), which the cast
-    leaves unchanged, and the runs differ by rounding alone: measured 5.6e-15 (Adam),
-    7.6e-15 (RMSprop), 1.7e-14 (SGD). The 1e-12 bound is 60 times the largest of these and
-    10^5 times below the smallest constants effect (the learning rate's 9.3e-8). Keras's
-    SGD(momentum=0.9) runs with the rounded momentum, so it matches
-    ml.SGD(momentum=MOMENTUM) as it is.
+    So the constants here are float32 numbers (float(np.float32(0.9)) ...), which the
+    cast leaves unchanged, and the runs differ by rounding alone: measured 5.6e-15
+    (Adam), 7.6e-15 (RMSprop), 1.7e-14 (SGD). The 1e-12 bound is 60 times the largest of
+    these and 10^5 times below the smallest constants effect
+    (the learning rate's 9.3e-8). Keras's SGD(momentum=0.9) runs with the rounded
+    momentum, so it matches ml.SGD(momentum=MOMENTUM) as it is.
     """
     keras_change, change = train_both(keras_optimizer(), optimizer())
     for a, b in zip(keras_change, change, strict=True):
@@ -262,26 +279,29 @@ def test_twenty_optimizer_steps_end_with_the_same_weights(keras_optimizer, optim
 
 def test_keras_default_adam_is_adam_with_float32_powers():
     """The whole drift of Keras's default Adam() is the float32 rounding of the betas in
-    the bias correction (see the test above): reproduce that rounding and the 1.3e-5 drift
-    falls to 1.1e-14."""
+    the bias correction (see the test above): reproduce that rounding and the 1.3e-5
+    drift falls to 1.1e-14."""
     keras_change, change = train_both(keras.optimizers.Adam(), AdamWithKerasPowers())
     for a, b in zip(keras_change, change, strict=True):
         assert relative(a, b) < 1e-12
 
 
-# --- 4. fit -----------------------------------------------------------------------------
+# --- 4. fit -------------------------------------------------------------------------
 
 
 def test_fit_without_shuffling_gives_the_same_loss_history_and_model():
-    """Three epochs of 76 windows in batches of 10 (the last batch has 6): both frameworks
-    average each epoch's batch losses weighted by batch size. Same tolerance as the
-    optimizer runs, for the same reason (float32-exact Adam constants)."""
+    """Three epochs of 76 windows in batches of 10 (the last batch has 6): both
+    frameworks average each epoch's batch losses weighted by batch size. Same tolerance
+    as the optimizer runs, for the same reason (float32-exact Adam constants)."""
     model = ml.Seq2Seq(units=75, seed=0)
     keras_model = rk.build_training_model(
-        units=75, window=24, optimizer=keras.optimizers.Adam(beta_1=BETA_1, beta_2=BETA_2)
+        units=75,
+        window=24,
+        optimizer=keras.optimizers.Adam(beta_1=BETA_1, beta_2=BETA_2),
     )
     rk.weights_to_keras(model, keras_model)
-    # Made before training, so that decoding after it shows they share the trained layers.
+    # Made before training, so that decoding after it shows they share the trained
+    # layers.
     inference_models = rk.build_inference_models(keras_model)
     settings = {"epochs": 3, "batch_size": 10, "shuffle": False, "verbose": 0}
     keras_history = keras_model.fit([DATA.enc_x, DATA.dec_x], DATA.dec_y, **settings)
@@ -300,7 +320,7 @@ def test_fit_without_shuffling_gives_the_same_loss_history_and_model():
     assert relative(y_keras, model.predict(DATA.enc_x)) < 1e-12
 
 
-# --- 5. autoregressive decoding -----------------------------------------------------------
+# --- 5. autoregressive decoding -----------------------------------------------------
 
 
 def test_decoding_the_article_windows_gives_the_same_predictions():
@@ -320,20 +340,21 @@ def test_decoding_more_steps_with_several_features_gives_the_same_predictions():
     assert relative(y_keras, model.predict(enc_x, steps=11)) < 1e-12
 
 
-# --- 6. float32 ---------------------------------------------------------------------------
+# --- 6. float32 ---------------------------------------------------------------------
 
 
 def test_float32_forward_agrees_to_float32_rounding():
     """In float32 (Keras's default) the two forward passes differ by rounding alone.
 
-    Both run from the same float32 weights and are compared with a float64 pass from those
-    weights, exact by comparison. Measured on the sin -> cos windows (relative errors):
-    Keras float32 3.1e-7 and minilstm float32 1.9e-7 from the float64 result, 4.1e-7 from
-    each other; over 8 weight sets (4 seeds of Keras's initializers, 4 random sets with
-    outputs up to 6.5) at most 6.8e-7, 5.6e-7 and 1.1e-6. That is 3 to 20 times float32's
-    unit roundoff 2^-24 = 6e-8, rounding gathered over 48 recurrent steps. The bounds are
-    those maxima rounded up (1e-6 and 2e-6); a real difference of computation (a gate or a
-    bias mixed up) moves the outputs by 1e-2 or more.
+    Both run from the same float32 weights and are compared with a float64 pass from
+    those weights, exact by comparison. Measured on the sin -> cos windows
+    (relative errors): Keras float32 3.1e-7 and minilstm float32 1.9e-7 from the float64
+    result, 4.1e-7 from each other; over 8 weight sets (4 seeds of Keras's initializers,
+    4 random sets with outputs up to 6.5) at most 6.8e-7, 5.6e-7 and 1.1e-6. That is 3
+    to 20 times float32's unit roundoff 2^-24 = 6e-8, rounding gathered over 48
+    recurrent steps. The bounds are those maxima rounded up (1e-6 and 2e-6); a real
+    difference of computation (a gate or a bias mixed up) moves the outputs by 1e-2 or
+    more.
     """
     model32 = ml.Seq2Seq(units=75, seed=0, dtype=np.float32)
     model64 = ml.Seq2Seq(units=75, seed=0)

@@ -53,7 +53,9 @@ def random_pair(cell, rng, units=5, input_dim=3, output_dim=2):
 def test_keras_layer_has_the_same_weight_shapes_and_order(cell):
     model = ml.Seq2Seq(units=4, input_dim=3, output_dim=2, seed=0, cell=cell)
     keras_model = rk.build_training_model(4, 3, 2, window=None, cell=cell)
-    assert [w.shape for w in keras_model.get_weights()] == [w.shape for w in model.get_weights()]
+    assert [w.shape for w in keras_model.get_weights()] == [
+        w.shape for w in model.get_weights()
+    ]
     assert rk.keras_settings(keras_model)["cell"] == cell
     with pytest.raises(ValueError, match="cell"):
         rk.weights_to_keras(ml.Seq2Seq(units=4, input_dim=3, output_dim=2), keras_model)
@@ -100,7 +102,9 @@ def test_fit_then_decoding_agree_to_1e_12(cell):
     settings = {"epochs": 3, "batch_size": 10, "shuffle": False, "verbose": 0}
     keras_history = keras_model.fit([DATA.enc_x, DATA.dec_x], DATA.dec_y, **settings)
     optimizer = ml.Adam(beta_1=BETA_1, beta_2=BETA_2)
-    history = model.fit(DATA.enc_x, DATA.dec_x, DATA.dec_y, optimizer=optimizer, **settings)
+    history = model.fit(
+        DATA.enc_x, DATA.dec_x, DATA.dec_y, optimizer=optimizer, **settings
+    )
     assert relative(keras_history.history["loss"], history.history["loss"]) < 1e-12
     for a, b in zip(keras_model.get_weights(), model.get_weights(), strict=True):
         assert relative(a, b) < 1e-12

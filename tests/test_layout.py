@@ -2,9 +2,9 @@
 stands on its own, below the demo, the plots, the benchmark, the command lines and the
 assignment kit.
 
-Imports are read from the source with ``ast``, all of them: at the top of a module, under
-``if TYPE_CHECKING:`` and inside functions, since each of these ties two modules together
-for a reader as much as for Python.
+Imports are read from the source with ``ast``, all of them: at the top of a module,
+under ``if TYPE_CHECKING:`` and inside functions, since each of these ties two modules
+together for a reader as much as for Python.
 """
 
 import ast
@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "minilstm"
-# The teaching core, and the leaf helpers it uses: the argument checks, the article's settings.
+# The teaching core, and the leaf helpers it uses: the argument checks, the article's
+# settings.
 CORE = {
     f"minilstm.{name}"
     for name in (
@@ -36,7 +37,13 @@ BELOW_CORE = {"minilstm.saving"}
 TEACHING = CORE | {"minilstm.data", "minilstm.gradcheck"}
 # What stands on the library: nothing in TEACHING may reach these. "minilstm" itself is
 # the package's front door (minilstm/__init__.py), which imports most of the library.
-ABOVE = ("minilstm", "minilstm.demo", "minilstm.plots", "minilstm.bench", "minilstm.cli")
+ABOVE = (
+    "minilstm",
+    "minilstm.demo",
+    "minilstm.plots",
+    "minilstm.bench",
+    "minilstm.cli",
+)
 ABOVE_PACKAGES = ("minilstm.demo.", "minilstm.assignment")
 
 

@@ -1,4 +1,4 @@
-"""The LSTM cell, step and sequence: central differences, state hand-off, golden values."""
+"""LSTM cell, step and sequence: central differences, state hand-off, golden values."""
 
 import numpy as np
 import pytest
@@ -6,17 +6,26 @@ from conftest import lstm_weights
 
 from minilstm import LSTM
 from minilstm.gradcheck import numerical_gradient, rel_error
-from minilstm.lstm import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
+from minilstm.lstm import (
+    lstm_backward,
+    lstm_forward,
+    lstm_step_backward,
+    lstm_step_forward,
+)
 
-# A correct backward agrees with central differences (h = 1e-6) to about 1e-9 in float64;
-# a bound of 1e-7 leaves a margin of 100 and still catches any real mistake
+# A correct backward agrees with central differences (h = 1e-6) to about 1e-9 in
+# float64; a bound of 1e-7 leaves a margin of 100 and still catches any real mistake
 # (those give 1e-3 or more).
 TOL = 1e-7
 
 
 def test_step_backward_matches_central_differences(rng):
     N, D, H = 3, 4, 5
-    x, h_prev, c_prev = rng.normal(size=(N, D)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    x, h_prev, c_prev = (
+        rng.normal(size=(N, D)),
+        rng.normal(size=(N, H)),
+        rng.normal(size=(N, H)),
+    )
     kernel, recurrent_kernel, bias = lstm_weights(rng, D, H)
     dh, dc = rng.normal(size=(N, H)), rng.normal(size=(N, H))
     inputs = [x, h_prev, c_prev, kernel, recurrent_kernel, bias]
@@ -48,7 +57,11 @@ def test_sequence_backward_with_initial_states_and_final_state_gradients(rng):
     x = rng.normal(size=(N, T, D))
     h0, c0 = rng.normal(size=(N, H)), rng.normal(size=(N, H))
     kernel, recurrent_kernel, bias = lstm_weights(rng, D, H)
-    dhs, dh, dc = rng.normal(size=(N, T, H)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    dhs, dh, dc = (
+        rng.normal(size=(N, T, H)),
+        rng.normal(size=(N, H)),
+        rng.normal(size=(N, H)),
+    )
     inputs = [x, h0, c0, kernel, recurrent_kernel, bias]
 
     _, cache = lstm_forward(*inputs)
@@ -69,7 +82,8 @@ def test_sequence_forward_equals_steps_handing_on_their_states(rng):
     h, c = rng.normal(size=(N, H)), rng.normal(size=(N, H))
     weights = lstm_weights(rng, D, H)
     (hs, c_last), _ = lstm_forward(x, h, c, *weights)
-    # The two add x W, h U and b in different orders: measured 6e-17 apart (1.5e-15 relative).
+    # The two add x W, h U and b in different orders: measured 6e-17 apart
+    # (1.5e-15 relative).
     for t in range(T):
         (h, c), _ = lstm_step_forward(x[:, t], h, c, *weights)
         np.testing.assert_allclose(hs[:, t], h, rtol=1e-14, atol=1e-15)
@@ -81,7 +95,11 @@ def test_sequence_backward_equals_step_backwards_in_reverse(rng):
     x = rng.normal(size=(N, T, D))
     h0, c0 = rng.normal(size=(N, H)), rng.normal(size=(N, H))
     weights = lstm_weights(rng, D, H)
-    dhs, dh, dc = rng.normal(size=(N, T, H)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    dhs, dh, dc = (
+        rng.normal(size=(N, T, H)),
+        rng.normal(size=(N, H)),
+        rng.normal(size=(N, H)),
+    )
     _, cache = lstm_forward(x, h0, c0, *weights)
     dx, dh0, dc0, *dweights = lstm_backward(dhs, dh, dc, cache)
 
@@ -89,8 +107,9 @@ def test_sequence_backward_equals_step_backwards_in_reverse(rng):
     for t in range(T):
         (h, c), step_cache = lstm_step_forward(x[:, t], h, c, *weights)
         caches.append(step_cache)
-    # The sequence sums the weight gradients over steps in one product, the loop one step at
-    # a time: measured 2.4e-16 apart at most (1.2e-13 relative, on entries near zero).
+    # The sequence sums the weight gradients over steps in one product, the loop one
+    # step at a time: measured 2.4e-16 apart at most (1.2e-13 relative, on entries near
+    # zero).
     total = [np.zeros_like(w) for w in weights]
     for t in reversed(range(T)):
         dx_t, dh, dc, *dw = lstm_step_backward(dhs[:, t] + dh, dc, caches[t])
@@ -103,10 +122,10 @@ def test_sequence_backward_equals_step_backwards_in_reverse(rng):
 
 
 def test_golden_values_from_constant_weights():
-    """With every weight 0.1, one input 1 and zero states, each pre-activation is
-    z = 0.1 * 1 + 0 + 0.1 = 0.2, so by hand: i = f = o = sigmoid(0.2), g = tanh(0.2),
-    c = i g and h = o tanh(c). The cell's sigmoid is this very formula: measured equal to
-    the last bit in both steps; rtol 1e-15 and 1e-14 leave room for another libm's exp."""
+    """With every weight 0.1, one input 1 and zero states, each pre-activation is z =
+    0.1 * 1 + 0 + 0.1 = 0.2, so by hand: i = f = o = sigmoid(0.2), g = tanh(0.2), c = i
+    g and h = o tanh(c). The cell's sigmoid is this very formula: measured equal to the
+    last bit in both steps; rtol 1e-15 and 1e-14 leave room for another libm's exp."""
     D, H = 1, 2
     x = np.ones((1, D))
     zeros = np.zeros((1, H))
@@ -122,7 +141,9 @@ def test_golden_values_from_constant_weights():
     s2 = 1 / (1 + np.exp(-z2))
     c2_expected = s2 * c_expected + s2 * np.tanh(z2)
     np.testing.assert_allclose(c2, np.full((1, H), c2_expected), rtol=1e-14)
-    np.testing.assert_allclose(h2, np.full((1, H), s2 * np.tanh(c2_expected)), rtol=1e-14)
+    np.testing.assert_allclose(
+        h2, np.full((1, H), s2 * np.tanh(c2_expected)), rtol=1e-14
+    )
 
 
 @pytest.mark.parametrize(
@@ -131,7 +152,9 @@ def test_golden_values_from_constant_weights():
 )
 def test_layer_output_structure_follows_keras(return_sequences, return_state, rng):
     N, T, D, H = 4, 3, 2, 5
-    layer = LSTM(H, return_sequences=return_sequences, return_state=return_state, seed=0)
+    layer = LSTM(
+        H, return_sequences=return_sequences, return_state=return_state, seed=0
+    )
     out = layer.forward(rng.normal(size=(N, T, D)))
     y_shape = (N, T, H) if return_sequences else (N, H)
     if return_state:
@@ -149,7 +172,11 @@ def test_layer_backward_matches_central_differences_on_all_weights(rng):
     layer.set_weights(lstm_weights(rng, D, H))
     x = rng.normal(size=(N, T, D))
     h0, c0 = rng.normal(size=(N, H)), rng.normal(size=(N, H))
-    dy, dh, dc = rng.normal(size=(N, T, H)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    dy, dh, dc = (
+        rng.normal(size=(N, T, H)),
+        rng.normal(size=(N, H)),
+        rng.normal(size=(N, H)),
+    )
     layer.forward(x, initial_state=(h0, c0))
     dx, dh0, dc0 = layer.backward(dy, dh, dc)
 
@@ -177,7 +204,9 @@ def test_weights_follow_keras_layout_and_initializers():
     assert kernel.shape == (D, 4 * H) and recurrent_kernel.shape == (H, 4 * H)
     assert np.abs(kernel).max() <= np.sqrt(6 / (D + 4 * H))  # Glorot uniform's limit
     # QR's rounding: measured 7e-16 off the identity
-    np.testing.assert_allclose(recurrent_kernel @ recurrent_kernel.T, np.eye(H), atol=1e-12)
+    np.testing.assert_allclose(
+        recurrent_kernel @ recurrent_kernel.T, np.eye(H), atol=1e-12
+    )
     np.testing.assert_array_equal(bias, np.r_[np.zeros(H), np.ones(H), np.zeros(2 * H)])
 
 

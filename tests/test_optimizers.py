@@ -7,7 +7,8 @@ from minilstm import SGD, Adam, RMSprop
 
 # Tolerances: the hand calculations below repeat the optimizers' float operations, and
 # measure equal to them or within one rounding (2e-16); rel=1e-15 and 1e-14 allow a few
-# roundings and still fail on any change to a rule, which moves the result by 1e-9 or more.
+# roundings and still fail on any change to a rule, which moves the result by 1e-9 or
+# more.
 
 
 def run(optimizer, w0, grads):
@@ -18,11 +19,15 @@ def run(optimizer, w0, grads):
 
 
 def test_sgd_plain_step():
-    assert run(SGD(learning_rate=0.1), [1.0, -2.0], [[0.5, 1.0]]).tolist() == [0.95, -2.1]
+    assert run(SGD(learning_rate=0.1), [1.0, -2.0], [[0.5, 1.0]]).tolist() == [
+        0.95,
+        -2.1,
+    ]
 
 
 def test_sgd_momentum_two_steps():
-    # m1 = -0.1*1 = -0.1; w1 = 1 - 0.1 = 0.9.  m2 = 0.9*(-0.1) - 0.1*2 = -0.29; w2 = 0.61.
+    # m1 = -0.1*1 = -0.1; w1 = 1 - 0.1 = 0.9.  m2 = 0.9*(-0.1) - 0.1*2 = -0.29; w2 =
+    # 0.61.
     w = run(SGD(learning_rate=0.1, momentum=0.9), [1.0], [[1.0], [2.0]])
     assert w[0] == pytest.approx(0.61, rel=1e-15)
 
@@ -51,7 +56,9 @@ def test_rmsprop_momentum_and_centered():
     assert w[0] == pytest.approx(1 - inc1, rel=1e-15)
     # second step: a2 = 0.18 + 0.1 = 0.28, v2 = 0.36 + 0.1 = 0.46, m2 = 0.5 m1 + inc2
     inc2 = 0.01 * 1 / np.sqrt(0.46 - 0.28**2 + 1e-7)
-    w = run(RMSprop(learning_rate=0.01, momentum=0.5, centered=True), [1.0], [[2.0], [1.0]])
+    w = run(
+        RMSprop(learning_rate=0.01, momentum=0.5, centered=True), [1.0], [[2.0], [1.0]]
+    )
     assert w[0] == pytest.approx(1 - inc1 - (0.5 * inc1 + inc2), rel=1e-14)
 
 
@@ -62,7 +69,8 @@ def test_adam_first_step_moves_every_weight_by_about_the_learning_rate():
     w = run(Adam(learning_rate=0.01), [0.0, 0.0], [g])
     expected = -0.01 * np.sqrt(0.001) / 0.1 * (0.1 * g) / (np.sqrt(0.001 * g**2) + 1e-7)
     np.testing.assert_allclose(w, expected, rtol=1e-15)
-    # epsilon makes the step fall short of lr by lr eps / (sqrt(0.001) |g|): 1e-8 and 6e-8 here.
+    # epsilon makes the step fall short of lr by lr eps / (sqrt(0.001) |g|): 1e-8 and
+    # 6e-8 here.
     assert np.all(np.abs(np.abs(w) - 0.01) < 1e-7)
 
 
@@ -79,8 +87,9 @@ def test_adam_three_steps_by_hand():
 
 
 def test_adam_bias_correction_matters():
-    """Without the correction the first step would be sqrt(0.001)/0.1 ~ 0.32 of this one.
-    (With it the step falls short of lr by eps / sqrt(0.001), a relative 3.2e-6: rel=1e-5.)"""
+    """Without the correction the first step would be sqrt(0.001)/0.1 ~ 0.32 of this
+    one. (With it the step falls short of lr by eps / sqrt(0.001), a relative 3.2e-6:
+    rel=1e-5.)"""
     got = run(Adam(learning_rate=0.1), [0.0], [[1.0]])
     assert got[0] == pytest.approx(-0.1, rel=1e-5)
 
@@ -92,7 +101,9 @@ def test_clipnorm_clips_each_gradient_to_the_norm():
 
 def test_global_clipnorm_and_clipvalue():
     a, b = np.zeros(1), np.zeros(1)
-    SGD(learning_rate=1.0, global_clipnorm=1.0).apply([np.array([3.0]), np.array([4.0])], [a, b])
+    SGD(learning_rate=1.0, global_clipnorm=1.0).apply(
+        [np.array([3.0]), np.array([4.0])], [a, b]
+    )
     np.testing.assert_allclose([a[0], b[0]], [-0.6, -0.8], rtol=1e-15)
     w = run(SGD(learning_rate=1.0, clipvalue=0.5), [0.0, 0.0], [[3.0, -0.2]])
     np.testing.assert_allclose(w, [-0.5, 0.2], rtol=1e-15)
@@ -111,6 +122,16 @@ def test_learning_rate_schedule_is_called_with_the_step_number():
 
 def test_keras_defaults():
     adam, rms, sgd = Adam(), RMSprop(), SGD()
-    assert (adam.learning_rate, adam.beta_1, adam.beta_2, adam.epsilon) == (1e-3, 0.9, 0.999, 1e-7)
-    assert (rms.learning_rate, rms.rho, rms.momentum, rms.epsilon) == (1e-3, 0.9, 0.0, 1e-7)
+    assert (adam.learning_rate, adam.beta_1, adam.beta_2, adam.epsilon) == (
+        1e-3,
+        0.9,
+        0.999,
+        1e-7,
+    )
+    assert (rms.learning_rate, rms.rho, rms.momentum, rms.epsilon) == (
+        1e-3,
+        0.9,
+        0.0,
+        1e-7,
+    )
     assert (sgd.learning_rate, sgd.momentum, sgd.nesterov) == (0.01, 0.0, False)

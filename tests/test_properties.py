@@ -43,7 +43,11 @@ def test_lstm_shapes_and_dtypes_follow_the_contract(
 ):
     rng = np.random.default_rng(seed)
     layer = ml.LSTM(
-        H, return_sequences=return_sequences, return_state=return_state, seed=seed, dtype=dtype
+        H,
+        return_sequences=return_sequences,
+        return_state=return_state,
+        seed=seed,
+        dtype=dtype,
     )
     out = layer.forward(rng.normal(size=(N, T, D)))
     y, h, c = out if return_state else (out, None, None)
@@ -63,9 +67,17 @@ def test_lstm_backward_matches_central_differences(N, T, D, H, return_sequences,
     layer = ml.LSTM(H, return_sequences=return_sequences, return_state=True)
     layer.build(D)
     layer.set_weights(list(lstm_weights(rng, D, H)))
-    x, h0, c0 = rng.normal(size=(N, T, D)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    x, h0, c0 = (
+        rng.normal(size=(N, T, D)),
+        rng.normal(size=(N, H)),
+        rng.normal(size=(N, H)),
+    )
     y, _, _ = layer.forward(x, initial_state=(h0, c0))
-    dy, dh, dc = rng.normal(size=y.shape), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    dy, dh, dc = (
+        rng.normal(size=y.shape),
+        rng.normal(size=(N, H)),
+        rng.normal(size=(N, H)),
+    )
     dx, dh0, dc0 = layer.backward(dy, dh, dc)
     grads = dict(layer.grads)
 
@@ -99,8 +111,13 @@ def test_dense_shapes_dtypes_and_gradients(N, T, H, O, dtype, seed):
     assert {a.dtype for a in (y, dx, *layer.grads.values())} == {np.dtype(dtype)}
     if dtype == np.float64:  # central differences need float64's precision
         grads = dict(layer.grads)
-        for array, grad in ((layer.kernel, grads["kernel"]), (layer.bias, grads["bias"])):
-            assert_gradient_matches(grad, numerical_gradient(lambda: layer.forward(x), array, dy))
+        for array, grad in (
+            (layer.kernel, grads["kernel"]),
+            (layer.bias, grads["bias"]),
+        ):
+            assert_gradient_matches(
+                grad, numerical_gradient(lambda: layer.forward(x), array, dy)
+            )
 
 
 @FEW
@@ -120,13 +137,17 @@ def test_seq2seq_gradients_match_central_differences(N, T_enc, T_dec, H, D, O, s
     dec_x, dec_y = rng.normal(size=(N, T_dec, O)), rng.normal(size=(N, T_dec, O))
     _, grads = model.loss_and_grads(enc_x, dec_x, dec_y)
     for weight, grad in zip(model.trainable_weights, grads, strict=True):
-        numeric = numerical_gradient(lambda: model.loss_and_grads(enc_x, dec_x, dec_y)[0], weight)
+        numeric = numerical_gradient(
+            lambda: model.loss_and_grads(enc_x, dec_x, dec_y)[0], weight
+        )
         assert_gradient_matches(grad, numeric)
 
 
 @FEW
 @given(N=size, T_enc=size, steps=size, H=size, D=size, O=size, dtype=dtype)
-def test_seq2seq_outputs_have_the_contract_shapes_and_dtype(N, T_enc, steps, H, D, O, dtype):
+def test_seq2seq_outputs_have_the_contract_shapes_and_dtype(
+    N, T_enc, steps, H, D, O, dtype
+):
     model = ml.Seq2Seq(units=H, input_dim=D, output_dim=O, seed=1, dtype=dtype)
     enc_x = np.ones((N, T_enc, D))
     y = model.predict(enc_x, steps=steps)

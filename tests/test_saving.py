@@ -24,7 +24,9 @@ from minilstm.data import load_task
 DATA = load_task("damped", window=8)
 
 
-def train(model: ml.Seq2Seq, epochs: int, initial_epoch: int = 0, optimizer=None) -> ml.History:
+def train(
+    model: ml.Seq2Seq, epochs: int, initial_epoch: int = 0, optimizer=None
+) -> ml.History:
     return model.fit(
         DATA.enc_x,
         DATA.dec_x,
@@ -54,7 +56,9 @@ def assert_same_model(a: ml.Seq2Seq, b: ml.Seq2Seq) -> None:
 @pytest.fixture(scope="module")
 def trained() -> ml.Seq2Seq:
     model = ml.Seq2Seq(units=3, input_dim=1, output_dim=1, seed=5)
-    train(model, 2, optimizer=ml.RMSprop(learning_rate=0.01, momentum=0.5, centered=True))
+    train(
+        model, 2, optimizer=ml.RMSprop(learning_rate=0.01, momentum=0.5, centered=True)
+    )
     return model
 
 
@@ -90,7 +94,9 @@ def test_save_then_load_gives_back_the_same_model_bit_for_bit(tmp_path, dtype):
     assert loaded.optimizer is None
 
 
-def test_the_optimizer_comes_back_with_its_settings_step_count_and_slots(trained, saved):
+def test_the_optimizer_comes_back_with_its_settings_step_count_and_slots(
+    trained, saved
+):
     loaded = ml.Seq2Seq.load(saved)
     assert type(loaded.optimizer) is ml.RMSprop
     assert loaded.optimizer.get_config() == trained.optimizer.get_config()
@@ -110,10 +116,15 @@ def test_include_optimizer_false_saves_the_model_alone(trained, tmp_path):
 
 @pytest.mark.parametrize(
     "optimizer",
-    [ml.Adam(learning_rate=0.01), ml.SGD(learning_rate=0.1, momentum=0.9, nesterov=True)],
+    [
+        ml.Adam(learning_rate=0.01),
+        ml.SGD(learning_rate=0.1, momentum=0.9, nesterov=True),
+    ],
     ids=["adam", "sgd-nesterov"],
 )
-def test_training_resumed_from_a_file_repeats_the_uninterrupted_run(tmp_path, optimizer):
+def test_training_resumed_from_a_file_repeats_the_uninterrupted_run(
+    tmp_path, optimizer
+):
     config = optimizer.get_config()
     whole = ml.Seq2Seq(units=3, seed=2)
     whole_history = train(whole, 4, optimizer=type(optimizer)(**config))
@@ -138,7 +149,9 @@ def test_a_schedule_cannot_be_stored_so_saving_it_says_what_to_do(tmp_path):
 # --- atomic writes
 
 
-def test_a_save_failing_part_way_leaves_the_previous_file_intact(trained, saved, monkeypatch):
+def test_a_save_failing_part_way_leaves_the_previous_file_intact(
+    trained, saved, monkeypatch
+):
     before = saved.read_bytes()
 
     def write_half_then_fail(file, **arrays):
@@ -149,18 +162,23 @@ def test_a_save_failing_part_way_leaves_the_previous_file_intact(trained, saved,
     with pytest.raises(OSError, match="No space left"):
         ml.Seq2Seq(units=7, seed=1).save(saved)
     assert saved.read_bytes() == before
-    assert sorted(os.listdir(saved.parent)) == ["model.npz"]  # no temporary file left over
+    # No temporary file left over.
+    assert sorted(os.listdir(saved.parent)) == ["model.npz"]
     monkeypatch.undo()
     assert_same_model(ml.Seq2Seq.load(saved), trained)
 
 
 def test_saving_into_a_missing_folder_names_the_file(tmp_path):
     path = tmp_path / "no" / "such" / "folder" / "m.npz"
-    with pytest.raises(FileNotFoundError, match=re.escape(f"cannot write the model file {path}")):
+    with pytest.raises(
+        FileNotFoundError, match=re.escape(f"cannot write the model file {path}")
+    ):
         ml.Seq2Seq(units=2).save(path)
 
 
-def test_a_saved_file_gets_the_usual_permissions_not_those_of_a_private_temporary(saved):
+def test_a_saved_file_gets_the_usual_permissions_not_those_of_a_private_temporary(
+    saved,
+):
     umask = os.umask(0)
     os.umask(umask)
     assert saved.stat().st_mode & 0o777 == 0o666 & ~umask
@@ -178,7 +196,8 @@ def test_a_truncated_file(saved):
     data = saved.read_bytes()
     saved.write_bytes(data[: len(data) // 2])
     with pytest.raises(
-        ValueError, match=re.escape(f"cannot load {saved}: not a readable minilstm model")
+        ValueError,
+        match=re.escape(f"cannot load {saved}: not a readable minilstm model"),
     ):
         ml.Seq2Seq.load(saved)
 
@@ -201,7 +220,8 @@ def test_a_file_with_a_pickled_object_is_refused_without_running_it(saved, tmp_p
 
     rewrite(saved, add_object)
     with pytest.raises(
-        ValueError, match=re.escape(f"cannot load {saved}: member weights/0") + ".*dtype \\|O"
+        ValueError,
+        match=re.escape(f"cannot load {saved}: member weights/0") + ".*dtype \\|O",
     ):
         ml.Seq2Seq.load(saved)
     assert not marker.exists()
@@ -221,14 +241,17 @@ def test_a_single_npy_array_and_a_text_file(tmp_path):
     (tmp_path / "notes.txt").write_text("units = 75\n")
     for name in ("a.npy", "notes.txt"):
         with pytest.raises(
-            ValueError, match=re.escape(f"cannot load {tmp_path / name}: not a readable")
+            ValueError,
+            match=re.escape(f"cannot load {tmp_path / name}: not a readable"),
         ):
             ml.Seq2Seq.load(tmp_path / name)
 
 
 def test_a_file_from_a_newer_minilstm(saved):
     rewrite(saved, lambda arrays, metadata: metadata.update(format_version=2))
-    with pytest.raises(ValueError, match=r"written by a newer minilstm .*version 2.* upgrade"):
+    with pytest.raises(
+        ValueError, match=r"written by a newer minilstm .*version 2.* upgrade"
+    ):
         ml.Seq2Seq.load(saved)
 
 
@@ -236,7 +259,8 @@ def test_weights_that_do_not_fit_the_stored_settings(saved):
     """A file whose weights belong to a different model (here: 3 units, settings 5)."""
     rewrite(saved, lambda arrays, metadata: metadata["config"].update(units=5))
     with pytest.raises(
-        ValueError, match=r"weights/0 must have shape \(1, 20\).*its header says shape \(1, 12\)"
+        ValueError,
+        match=r"weights/0 must have shape \(1, 20\).*its header says shape \(1, 12\)",
     ):
         ml.Seq2Seq.load(saved)
 
@@ -250,19 +274,29 @@ def test_a_file_with_a_weight_missing(saved):
 
 
 def test_optimizer_slots_that_do_not_fit_the_weights(saved):
-    rewrite(saved, lambda arrays, metadata: arrays.update({"optimizer/2/velocity": np.ones(5)}))
-    with pytest.raises(ValueError, match=r"optimizer/2/velocity must have shape \(12,\)"):
+    rewrite(
+        saved,
+        lambda arrays, metadata: arrays.update({"optimizer/2/velocity": np.ones(5)}),
+    )
+    with pytest.raises(
+        ValueError, match=r"optimizer/2/velocity must have shape \(12,\)"
+    ):
         ml.Seq2Seq.load(saved)
 
 
 def test_a_file_naming_an_unknown_optimizer_class_is_refused(saved):
-    rewrite(saved, lambda arrays, metadata: metadata["optimizer"].update(class_name="os.system"))
+    rewrite(
+        saved,
+        lambda arrays, metadata: metadata["optimizer"].update(class_name="os.system"),
+    )
     with pytest.raises(ValueError, match=r"unknown optimizer 'os\.system'"):
         ml.Seq2Seq.load(saved)
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=st.data())
 def test_any_damaged_byte_gives_the_same_model_or_a_clear_error(saved, trained, data):
@@ -310,26 +344,31 @@ def test_the_format_constants_are_in_the_file(saved):
 
 
 # --- hostile files: what a file claims is checked against its settings before anything
-# is allocated. Each is refused with a ValueError naming the file and the member, quickly
-# and with little memory (see assert_refused_quickly for the bounds and where they come from).
+# is allocated. Each is refused with a ValueError naming the file and the member,
+# quickly and with little memory (see assert_refused_quickly for the bounds and where
+# they come from).
 
-# Measured on the 2-core machine shared by four developers, with tracemalloc on (a print
-# of `seconds` and `peak` in assert_refused_quickly, `pytest tests/test_saving.py -s`): each
-# hostile file below is refused in 0.3 to 11 ms, and the intact file loads in 21 ms. 0.5 s
-# is "well under a second" with room for a busy machine; a loader that inflated or
-# allocated what these files claim would take seconds or fail with MemoryError.
+# Measured on the 2-core machine shared by four developers, with tracemalloc on
+# (a print of `seconds` and `peak` in assert_refused_quickly,
+# `pytest tests/test_saving.py -s`): each hostile file below is refused in 0.3 to 11 ms,
+# and the intact file loads in 21 ms. 0.5 s is "well under a second" with room for a
+# busy machine; a loader that inflated or allocated what these files claim would take
+# seconds or fail with MemoryError.
 SECONDS = 0.5
-# What the `trained` model's file may make the loader allocate: its settings (units 3,
-# input and output 1, RMSprop with three slots) imply 4 x 124 float64 = 3,968 bytes of
-# arrays, and its metadata may be a text of up to saving.MAX_METADATA_CHARS = 16,384
-# characters (64 KiB in the .npy, once more as a str). zipfile's and json's own buffers come
-# on top: in the same measurement the intact file peaks at 59 KiB, the hostile files at 7
-# to 44 KiB, the metadata nested 10,000 deep at 141 KiB. 256 KiB bounds these with room,
-# and is 8,000 times less than the smallest size refused below (2 GiB).
+# What the `trained` model's file may make the loader allocate: its settings
+# (units 3, input and output 1, RMSprop with three slots) imply 4 x 124 float64 = 3,968
+# bytes of arrays, and its metadata may be a text of up to saving.MAX_METADATA_CHARS =
+# 16,384 characters (64 KiB in the .npy, once more as a str). zipfile's and json's own
+# buffers come on top: in the same measurement the intact file peaks at 59 KiB, the
+# hostile files at 7 to 44 KiB, the metadata nested 10,000 deep at 141 KiB. 256 KiB
+# bounds these with room, and is 8,000 times less than the smallest size refused below
+# (2 GiB).
 PEAK_BYTES = 256 * 1024
 
 
-def npy(shape: tuple, dtype: str = "<f8", fortran_order: bool = False, data: bytes = b"") -> bytes:
+def npy(
+    shape: tuple, dtype: str = "<f8", fortran_order: bool = False, data: bytes = b""
+) -> bytes:
     """An .npy member: a version 1.0 header as np.save writes it, then ``data``."""
     buffer = io.BytesIO()
     descr = np.lib.format.dtype_to_descr(np.dtype(dtype))
@@ -338,7 +377,9 @@ def npy(shape: tuple, dtype: str = "<f8", fortran_order: bool = False, data: byt
     return buffer.getvalue() + data
 
 
-def entry(name: str, stored: bytes, method: int = zipfile.ZIP_STORED, **claims: int) -> dict:
+def entry(
+    name: str, stored: bytes, method: int = zipfile.ZIP_STORED, **claims: int
+) -> dict:
     """A zip member: its name, its stored bytes, and what the zip headers say about them
     (``crc`` and ``file_size`` default to the truth for a stored member)."""
     return {
@@ -350,22 +391,31 @@ def entry(name: str, stored: bytes, method: int = zipfile.ZIP_STORED, **claims: 
     }
 
 
-def write_zip(path: pathlib.Path, entries: list[dict], count: int | None = None) -> None:
-    """A zip archive written byte by byte, so that its sizes and its member count (``count``
-    in the end record; default the true one) can say what the bytes do not."""
+def write_zip(
+    path: pathlib.Path, entries: list[dict], count: int | None = None
+) -> None:
+    """A zip archive written byte by byte, so that its sizes and its member count
+    (``count`` in the end record; default the true one) can say what the bytes do not.
+    """
     local, central = bytearray(), bytearray()
     for e in entries:
         name = e["name"].encode()
         crc_and_sizes = (e["crc"], len(e["stored"]), e["file_size"])
-        # version, flags, method, time and date (1980-01-01); crc, sizes, name length, extra
+        # version, flags, method, time and date (1980-01-01); crc, sizes, name length,
+        # extra
         fields = (20, 0, e["method"], 0, 33, *crc_and_sizes, len(name), 0)
-        # version made by; fields; comment length, disk, attributes, offset of the local header
-        central += struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, *fields, 0, 0, 0, 0, len(local))
+        # version made by; fields; comment length, disk, attributes, offset of the local
+        # header
+        central += struct.pack(
+            "<4s6H3L5H2L", b"PK\x01\x02", 20, *fields, 0, 0, 0, 0, len(local)
+        )
         central += name
         local += struct.pack("<4s5H3L2H", b"PK\x03\x04", *fields)
         local += name + e["stored"]
     count = len(entries) if count is None else count
-    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(central), len(local), 0)
+    end = struct.pack(
+        "<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(central), len(local), 0
+    )
     path.write_bytes(bytes(local + central + end))
 
 
@@ -442,7 +492,9 @@ HOSTILE = {
         ["member weights/1 holds 296 bytes of data; its header describes 288"],
     ),
     "Fortran order": (
-        lambda m, path: m | {"weights/1.npy": npy((3, 12), fortran_order=True, data=F8)},
+        lambda m, path: (
+            m | {"weights/1.npy": npy((3, 12), fortran_order=True, data=F8)}
+        ),
         ["member weights/1 must have", "Fortran order"],
     ),
     "int64": (
@@ -469,14 +521,18 @@ HOSTILE = {
         lambda m, path: m | {"metadata.npy": npy((), "<U100000", data=bytes(64))},
         ["member metadata", "dtype <U100000"],
     ),
-    # The file has the 33 members a model file can have at most: one is left out for each
-    # member added, else the end record's count is refused first.
+    # The file has the 33 members a model file can have at most: one is left out for
+    # each member added, else the end record's count is refused first.
     "an extra member": (
-        lambda m, path: without(m, "optimizer/7/velocity.npy") | {"weights/8.npy": npy((1,))},
+        lambda m, path: (
+            without(m, "optimizer/7/velocity.npy") | {"weights/8.npy": npy((1,))}
+        ),
         ["member weights/8 is unexpected"],
     ),
     "a member that is no array": (
-        lambda m, path: without(m, "optimizer/7/velocity.npy") | {"notes.txt": b"hello"},
+        lambda m, path: (
+            without(m, "optimizer/7/velocity.npy") | {"notes.txt": b"hello"}
+        ),
         ["member notes.txt is unexpected"],
     ),
     "a missing member": (
@@ -495,13 +551,15 @@ def test_a_hostile_member_is_refused_from_its_header(saved, case):
 
 
 def test_a_file_recompressed_with_deflate_loads_unchanged(trained, saved):
-    """Deflated members (np.savez_compressed) pass the size checks: the bounds on them are
-    deflate's own, not a guess."""
+    """Deflated members (np.savez_compressed) pass the size checks: the bounds on them
+    are deflate's own, not a guess."""
     with np.load(saved) as archive:
         arrays = {key: archive[key] for key in archive.files}
     np.savez_compressed(saved, **arrays)
     with zipfile.ZipFile(saved) as archive:
-        assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_DEFLATED}
+        assert {info.compress_type for info in archive.infolist()} == {
+            zipfile.ZIP_DEFLATED
+        }
     assert_same_model(ml.Seq2Seq.load(saved), trained)
 
 
@@ -519,8 +577,12 @@ def test_a_member_twice_is_refused(saved):
         (60_000, ["its end record claims 60000 members", "at most 33 members"]),
     ],
 )
-def test_an_end_record_claiming_another_number_of_members_is_refused(saved, count, words):
-    write_zip(saved, [entry(n, data) for n, data in members_of(saved).items()], count=count)
+def test_an_end_record_claiming_another_number_of_members_is_refused(
+    saved, count, words
+):
+    write_zip(
+        saved, [entry(n, data) for n, data in members_of(saved).items()], count=count
+    )
     assert_refused_quickly(saved, *words)
 
 
@@ -528,12 +590,14 @@ def test_a_stored_member_claiming_more_than_it_stores_is_refused(saved):
     entries = [entry(name, data) for name, data in members_of(saved).items()]
     entries[1]["file_size"] = 2**32 - 1
     write_zip(saved, entries)
-    assert_refused_quickly(saved, "member weights/1 claims 4294967295 bytes (416 stored)")
+    assert_refused_quickly(
+        saved, "member weights/1 claims 4294967295 bytes (416 stored)"
+    )
 
 
 @pytest.fixture(scope="module")
 def bomb() -> dict:
-    """weights/1 as a deflated member: its .npy header, then 2 GiB of zeros (2 MB stored).
+    """weights/1 deflated: its .npy header, then 2 GiB of zeros (2 MB stored).
 
     Each MiB of zeros is deflated once and repeated: a full flush ends every piece on a
     byte boundary with a fresh state, so the pieces are identical and may be chained."""
@@ -544,23 +608,31 @@ def bomb() -> dict:
     piece = deflate.compress(zeros) + deflate.flush(zlib.Z_FULL_FLUSH)
     assert deflate.compress(zeros) + deflate.flush(zlib.Z_FULL_FLUSH) == piece
     stored = start + piece * 2048 + deflate.flush()
-    assert zlib.decompressobj(-15).decompress(stored, 1 << 22) == header + bytes((1 << 22) - 128)
+    assert zlib.decompressobj(-15).decompress(stored, 1 << 22) == header + bytes(
+        (1 << 22) - 128
+    )
     crc = zlib.crc32(header)
     for _ in range(2048):
         crc = zlib.crc32(zeros, crc)
     return {"stored": stored, "crc": crc, "file_size": 128 + 2048 * len(zeros)}
 
 
-@pytest.mark.parametrize("honest", [True, False], ids=["its-size-told", "its-size-hidden"])
+@pytest.mark.parametrize(
+    "honest", [True, False], ids=["its-size-told", "its-size-hidden"]
+)
 def test_a_deflate_bomb_is_refused_before_it_is_inflated(saved, bomb, honest):
-    """A 2 GiB member of zeros: refused from its sizes, whether its stored size tells the
-    2 GiB or claims the 416 bytes its header implies (its 2 MB of deflate cannot be that)."""
+    """A 2 GiB member of zeros: refused from its sizes, whether its stored size tells
+    the 2 GiB or claims the 416 bytes its header implies (its 2 MB of deflate cannot be
+    that)."""
     entries = [entry(name, data) for name, data in members_of(saved).items()]
-    entries[1] = entry("weights/1.npy", bomb["stored"], zipfile.ZIP_DEFLATED, crc=bomb["crc"])
+    entries[1] = entry(
+        "weights/1.npy", bomb["stored"], zipfile.ZIP_DEFLATED, crc=bomb["crc"]
+    )
     entries[1]["file_size"] = bomb["file_size"] if honest else 416
     write_zip(saved, entries)
     claim = (
-        f"member weights/1 claims {entries[1]['file_size']} bytes ({len(bomb['stored'])} stored)"
+        f"member weights/1 claims {entries[1]['file_size']} bytes "
+        f"({len(bomb['stored'])} stored)"
     )
     assert_refused_quickly(saved, claim)
 

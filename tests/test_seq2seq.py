@@ -1,4 +1,4 @@
-"""The whole encoder-decoder: its gradient on all 8 weights, its layout and its decoding."""
+"""The whole encoder-decoder: its gradient on all 8 weights, layout and decoding."""
 
 import numpy as np
 import pytest
@@ -23,7 +23,9 @@ def random_model(rng, units, input_dim, output_dim):
     ("N", "T_enc", "T_dec", "units", "input_dim", "output_dim"),
     [(3, 4, 4, 3, 1, 1), (2, 3, 5, 4, 2, 3), (1, 5, 2, 2, 3, 2)],
 )
-def test_loss_and_grads_match_central_differences(N, T_enc, T_dec, units, input_dim, output_dim):
+def test_loss_and_grads_match_central_differences(
+    N, T_enc, T_dec, units, input_dim, output_dim
+):
     rng = np.random.default_rng(N * 100 + units)
     model = random_model(rng, units, input_dim, output_dim)
     enc_x = rng.normal(size=(N, T_enc, input_dim))
@@ -31,9 +33,13 @@ def test_loss_and_grads_match_central_differences(N, T_enc, T_dec, units, input_
     dec_y = rng.normal(size=(N, T_dec, output_dim))
     loss, grads = model.loss_and_grads(enc_x, dec_x, dec_y)
     # the same forward and the same mean: measured equal; rel=1e-15 allows one rounding
-    assert loss == pytest.approx(np.mean((model.forward(enc_x, dec_x) - dec_y) ** 2), rel=1e-15)
+    assert loss == pytest.approx(
+        np.mean((model.forward(enc_x, dec_x) - dec_y) ** 2), rel=1e-15
+    )
     for weight, grad in zip(model.trainable_weights, grads, strict=True):
-        numeric = numerical_gradient(lambda: model.loss_and_grads(enc_x, dec_x, dec_y)[0], weight)
+        numeric = numerical_gradient(
+            lambda: model.loss_and_grads(enc_x, dec_x, dec_y)[0], weight
+        )
         assert grad.shape == weight.shape
         assert rel_error(grad, numeric) < TOL
 
@@ -41,7 +47,16 @@ def test_loss_and_grads_match_central_differences(N, T_enc, T_dec, units, input_
 def test_article_model_has_46276_parameters_in_keras_order():
     model = ml.Seq2Seq(units=75, input_dim=1, output_dim=1, seed=0)
     shapes = [w.shape for w in model.get_weights()]
-    assert shapes == [(1, 300), (75, 300), (300,), (1, 300), (75, 300), (300,), (75, 1), (1,)]
+    assert shapes == [
+        (1, 300),
+        (75, 300),
+        (300,),
+        (1, 300),
+        (75, 300),
+        (300,),
+        (75, 1),
+        (1,),
+    ]
     assert model.count_params() == 46_276
 
 
@@ -82,4 +97,6 @@ def test_predict_is_batched_each_window_decoded_independently(rng):
     together = model.predict(enc_x)
     # BLAS may sum a batch of 1 and of 5 in different orders: measured 2.2e-16 apart
     for k in range(5):
-        np.testing.assert_allclose(model.predict(enc_x[k : k + 1]), together[k : k + 1], rtol=1e-13)
+        np.testing.assert_allclose(
+            model.predict(enc_x[k : k + 1]), together[k : k + 1], rtol=1e-13
+        )

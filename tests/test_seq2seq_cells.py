@@ -33,7 +33,9 @@ def test_weights_are_the_cells_in_keras_model_order(cell):
 @pytest.mark.parametrize("cell", CELLS)
 def test_loss_gradients_match_central_differences(cell, rng):
     model = small_model(cell, rng)
-    enc_x, dec_x, dec_y = (rng.normal(size=(2, T, D)) for T, D in ((4, 2), (3, 1), (3, 1)))
+    enc_x, dec_x, dec_y = (
+        rng.normal(size=(2, T, D)) for T, D in ((4, 2), (3, 1), (3, 1))
+    )
     _, grads = model.loss_and_grads(enc_x, dec_x, dec_y)
     for weight, grad in zip(model.trainable_weights, grads, strict=True):
         num = numerical_gradient(lambda: model.evaluate(enc_x, dec_x, dec_y), weight)
@@ -65,7 +67,9 @@ def test_fit_lowers_the_loss(cell):
 @pytest.mark.parametrize("cell", CELLS)
 def test_save_and_load_keep_the_cell_weights_and_optimizer(cell, tmp_path, rng):
     model = small_model(cell, rng)
-    enc_x, dec_x, dec_y = (rng.normal(size=(4, T, D)) for T, D in ((4, 2), (3, 1), (3, 1)))
+    enc_x, dec_x, dec_y = (
+        rng.normal(size=(4, T, D)) for T, D in ((4, 2), (3, 1), (3, 1))
+    )
     model.fit(enc_x, dec_x, dec_y, epochs=2, batch_size=2, verbose=0)
     model.save(tmp_path / "m.npz")
     back = ml.Seq2Seq.load(tmp_path / "m.npz")
@@ -81,12 +85,17 @@ def test_save_and_load_keep_the_cell_weights_and_optimizer(cell, tmp_path, rng):
 def test_an_lstm_file_has_no_cell_setting_and_loads_as_an_lstm(tmp_path):
     """So that an LSTM's file stays readable by a minilstm from before the other cells."""
     ml.Seq2Seq(units=3, seed=0).save(tmp_path / "m.npz")
-    with zipfile.ZipFile(tmp_path / "m.npz") as archive, archive.open("metadata.npy") as f:
+    with (
+        zipfile.ZipFile(tmp_path / "m.npz") as archive,
+        archive.open("metadata.npy") as f,
+    ):
         metadata = json.loads(str(np.lib.format.read_array(f)))
     assert "cell" not in metadata["config"]
     assert ml.Seq2Seq.load(tmp_path / "m.npz").cell == "lstm"
 
 
 def test_an_unknown_cell_is_a_clear_error():
-    with pytest.raises(ValueError, match=r"cell must be one of \['lstm', 'gru', 'rnn'\]"):
+    with pytest.raises(
+        ValueError, match=r"cell must be one of \['lstm', 'gru', 'rnn'\]"
+    ):
         ml.Seq2Seq(units=3, cell="transformer")

@@ -12,7 +12,13 @@ def trained():
     data = load_task("sin_cos")
     model = ml.Seq2Seq(units=75, seed=0)
     history = model.fit(
-        data.enc_x, data.dec_x, data.dec_y, epochs=35, batch_size=10, optimizer=ml.Adam(), verbose=0
+        data.enc_x,
+        data.dec_x,
+        data.dec_y,
+        epochs=35,
+        batch_size=10,
+        optimizer=ml.Adam(),
+        verbose=0,
     )
     return data, model, history
 
@@ -30,7 +36,8 @@ def test_article_settings_bring_the_loss_below_1e_3(trained):
 def test_autoregressive_prediction_follows_cos(trained):
     data, model, _ = trained
     y = model.predict(data.enc_x, steps=24)
-    # measured 3.1e-4: decoding from its own predictions, a little above the training loss
+    # measured 3.1e-4: decoding from its own predictions, a little above the training
+    # loss
     assert np.mean((y - data.dec_y) ** 2) < 1e-3
 
 
@@ -39,7 +46,9 @@ def test_same_seed_gives_bit_identical_weights_and_history():
     runs = []
     for _ in range(2):
         model = ml.Seq2Seq(units=6, seed=42)
-        history = model.fit(data.enc_x, data.dec_x, data.dec_y, epochs=3, batch_size=10, verbose=0)
+        history = model.fit(
+            data.enc_x, data.dec_x, data.dec_y, epochs=3, batch_size=10, verbose=0
+        )
         runs.append((model.get_weights(), history.history["loss"]))
     (w1, l1), (w2, l2) = runs
     assert l1 == l2
@@ -61,7 +70,8 @@ def test_history_loss_is_the_batch_size_weighted_mean_as_keras_reports_it():
         shuffle=False,
         verbose=0,
     )
-    # With a zero learning rate the weights stay put, so the epoch loss is the full-data MSE.
+    # With a zero learning rate the weights stay put, so the epoch loss is the full-data
+    # MSE.
     model.set_weights(start)
     full = model.evaluate(data.enc_x, data.dec_x, data.dec_y)
     # measured equal; rel=1e-12 allows the batches' sums to round differently
@@ -75,7 +85,13 @@ def test_resuming_at_initial_epoch_repeats_an_uninterrupted_run():
     split = ml.Seq2Seq(units=5, seed=3)
     split.fit(data.enc_x, data.dec_x, data.dec_y, epochs=2, batch_size=16, verbose=0)
     split.fit(
-        data.enc_x, data.dec_x, data.dec_y, epochs=4, batch_size=16, verbose=0, initial_epoch=2
+        data.enc_x,
+        data.dec_x,
+        data.dec_y,
+        epochs=4,
+        batch_size=16,
+        verbose=0,
+        initial_epoch=2,
     )
     for a, b in zip(whole.get_weights(), split.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
@@ -83,7 +99,9 @@ def test_resuming_at_initial_epoch_repeats_an_uninterrupted_run():
 
 def test_fit_prints_one_line_per_epoch(capsys):
     data = load_task("sin_cos", window=8)
-    ml.Seq2Seq(units=3, seed=0).fit(data.enc_x, data.dec_x, data.dec_y, epochs=2, verbose=1)
+    ml.Seq2Seq(units=3, seed=0).fit(
+        data.enc_x, data.dec_x, data.dec_y, epochs=2, verbose=1
+    )
     lines = capsys.readouterr().out.strip().splitlines()
     assert [line.split(" - ")[0] for line in lines] == ["Epoch 1/2", "Epoch 2/2"]
     assert all("loss: " in line for line in lines)

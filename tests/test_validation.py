@@ -52,14 +52,46 @@ def bad_weights(k: int, value: np.ndarray) -> list[np.ndarray]:
 # both the expectation and what came.
 CASES = {
     # Seq2Seq construction
-    "units 0": (lambda: ml.Seq2Seq(units=0), ValueError, r"units must be an integer >= 1; got 0"),
-    "units float": (lambda: ml.Seq2Seq(units=2.5), TypeError, r"units must be an integer; got 2.5"),
-    "units bool": (lambda: ml.Seq2Seq(units=True), TypeError, r"units must be an integer"),
-    "input_dim -1": (lambda: ml.Seq2Seq(input_dim=-1), ValueError, r"input_dim must be .*got -1"),
-    "output_dim str": (lambda: ml.Seq2Seq(output_dim="1"), TypeError, r"output_dim must be"),
-    "seed negative": (lambda: ml.Seq2Seq(seed=-3), ValueError, r"seed must be an integer >= 0"),
-    "dtype int": (lambda: ml.Seq2Seq(dtype=np.int64), ValueError, r"dtype must be float32 or"),
-    "dtype junk": (lambda: ml.Seq2Seq(dtype="floaty"), TypeError, r"dtype must be float32 or"),
+    "units 0": (
+        lambda: ml.Seq2Seq(units=0),
+        ValueError,
+        r"units must be an integer >= 1; got 0",
+    ),
+    "units float": (
+        lambda: ml.Seq2Seq(units=2.5),
+        TypeError,
+        r"units must be an integer; got 2.5",
+    ),
+    "units bool": (
+        lambda: ml.Seq2Seq(units=True),
+        TypeError,
+        r"units must be an integer",
+    ),
+    "input_dim -1": (
+        lambda: ml.Seq2Seq(input_dim=-1),
+        ValueError,
+        r"input_dim must be .*got -1",
+    ),
+    "output_dim str": (
+        lambda: ml.Seq2Seq(output_dim="1"),
+        TypeError,
+        r"output_dim must be",
+    ),
+    "seed negative": (
+        lambda: ml.Seq2Seq(seed=-3),
+        ValueError,
+        r"seed must be an integer >= 0",
+    ),
+    "dtype int": (
+        lambda: ml.Seq2Seq(dtype=np.int64),
+        ValueError,
+        r"dtype must be float32 or",
+    ),
+    "dtype junk": (
+        lambda: ml.Seq2Seq(dtype="floaty"),
+        TypeError,
+        r"dtype must be float32 or",
+    ),
     # Seq2Seq arrays
     "enc_x 2-D": (
         lambda: model().forward(ENC_X[..., 0], DEC_X),
@@ -74,12 +106,14 @@ CASES = {
     "dec_x batch": (
         lambda: model().forward(ENC_X, DEC_X[:4]),
         ValueError,
-        r"dec_x must have shape \(N, T_dec, 1\) with N = 5 as in enc_x; got \(4, 3, 1\)",
+        r"dec_x must have shape \(N, T_dec, 1\) with N = 5 as in enc_x; got \(4, 3, "
+        r"1\)",
     ),
     "dec_y steps": (
         lambda: model().loss_and_grads(ENC_X, DEC_X, DEC_Y[:, :2]),
         ValueError,
-        r"dec_y must have shape \(N, T_dec, 1\) with N = 5 as in enc_x, T_dec = 3 as in dec_x",
+        r"dec_y must have shape \(N, T_dec, 1\) with N = 5 as in enc_x, T_dec = 3 as "
+        r"in dec_x",
     ),
     "enc_x empty": (
         lambda: model().predict(np.ones((0, 4, 1))),
@@ -89,7 +123,8 @@ CASES = {
     "enc_x NaN": (
         lambda: model().predict(with_nan(ENC_X)),
         ValueError,
-        r"enc_x must be finite; got 1 NaN or infinite value\(s\), the first at index \(0, 2, 0\)",
+        r"enc_x must be finite; got 1 NaN or infinite value\(s\), the first at index "
+        r"\(0, 2, 0\)",
     ),
     "dec_y inf": (
         lambda: model().evaluate(ENC_X, DEC_X, DEC_Y * np.inf),
@@ -126,7 +161,11 @@ CASES = {
         ValueError,
         r"enc_x must be finite",
     ),
-    "steps 0": (lambda: model().predict(ENC_X, steps=0), ValueError, r"steps must be .*got 0"),
+    "steps 0": (
+        lambda: model().predict(ENC_X, steps=0),
+        ValueError,
+        r"steps must be .*got 0",
+    ),
     # fit's settings
     "epochs negative": (
         lambda: model().fit(ENC_X, DEC_X, DEC_Y, epochs=-1, verbose=0),
@@ -161,7 +200,8 @@ CASES = {
     "optimizer name": (
         lambda: model().fit(ENC_X, DEC_X, DEC_Y, optimizer="adamw", verbose=0),
         ValueError,
-        r"optimizer must be one of \['adam', 'rmsprop', 'sgd'\] or an Optimizer; got 'adamw'",
+        r"optimizer must be one of \['adam', 'rmsprop', 'sgd'\] or an Optimizer; got "
+        r"'adamw'",
     ),
     "optimizer type": (
         lambda: model().fit(ENC_X, DEC_X, DEC_Y, optimizer=0.01, verbose=0),
@@ -190,7 +230,11 @@ CASES = {
         r"weights\[7\] must be finite",
     ),
     # LSTM
-    "LSTM units": (lambda: ml.LSTM(0), ValueError, r"units must be an integer >= 1; got 0"),
+    "LSTM units": (
+        lambda: ml.LSTM(0),
+        ValueError,
+        r"units must be an integer >= 1; got 0",
+    ),
     "LSTM return_state": (
         lambda: ml.LSTM(2, return_state="no"),
         TypeError,
@@ -207,7 +251,9 @@ CASES = {
         r"x must have shape \(N, T, 2\); got \(2, 4, 3\)",
     ),
     "LSTM initial_state batch": (
-        lambda: lstm().forward(np.ones((2, 4, 2)), initial_state=(np.ones((3, 3)),) * 2),
+        lambda: lstm().forward(
+            np.ones((2, 4, 2)), initial_state=(np.ones((3, 3)),) * 2
+        ),
         ValueError,
         r"initial_state\[0\] must have shape \(N, 3\) with N = 2 as in x; got \(3, 3\)",
     ),
@@ -219,7 +265,8 @@ CASES = {
     "LSTM backward dy": (
         lambda: lstm_after_forward(return_sequences=True).backward(np.ones((2, 3))),
         ValueError,
-        r"dy must have shape \(N, T, 3\) with N = 2 as in the last forward, T = 4 as in",
+        r"dy must have shape \(N, T, 3\) with N = 2 as in the last forward, T = 4 as "
+        r"in",
     ),
     "LSTM backward dc": (
         lambda: lstm_after_forward().backward(np.ones((2, 3)), dc=np.ones((2, 4))),
@@ -232,7 +279,11 @@ CASES = {
         r"weights\[2\] must have shape \(12,\); got \(3,\)",
     ),
     # Dense
-    "Dense units": (lambda: ml.Dense(-2), ValueError, r"units must be an integer >= 1; got -2"),
+    "Dense units": (
+        lambda: ml.Dense(-2),
+        ValueError,
+        r"units must be an integer >= 1; got -2",
+    ),
     "Dense x": (
         lambda: dense_after_forward().forward(np.ones((2, 4, 5))),
         ValueError,
@@ -260,7 +311,9 @@ CASES = {
         r"learning_rate must be a number; got 'fast'",
     ),
     "schedule returns inf": (
-        lambda: ml.SGD(learning_rate=lambda step: np.inf).apply([np.ones(1)], [np.ones(1)]),
+        lambda: ml.SGD(learning_rate=lambda step: np.inf).apply(
+            [np.ones(1)], [np.ones(1)]
+        ),
         ValueError,
         r"learning_rate\(0\) must be a finite number >= 0.0; got inf",
     ),
@@ -284,12 +337,21 @@ CASES = {
         ValueError,
         r"rho must be a finite number in \[0.0, 1.0\)",
     ),
-    "momentum": (lambda: ml.SGD(momentum=-0.5), ValueError, r"momentum must be .*got -0.5"),
-    "epsilon": (lambda: ml.Adam(epsilon=-1.0), ValueError, r"epsilon must be .*>= 0.0; got -1.0"),
+    "momentum": (
+        lambda: ml.SGD(momentum=-0.5),
+        ValueError,
+        r"momentum must be .*got -0.5",
+    ),
+    "epsilon": (
+        lambda: ml.Adam(epsilon=-1.0),
+        ValueError,
+        r"epsilon must be .*>= 0.0; got -1.0",
+    ),
     "apply count": (
         lambda: ml.SGD().apply([np.ones(2)], [np.ones(2), np.ones(2)]),
         ValueError,
-        r"grads and variables must have the same length; got 1 gradients for 2 variables",
+        r"grads and variables must have the same length; got 1 gradients for 2 "
+        r"variables",
     ),
     "apply shapes": (
         lambda: ml.SGD().apply([np.ones(3)], [np.ones(2)]),
@@ -304,7 +366,8 @@ CASES = {
     "apply integer variable": (
         lambda: ml.SGD().apply([np.ones(2)], [np.ones(2, dtype=int)]),
         TypeError,
-        r"variables\[0\] must be a float NumPy array, updated in place; got an array of shape",
+        r"variables\[0\] must be a float NumPy array, updated in place; got an array "
+        r"of shape",
     ),
     # model files
     "save path None": (
@@ -320,13 +383,15 @@ CASES = {
     "dtype array shown short": (
         lambda: ml.Seq2Seq(dtype=np.ones((50, 50))),
         TypeError,
-        r"dtype must be float32 or float64; got an array of shape \(50, 50\) and dtype float64$",
+        r"dtype must be float32 or float64; got an array of shape \(50, 50\) and "
+        r"dtype float64$",
     ),
     # gradcheck
     "gradcheck integer x": (
         lambda: numerical_gradient(lambda: 0.0, np.arange(3)),
         TypeError,
-        r"x must be a float NumPy array, changed in place; got an array of shape \(3,\)",
+        r"x must be a float NumPy array, changed in place; got an array of shape "
+        r"\(3,\)",
     ),
     "gradcheck h": (
         lambda: numerical_gradient(lambda: 0.0, np.ones(3), h=0.0),
@@ -344,7 +409,11 @@ CASES = {
         ValueError,
         r"window must be an integer between 1 and 19; got 24",
     ),
-    "num_points": (lambda: load_task("sin_cos", num_points=1), ValueError, r"num_points must be"),
+    "num_points": (
+        lambda: load_task("sin_cos", num_points=1),
+        ValueError,
+        r"num_points must be",
+    ),
     "seq lengths differ": (
         lambda: make_windows(np.ones(10), np.ones(9), window=3),
         ValueError,
@@ -370,7 +439,9 @@ def test_integer_arrays_are_accepted_and_cast():
     enc_x, dec_x = np.arange(20).reshape(5, 4, 1), np.arange(15).reshape(5, 3, 1)
     y = m.forward(enc_x, dec_x)
     assert y.dtype == np.float64
-    np.testing.assert_array_equal(y, m.forward(enc_x.astype(float), dec_x.astype(float)))
+    np.testing.assert_array_equal(
+        y, m.forward(enc_x.astype(float), dec_x.astype(float))
+    )
     enc_x, dec_x, dec_y = make_windows(np.arange(10), np.arange(10), window=3)
     assert enc_x.dtype == dec_x.dtype == dec_y.dtype == np.float64
 
@@ -391,7 +462,9 @@ def test_a_rejected_fit_leaves_the_model_and_its_optimizer_untouched():
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize(("verbose", "lines"), [(False, 0), (True, 1), ("auto", 1), (2, 1)])
+@pytest.mark.parametrize(
+    ("verbose", "lines"), [(False, 0), (True, 1), ("auto", 1), (2, 1)]
+)
 def test_verbose_takes_keras_values_and_booleans(capsys, verbose, lines):
     model().fit(ENC_X, DEC_X, DEC_Y, epochs=1, verbose=verbose)
     assert len(capsys.readouterr().out.splitlines()) == lines

@@ -34,7 +34,9 @@ def decode_feeding_zeros(model: ml.Seq2Seq, enc_x: np.ndarray) -> np.ndarray:
     zeros = np.zeros((len(enc_x), 1))
     y = np.empty((len(enc_x), enc_x.shape[1], 1))
     for t in range(enc_x.shape[1]):
-        (h, c), _ = lstm_step_forward(zeros, h, c, dec.kernel, dec.recurrent_kernel, dec.bias)
+        (h, c), _ = lstm_step_forward(
+            zeros, h, c, dec.kernel, dec.recurrent_kernel, dec.bias
+        )
         y[:, t] = h @ dense.kernel + dense.bias
     return y
 
@@ -58,7 +60,10 @@ sin_cos, model = train("sin_cos")
 damped, damped_model = train("damped")
 
 # Error 1: the decoder fed zeros instead of its own predictions.
-y_zeros, y_right = decode_feeding_zeros(model, sin_cos.enc_x), model.predict(sin_cos.enc_x)
+y_zeros, y_right = (
+    decode_feeding_zeros(model, sin_cos.enc_x),
+    model.predict(sin_cos.enc_x),
+)
 print(f"1. sin -> cos decoded feeding zeros:       MSE {mse(y_zeros, sin_cos):.1e}")
 print(f"   sin -> cos decoded feeding predictions: MSE {mse(y_right, sin_cos):.1e}")
 ratio = mse(y_zeros, sin_cos) / mse(y_right, sin_cos)
@@ -75,7 +80,10 @@ draw(
     f"as the listing decodes: zeros fed back (MSE {mse(y_zeros, sin_cos):.1e})",
 )
 draw(
-    axes[1], sin_cos, y_right, f"corrected: predictions fed back (MSE {mse(y_right, sin_cos):.1e})"
+    axes[1],
+    sin_cos,
+    y_right,
+    f"corrected: predictions fed back (MSE {mse(y_right, sin_cos):.1e})",
 )
 axes[0].legend(fontsize=7, ncol=2)
 save_figure(fig, "errors-feedback")
@@ -84,7 +92,9 @@ save_figure(fig, "errors-feedback")
 # feeding zeros), against its own model decoding correctly.
 y_wrong_model = decode_feeding_zeros(model, damped.enc_x)
 y_own = damped_model.predict(damped.enc_x)
-print(f"2. damped decoded by the sin -> cos model: MSE {mse(y_wrong_model, damped):.1e}")
+print(
+    f"2. damped decoded by the sin -> cos model: MSE {mse(y_wrong_model, damped):.1e}"
+)
 print(f"   damped decoded by its own model:        MSE {mse(y_own, damped):.1e}")
 record(wrong_model=sci(mse(y_wrong_model, damped)), own=sci(mse(y_own, damped)))
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.2), sharey=True)
@@ -95,7 +105,9 @@ save_figure(fig, "errors-wrong-model")
 
 
 # --8<-- [start:crossentropy]
-def categorical_crossentropy(y_pred: np.ndarray, y_true: np.ndarray, eps: float = 1e-7) -> float:
+def categorical_crossentropy(
+    y_pred: np.ndarray, y_true: np.ndarray, eps: float = 1e-7
+) -> float:
     """Keras's categorical cross-entropy on probabilities, over the last axis."""
     p = y_pred / np.sum(y_pred, axis=-1, keepdims=True)  # one unit: p = y / y = 1
     p = np.clip(p, eps, 1 - eps)
@@ -113,7 +125,9 @@ def loss() -> float:
 
 print(f"3. cross-entropy on one output unit: {loss():.2e}")
 for name, weight in zip(
-    ("dense kernel", "decoder kernel"), (fresh.dense.kernel, fresh.decoder.kernel), strict=True
+    ("dense kernel", "decoder kernel"),
+    (fresh.dense.kernel, fresh.decoder.kernel),
+    strict=True,
 ):
     largest = np.abs(numerical_gradient(loss, weight)).max()
     print(f"   its gradient on the {name}: largest |value| {largest:.1e}")

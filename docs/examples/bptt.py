@@ -8,7 +8,12 @@ from _site import record, save_figure, sci
 import minilstm as ml
 from minilstm import article
 from minilstm.data import load_task
-from minilstm.lstm import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
+from minilstm.lstm import (
+    lstm_backward,
+    lstm_forward,
+    lstm_step_backward,
+    lstm_step_forward,
+)
 
 rng = np.random.default_rng(0)
 N, T, D, H = 4, 6, 3, 5
@@ -66,7 +71,11 @@ for forget_bias, style in ((1.0, "-"), (0.0, "--")):
     norms = np.linalg.norm(dx[..., 0], axis=0)
     reach[forget_bias] = norms[0] / norms[-1]
     ax.semilogy(
-        norms / norms[-1], style, marker="o", ms=3, label=f"forget-gate bias {forget_bias:.0f}"
+        norms / norms[-1],
+        style,
+        marker="o",
+        ms=3,
+        label=f"forget-gate bias {forget_bias:.0f}",
     )
 ax.set_xlabel("time step t of the input")
 ax.set_ylabel("gradient reaching $x_t$\n(relative to the last step)")
@@ -76,4 +85,6 @@ ax.set_title(
 )
 ax.legend()
 save_figure(fig, "bptt-reach")
-record(reach_one=sci(reach[1.0], 0), reach_zero=sci(reach[0.0], 0), steps_back=T_task - 1)
+record(
+    reach_one=sci(reach[1.0], 0), reach_zero=sci(reach[0.0], 0), steps_back=T_task - 1
+)

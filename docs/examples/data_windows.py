@@ -23,7 +23,9 @@ record(windows=len(data.enc_x), step=f"{data.x[1] - data.x[0]:.4f}")
 
 i, T = 30, article.WINDOW
 steps = np.arange(T)
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.3), gridspec_kw={"width_ratios": [1.4, 1]})
+fig, axes = plt.subplots(
+    1, 2, figsize=(10, 3.3), gridspec_kw={"width_ratios": [1.4, 1]}
+)
 ax = axes[0]
 ax.plot(data.x, data.seq_in, color="C0", label=r"$\sin x$ (encoder curve)")
 ax.plot(data.x, data.seq_out, color="C1", label=r"$\cos x$ (decoder curve)")
@@ -33,11 +35,23 @@ ax.set_title(f"{article.NUM_POINTS} points; window i covers points i ... i+{T - 
 ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3)
 ax = axes[1]
 ax.plot(
-    steps, data.enc_x[i, :, 0], "o-", ms=3, color="C0", label="enc_x[i]: what the encoder reads"
+    steps,
+    data.enc_x[i, :, 0],
+    "o-",
+    ms=3,
+    color="C0",
+    label="enc_x[i]: what the encoder reads",
 )
-ax.plot(steps, data.dec_y[i, :, 0], "o-", ms=3, color="C1", label="dec_y[i]: the target")
 ax.plot(
-    steps, data.dec_x[i, :, 0], "x--", ms=5, color="C3", label="dec_x[i]: the target one step late"
+    steps, data.dec_y[i, :, 0], "o-", ms=3, color="C1", label="dec_y[i]: the target"
+)
+ax.plot(
+    steps,
+    data.dec_x[i, :, 0],
+    "x--",
+    ms=5,
+    color="C3",
+    label="dec_x[i]: the target one step late",
 )
 ax.set_xlabel("time step t")
 ax.set_title(f"window {i}, step by step")

@@ -24,7 +24,9 @@ if QUICK:
 
 def tuned(task: str) -> TaskResult:
     result = run_task(task, RECIPE, verbose=False)
-    result.model = None  # its optimizer's schedule is a closure, which cannot be pickled
+    result.model = (
+        None  # its optimizer's schedule is a closure, which cannot be pickled
+    )
     return result
 
 

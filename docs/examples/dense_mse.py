@@ -30,7 +30,11 @@ def loss_of_weights():
     return mse_forward(dense_forward(hs, kernel, bias)[0], y_true)[0]
 
 
-for name, analytic, array in (("kernel", dkernel, kernel), ("bias", dbias, bias), ("hs", dhs, hs)):
+for name, analytic, array in (
+    ("kernel", dkernel, kernel),
+    ("bias", dbias, bias),
+    ("hs", dhs, hs),
+):
     numeric = numerical_gradient(loss_of_weights, array)
     print(f"d{name:7} relative error {rel_error(analytic, numeric):.1e}")
 # --8<-- [end:run]

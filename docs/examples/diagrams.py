@@ -31,7 +31,9 @@ def op(ax, x, y, text, size=15):
 
 def arrow(ax, start, end, color="0.3", lw=1.6, style="-|>", **kw):
     ax.add_patch(
-        FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=14, color=color, lw=lw, **kw)
+        FancyArrowPatch(
+            start, end, arrowstyle=style, mutation_scale=14, color=color, lw=lw, **kw
+        )
     )
 
 
@@ -42,7 +44,9 @@ def cell_diagram():
     ax.axis("off")
     ax.set_aspect("equal")
     ax.add_patch(
-        FancyBboxPatch((0.6, 0.4), 8.8, 5.0, boxstyle="round,pad=0.1", fc="#f5f5f5", ec="0.6")
+        FancyBboxPatch(
+            (0.6, 0.4), 8.8, 5.0, boxstyle="round,pad=0.1", fc="#f5f5f5", ec="0.6"
+        )
     )
     # The memory line along the top, the hidden state along the bottom.
     y_c, y_h = 4.6, 1.0

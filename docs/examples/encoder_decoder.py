@@ -38,7 +38,9 @@ enc_x, dec_x, dec_y = (
 loss, grads = small.loss_and_grads(enc_x, dec_x, dec_y)
 worst = 0.0
 for weight, grad in zip(small.trainable_weights, grads, strict=True):
-    numeric = numerical_gradient(lambda: small.loss_and_grads(enc_x, dec_x, dec_y)[0], weight)
+    numeric = numerical_gradient(
+        lambda: small.loss_and_grads(enc_x, dec_x, dec_y)[0], weight
+    )
     worst = max(worst, rel_error(grad, numeric))
 print(f"all 8 gradients of the whole model: worst relative error {worst:.1e}")
 # --8<-- [end:check]
@@ -49,14 +51,21 @@ record(params=f"{model.count_params():,}")
 def box(ax, x, y, text, colour):
     ax.add_patch(
         FancyBboxPatch(
-            (x - 0.42, y - 0.3), 0.84, 0.6, boxstyle="round,pad=0.04", fc=colour, ec="0.3"
+            (x - 0.42, y - 0.3),
+            0.84,
+            0.6,
+            boxstyle="round,pad=0.04",
+            fc=colour,
+            ec="0.3",
         )
     )
     ax.text(x, y, text, ha="center", va="center", fontsize=9)
 
 
 def arrow(ax, start, end, colour="0.3", style="-|>"):
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=10, color=colour))
+    ax.add_patch(
+        FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=10, color=colour)
+    )
 
 
 fig, ax = plt.subplots(figsize=(11, 3.6))
@@ -89,7 +98,9 @@ ax.text(
     ha="center",
     fontsize=9,
 )
-ax.text(6.9, 3.35, "decoder + Dense: writes the window of cos x", ha="center", fontsize=9)
+ax.text(
+    6.9, 3.35, "decoder + Dense: writes the window of cos x", ha="center", fontsize=9
+)
 ax.text(
     6.9,
     -0.5,

@@ -14,11 +14,17 @@ N, T, D, H = 3, 5, 2, 4
 layer = ml.LSTM(H, return_sequences=True, return_state=True, seed=0)
 layer.build(D)
 # Large weights and non-zero biases saturate some gates: small ones hide mistakes.
-kernel, recurrent_kernel, bias = (rng.normal(scale=1.5, size=w.shape) for w in layer.get_weights())
+kernel, recurrent_kernel, bias = (
+    rng.normal(scale=1.5, size=w.shape) for w in layer.get_weights()
+)
 layer.set_weights([kernel, recurrent_kernel, bias])
 x = rng.normal(size=(N, T, D))
 h0, c0 = rng.normal(size=(2, N, H))  # non-zero initial states
-dy, dh, dc = rng.normal(size=(N, T, H)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+dy, dh, dc = (
+    rng.normal(size=(N, T, H)),
+    rng.normal(size=(N, H)),
+    rng.normal(size=(N, H)),
+)
 
 
 def forward():
@@ -42,7 +48,9 @@ def check() -> str:
         "h0": h0,
         "c0": c0,
     }
-    numeric = {name: numerical_gradient(forward, a, upstream) for name, a in arrays.items()}
+    numeric = {
+        name: numerical_gradient(forward, a, upstream) for name, a in arrays.items()
+    }
     return gradient_report(analytic, numeric)
 
 
@@ -93,7 +101,9 @@ for dtype, colour in ((np.float64, "C0"), (np.float32, "C3")):
 ax.invert_xaxis()
 ax.set_xlabel("step ε of the central difference (argument h)")
 ax.set_ylabel("relative error against\nthe analytic gradient")
-ax.set_title("Gradient check of an LSTM's kernel: float64 leaves room, float32 does not")
+ax.set_title(
+    "Gradient check of an LSTM's kernel: float64 leaves room, float32 does not"
+)
 ax.legend()
 save_figure(fig, "gradcheck-steps")
 record(best64=sci(best[np.float64]), best32=sci(best[np.float32]))

@@ -41,8 +41,12 @@ record(
 fig, ax = plt.subplots(figsize=(8, 3.2))
 ax.plot(data.x, data.seq_out, color="0.6", lw=4, alpha=0.5, label=r"$y=\cos x$ (truth)")
 for i in article.START_POINTS:
-    ax.plot(data.x[i : i + article.WINDOW], y[i, :, 0], lw=1.8, label=f"decoded window {i}")
+    ax.plot(
+        data.x[i : i + article.WINDOW], y[i, :, 0], lw=1.8, label=f"decoded window {i}"
+    )
 ax.set_xlabel("x")
-ax.set_title("minilstm decodes cos x from windows of sin x, feeding back its own predictions")
+ax.set_title(
+    "minilstm decodes cos x from windows of sin x, feeding back its own predictions"
+)
 ax.legend(ncol=3, fontsize=8, loc="lower left")
 save_figure(fig, "home-sin-cos")

@@ -20,10 +20,17 @@ model.fit(
 )
 
 # --8<-- [start:decode]
-y_free = model.predict(data.enc_x)  # (76, 24, 1): all windows at once, own predictions fed back
-y_forced = model.forward(data.enc_x, data.dec_x)  # (76, 24, 1): true previous values fed in
+y_free = model.predict(
+    data.enc_x
+)  # (76, 24, 1): all windows at once, own predictions fed back
+y_forced = model.forward(
+    data.enc_x, data.dec_x
+)  # (76, 24, 1): true previous values fed in
 one_by_one = np.concatenate([model.predict(data.enc_x[i : i + 1]) for i in range(76)])
-print("batched equals window by window:", np.allclose(y_free, one_by_one, rtol=0, atol=1e-12))
+print(
+    "batched equals window by window:",
+    np.allclose(y_free, one_by_one, rtol=0, atol=1e-12),
+)
 print(f"teacher-forced MSE {np.mean((y_forced - data.dec_y) ** 2):.1e}")
 print(f"autoregressive MSE {np.mean((y_free - data.dec_y) ** 2):.1e}")
 # --8<-- [end:decode]

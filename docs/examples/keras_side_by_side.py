@@ -17,7 +17,9 @@ try:
 
     import reference_keras as rk
 except ImportError:
-    print("TensorFlow is not installed where this site was built: pip install -e '.[keras]'")
+    print(
+        "TensorFlow is not installed where this site was built: pip install -e '.[keras]'"
+    )
     keys = ("forward", "grads", "fit", "exact", "decode", "epochs", "float32")
     record(**dict.fromkeys(keys, "(not measured)"))
     sys.exit(0)
@@ -99,13 +101,17 @@ keras_seconds = time.perf_counter() - start
 # The same run again with Adam's betas given as float32 numbers, which Keras's cast of
 # its constants through float32 leaves unchanged.
 # --8<-- [start:exact_betas]
-beta_1, beta_2 = float(np.float32(0.9)), float(np.float32(0.999))  # 0.899999976..., 0.999000012...
+beta_1, beta_2 = (
+    float(np.float32(0.9)),
+    float(np.float32(0.999)),
+)  # 0.899999976..., 0.999000012...
 # --8<-- [end:exact_betas]
 model_exact = ml.Seq2Seq(units=article.UNITS, seed=0)
 keras_exact = rk.build_training_model(units=article.UNITS, window=article.WINDOW)
 rk.weights_to_keras(model_exact, keras_exact)
 keras_exact.compile(
-    optimizer=keras.optimizers.Adam(beta_1=beta_1, beta_2=beta_2), loss="mean_squared_error"
+    optimizer=keras.optimizers.Adam(beta_1=beta_1, beta_2=beta_2),
+    loss="mean_squared_error",
 )
 exact_adam = ml.Adam(beta_1=beta_1, beta_2=beta_2)
 model_exact.fit(
@@ -127,7 +133,8 @@ keras_exact.fit(
     verbose=0,
 )
 exact_error = max(
-    rel(a, b) for a, b in zip(model_exact.get_weights(), keras_exact.get_weights(), strict=True)
+    rel(a, b)
+    for a, b in zip(model_exact.get_weights(), keras_exact.get_weights(), strict=True)
 )
 
 weight_pairs = zip(model.get_weights(), keras_model.get_weights(), strict=True)
@@ -137,7 +144,10 @@ rows = [
     ("loss", rel(loss, keras_loss)),
     ("gradients, worst of 8", grad_error),
     ("autoregressive decoding", rel(y_free, y_free_keras)),
-    (f"loss history, {epochs} epochs", rel(history.history["loss"], keras_history.history["loss"])),
+    (
+        f"loss history, {epochs} epochs",
+        rel(history.history["loss"], keras_history.history["loss"]),
+    ),
     ("weights after training", max(rel(a, b) for a, b in weight_pairs)),
     ("  the same, float32-exact betas", exact_error),
 ]
@@ -153,7 +163,9 @@ rk.weights_to_keras(model32, keras32)
 x32 = [a.astype(np.float32) for a in (enc_x, dec_x)]
 float32_error = rel(model32.forward(*x32), keras32(x32, training=False))
 print(f"{'teacher-forced outputs, float32':34} {float32_error:.1e}")
-print(f"fit, {epochs} epochs: minilstm {numpy_seconds:.1f} s, Keras {keras_seconds:.1f} s")
+print(
+    f"fit, {epochs} epochs: minilstm {numpy_seconds:.1f} s, Keras {keras_seconds:.1f} s"
+)
 record(
     forward=f"{rows[0][1]:.0e}",
     grads=f"{grad_error:.0e}",

@@ -50,5 +50,8 @@ ax.set_title("sin → cos, the article's settings, same initial weights")
 ax.legend()
 save_figure(fig, "optimizers-loss")
 record(
-    **{key: sci(final[name]) for key, name in zip(("sgd", "rmsprop", "adam"), runs, strict=True)}
+    **{
+        key: sci(final[name])
+        for key, name in zip(("sgd", "rmsprop", "adam"), runs, strict=True)
+    }
 )

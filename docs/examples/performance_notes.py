@@ -28,7 +28,9 @@ N, T, D, H = article.BATCH_SIZE, article.WINDOW, 1, article.UNITS
 rows = []
 
 
-def compare(note: str, slow_name: str, slow, fast_name: str, fast, number: int) -> float:
+def compare(
+    note: str, slow_name: str, slow, fast_name: str, fast, number: int
+) -> float:
     """Time two ways of one computation, keep a table row, return slow / fast."""
     slow_us, fast_us = best_us(slow, number), best_us(fast, number)
     rows.append(f"| {note} | {slow_name}: {slow_us:.1f} | {fast_name}: {fast_us:.1f} |")
@@ -39,7 +41,9 @@ def compare(note: str, slow_name: str, slow, fast_name: str, fast, number: int) 
 # x W for all steps at once, with D = 1 input feature: (T*N, 1) by (1, 4H).
 x = rng.normal(size=(T * N, D))
 W = rng.normal(size=(D, 4 * H))
-dot = compare("x W, D = 1", "x @ W", lambda: x @ W, "np.dot(x, W)", lambda: np.dot(x, W), 300)
+dot = compare(
+    "x W, D = 1", "x @ W", lambda: x @ W, "np.dot(x, W)", lambda: np.dot(x, W), 300
+)
 
 # The bias added to that (T*N, 4H) product: into a new array, or into the product's own.
 b = rng.normal(size=4 * H)
@@ -82,7 +86,12 @@ def without_caches():
 
 
 caches = compare(
-    "encoding the 76 windows", "caches kept", with_caches, "caches dropped", without_caches, 3
+    "encoding the 76 windows",
+    "caches kept",
+    with_caches,
+    "caches dropped",
+    without_caches,
+    3,
 )
 
 # What the sigmoid's errstate (silencing the overflow warning) costs on a gate block.

@@ -14,8 +14,12 @@ model = ml.Seq2Seq(units=8, seed=0)
 # --8<-- [start:bad_input]
 bad_calls = {
     "2-D input": lambda: model.predict(data.enc_x[..., 0]),
-    "batch sizes differ": lambda: model.fit(data.enc_x, data.dec_x[:50], data.dec_y, verbose=0),
-    "a NaN in the data": lambda: model.evaluate(data.enc_x * np.nan, data.dec_x, data.dec_y),
+    "batch sizes differ": lambda: model.fit(
+        data.enc_x, data.dec_x[:50], data.dec_y, verbose=0
+    ),
+    "a NaN in the data": lambda: model.evaluate(
+        data.enc_x * np.nan, data.dec_x, data.dec_y
+    ),
     "no epochs": lambda: model.fit(data.enc_x, data.dec_x, data.dec_y, epochs=-1),
     "zero units": lambda: ml.Seq2Seq(units=0),
     "bad learning rate": lambda: ml.Adam(learning_rate=float("inf")),
@@ -53,7 +57,9 @@ with tempfile.TemporaryDirectory() as folder:
     same = ml.Seq2Seq.load(path)
     pairs = zip(model.get_weights(), same.get_weights(), strict=True)
     print("round trip exact:", all(np.array_equal(a, b) for a, b in pairs))
-    path.write_bytes(path.read_bytes()[:500])  # a truncated copy, as a failed download leaves
+    path.write_bytes(
+        path.read_bytes()[:500]
+    )  # a truncated copy, as a failed download leaves
     try:
         ml.Seq2Seq.load(path)
     except ValueError as error:

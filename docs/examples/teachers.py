@@ -42,7 +42,9 @@ def function_source(path: Path, name: str) -> str:
     """The source of the module-level function ``name`` in a file."""
     source = path.read_text()
     (function,) = [
-        f for f in ast.parse(source).body if isinstance(f, ast.FunctionDef) and f.name == name
+        f
+        for f in ast.parse(source).body
+        if isinstance(f, ast.FunctionDef) and f.name == name
     ]
     return ast.get_source_segment(source, function)
 
@@ -58,7 +60,9 @@ with tempfile.TemporaryDirectory() as tmp:
     section("stub", function_source(stubbed / "minilstm" / "lstm.py", "lstm_backward"))
 
     alice = init_workspace(
-        Path(tmp) / "alice", parts=["lstm_step_backward", "bptt", "adam", "predict"], solution=True
+        Path(tmp) / "alice",
+        parts=["lstm_step_backward", "bptt", "adam", "predict"],
+        solution=True,
     )
     for module, qualname, body in [
         ("lstm.py", "lstm_cell_backward", FORGET_GATE_USES_C_T),
@@ -68,7 +72,9 @@ with tempfile.TemporaryDirectory() as tmp:
         path.write_text(replace_body(path.read_text(), qualname, body))
     path = alice / "minilstm" / "seq2seq.py"  # predict: back to the stub handed out
     path.write_text(
-        replace_body(path.read_text(), "Seq2Seq.predict", stub_body("predict", "Seq2Seq.predict"))
+        replace_body(
+            path.read_text(), "Seq2Seq.predict", stub_body("predict", "Seq2Seq.predict")
+        )
     )
     command = ["-m", "minilstm.assignment", "grade", "alice", "--json", "alice.json"]
     report = subprocess.run(

@@ -11,7 +11,9 @@ from minilstm import article
 from minilstm.data import TASKS, load_task
 
 results = {}
-print(f"{'task':12} {'final loss':>10} {'teacher-forced':>15} {'autoregressive':>15} {'fit':>6}")
+print(
+    f"{'task':12} {'final loss':>10} {'teacher-forced':>15} {'autoregressive':>15} {'fit':>6}"
+)
 for name in TASKS:
     # --8<-- [start:train]
     data = load_task(name)  # 100 points, windows of 24: (76, 24, 1) arrays

@@ -38,7 +38,9 @@ for cell, name in CELLS.items():
         if task == "sin_cos":
             reaches[cell, "initialisation"] = reach(model, data.enc_x)
         start = time.perf_counter()
-        history = model.fit(data.enc_x, data.dec_x, data.dec_y, epochs=EPOCHS, verbose=0)
+        history = model.fit(
+            data.enc_x, data.dec_x, data.dec_y, epochs=EPOCHS, verbose=0
+        )
         seconds = time.perf_counter() - start
         if task == "sin_cos":
             reaches[cell, f"after {EPOCHS} epochs"] = reach(model, data.enc_x)
@@ -49,14 +51,18 @@ for cell, name in CELLS.items():
 print("| task | cell | weights | final loss | autoregressive MSE | time |")
 print("|---|---|---:|---:|---:|---:|")
 for task, name, count, loss, mse, seconds in rows:
-    print(f"| {task} | {name} | {count:,} | {sci(loss)} | {sci(mse)} | {seconds:.1f} s |")
+    print(
+        f"| {task} | {name} | {count:,} | {sci(loss)} | {sci(mse)} | {seconds:.1f} s |"
+    )
 
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
 for ax, when in zip(axes, ("initialisation", f"after {EPOCHS} epochs"), strict=True):
     for cell, name in CELLS.items():
         norms = reaches[cell, when]
         ax.semilogy(norms, marker="o", ms=3, color=COLORS[cell], label=name)
-    ax.set(title=f"at {when}" if when == "initialisation" else when, xlabel="distance k")
+    ax.set(
+        title=f"at {when}" if when == "initialisation" else when, xlabel="distance k"
+    )
 axes[0].set_ylabel(r"$\|\partial L / \partial x_{t-k}\|$" + "\n(relative to k = 0)")
 axes[1].legend()
 TITLE = "Gradient from the encoder's final state back to each input (sin → cos)"

@@ -104,7 +104,9 @@ def _script_timeout() -> float:
     except ValueError:
         seconds = -1.0
     if not seconds > 0:
-        raise PluginError(f"MINILSTM_DOCS_SCRIPT_TIMEOUT_S={value!r} is not a positive number")
+        raise PluginError(
+            f"MINILSTM_DOCS_SCRIPT_TIMEOUT_S={value!r} is not a positive number"
+        )
     return seconds
 
 
@@ -148,7 +150,9 @@ class _Scripts:
         if stamp_file.is_file() and stamp_file.read_text() == stamp:
             return script.stem, 0.0
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(self.root), env.get("PYTHONPATH")]))
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(self.root), env.get("PYTHONPATH")])
+        )
         env["MPLBACKEND"] = "Agg"
         env["TF_CPP_MIN_LOG_LEVEL"] = "3"
         # One script per core: one BLAS thread each avoids oversubscription.
@@ -156,7 +160,9 @@ class _Scripts:
         start = time.perf_counter()
         with self._lock:
             if self._stopped:
-                raise PluginError(f"docs/examples/{script.name} not run: the build stopped")
+                raise PluginError(
+                    f"docs/examples/{script.name} not run: the build stopped"
+                )
             # A session of its own: a signal to the group reaches the script's own workers,
             # and Ctrl-C in the terminal reaches mkdocs only, which then ends the group.
             process = subprocess.Popen(
@@ -244,15 +250,21 @@ def on_pre_build(config: MkDocsConfig) -> None:
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     _, _, out = _paths(config)
     for path in sorted((out / "figures").glob("*.png")):
-        files.append(File.generated(config, f"figures/{path.name}", abs_src_path=str(path)))
+        files.append(
+            File.generated(config, f"figures/{path.name}", abs_src_path=str(path))
+        )
     return files
 
 
-def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+def on_page_markdown(
+    markdown: str, page: Page, config: MkDocsConfig, files: Files
+) -> str:
     _, _, out = _paths(config)
     for line in SNIPPET_LIKE.finditer(markdown):
         if not SNIPPET.match(line.group(0)):
-            raise PluginError(f"{page.file.src_uri}: a snippet line is mangled: {line.group(0)!r}")
+            raise PluginError(
+                f"{page.file.src_uri}: a snippet line is mangled: {line.group(0)!r}"
+            )
 
     def value(match: re.Match) -> str:
         name, key = match.groups()

@@ -30,7 +30,9 @@ def mathjax_dir() -> Path:
         raise PluginError(MISSING) from err
     es5 = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
     if not (es5 / ENTRY_POINT).is_file():
-        raise PluginError(f"{MISSING} Found a 'mathjax' module without {es5 / ENTRY_POINT}.")
+        raise PluginError(
+            f"{MISSING} Found a 'mathjax' module without {es5 / ENTRY_POINT}."
+        )
     return es5
 
 

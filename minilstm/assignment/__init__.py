@@ -1,4 +1,4 @@
-"""A kit for course assignments: student workspaces cut from minilstm's source, and a grader.
+"""A course assignment kit: student workspaces cut from minilstm's source, and a grader.
 
     python -m minilstm.assignment init DIR [--parts ...]     hand out
     python -m minilstm.assignment grade DIR [--json FILE]    grade

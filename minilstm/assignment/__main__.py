@@ -28,7 +28,9 @@ def main(argv: list[str] | None = None) -> int:
         help=f"the parts to hand out, from: {', '.join(PARTS)} (default: all)",
     )
     init.add_argument(
-        "--solution", action="store_true", help="keep the library's code (a full-marks check)"
+        "--solution",
+        action="store_true",
+        help="keep the library's code (a full-marks check)",
     )
     init.add_argument(
         "--points",
@@ -39,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         "(end_to_end=0 leaves the end-to-end check out; default: its usual share)",
     )
     check = commands.add_parser("grade", help="grade a workspace")
-    check.add_argument("directory", type=Path, help="a workspace with the student's code")
+    check.add_argument(
+        "directory", type=Path, help="a workspace with the student's code"
+    )
     check.add_argument(
         "--parts",
         nargs="+",
@@ -56,13 +60,19 @@ def main(argv: list[str] | None = None) -> int:
         help="points a part is worth, as part=N or JSON files of {part: N} "
         "(end_to_end=0 leaves the end-to-end check out; default: its usual share)",
     )
-    check.add_argument("--json", type=Path, help="also write the result to this JSON file")
-    check.add_argument("--timeout", type=positive_float, default=60.0, help="seconds per part")
+    check.add_argument(
+        "--json", type=Path, help="also write the result to this JSON file"
+    )
+    check.add_argument(
+        "--timeout", type=positive_float, default=60.0, help="seconds per part"
+    )
     check.add_argument(
         "--memory", type=positive_int, default=2048, help="MB of address space per part"
     )
     check.add_argument(
-        "--jobs", type=positive_int, help="parts checked at once (default: one per CPU core)"
+        "--jobs",
+        type=positive_int,
+        help="parts checked at once (default: one per CPU core)",
     )
     args = parser.parse_args(argv)
     try:
@@ -72,11 +82,15 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "init":
         try:
-            path = init_workspace(args.directory, args.parts, solution=args.solution, points=points)
+            path = init_workspace(
+                args.directory, args.parts, solution=args.solution, points=points
+            )
         except (FileExistsError, ValueError) as exc:
             parser.error(str(exc))
         parts = args.parts or list(PARTS)
-        print(f"wrote {path} with the parts {', '.join(parts)}; see {path / 'README.md'}")
+        print(
+            f"wrote {path} with the parts {', '.join(parts)}; see {path / 'README.md'}"
+        )
         return 0
     if made_elsewhere(args.directory):
         print(

@@ -48,7 +48,10 @@ def dense_backward_once(
     want = dense.dense_backward(dy, cache)
     result = s.call("dense_backward", s.dense.dense_backward, dy.copy(), cache)
     got = unpack("dense_backward", result, 3)
-    numeric = [numerical_gradient(lambda: dense.dense_forward(*inputs)[0], a, dy) for a in inputs]
+    numeric = [
+        numerical_gradient(lambda: dense.dense_forward(*inputs)[0], a, dy)
+        for a in inputs
+    ]
     problems = compare_gradients(("dx", "dkernel", "dbias"), got, want, numeric)
     hint = ""
     if problems and not mismatch("dx", got[0], want[0]):
@@ -63,16 +66,24 @@ def check_mse_backward(s: Session) -> None:
         mse_backward_once(s, rng, shape, dloss)
 
 
-def mse_backward_once(s: Session, rng: np.random.Generator, shape: tuple, dloss: float) -> None:
+def mse_backward_once(
+    s: Session, rng: np.random.Generator, shape: tuple, dloss: float
+) -> None:
     """One shape of ``check_mse_backward``."""
     where = f"with y_pred of shape {shape} and dloss={dloss}"
     y_pred, y_true = rng.normal(size=shape), rng.normal(size=shape)
     _, cache = losses.mse_forward(y_pred, y_true)
     want = losses.mse_backward(dloss, cache)
     got = s.call("mse_backward", s.losses.mse_backward, dloss, cache)
-    numeric = dloss * numerical_gradient(lambda: losses.mse_forward(y_pred, y_true)[0], y_pred)
+    numeric = dloss * numerical_gradient(
+        lambda: losses.mse_forward(y_pred, y_true)[0], y_pred
+    )
     problems = compare_gradients(("dy_pred",), (got,), (want,), (numeric,))
-    fail(f"mse_backward {where}", problems, mse_hint(got, want, dloss, shape) if problems else "")
+    fail(
+        f"mse_backward {where}",
+        problems,
+        mse_hint(got, want, dloss, shape) if problems else "",
+    )
 
 
 def mse_hint(got: object, want: np.ndarray, dloss: float, shape: tuple) -> str:
@@ -87,7 +98,10 @@ def mse_hint(got: object, want: np.ndarray, dloss: float, shape: tuple) -> str:
     known = [
         (0.5, "the factor 2 of d/dy (y - t)^2 = 2 (y - t) is missing"),
         (-1.0, "the sign is flipped: the gradient is 2 (y_pred - y_true) / size"),
-        (size / N, "it divides by N, the batch size; the mean is over every element (size)"),
+        (
+            size / N,
+            "it divides by N, the batch size; the mean is over every element (size)",
+        ),
         (1 / dloss, "dloss is not used: the chain rule multiplies by it"),
     ]
     for factor, text in known:
@@ -102,7 +116,10 @@ def check_adam(s: Session) -> None:
     w0s = [rng.normal(size=(3, 4)), rng.normal(size=5)]
     grads = [[rng.normal(size=w.shape) for w in w0s] for _ in range(4)]
     # A large epsilon makes the place of epsilon in the formula visible in the numbers.
-    for settings in [{}, {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 0.1}]:
+    for settings in [
+        {},
+        {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 0.1},
+    ]:
         where = f"with Adam({', '.join(f'{k}={v}' for k, v in settings.items())})"
         reference = optimizers.Adam(**settings)
         student = s.call(f"Adam({settings})", s.optimizers.Adam, **settings)
@@ -135,7 +152,9 @@ def adam_hint(
 ) -> str:
     """Name the Adam mistake that explains the weights ``got`` after ``grads``, if known."""
     if not all(np.all(np.isfinite(a)) for a in got):
-        return " Is t = self.iterations + 1? (iterations counts the steps already taken.)"
+        return (
+            " Is t = self.iterations + 1? (iterations counts the steps already taken.)"
+        )
     settings = {k: getattr(reference, k) for k in ("beta_1", "beta_2", "epsilon")}
     settings["learning_rate"] = reference.learning_rate
     candidates = [
@@ -155,13 +174,19 @@ def adam_hint(
 def check_predict(s: Session) -> None:
     """Seq2Seq.predict: autoregressive decoding against the library's, for several shapes."""
     rng = np.random.default_rng(70)
-    for N, T_enc, D, O, H, steps in [(3, 5, 1, 1, 4, 7), (2, 4, 2, 3, 3, None), (1, 3, 1, 2, 2, 2)]:
+    for N, T_enc, D, O, H, steps in [
+        (3, 5, 1, 1, 4, 7),
+        (2, 4, 2, 3, 3, None),
+        (1, 3, 1, 2, 2, 2),
+    ]:
         where = f"with N={N}, T_enc={T_enc}, D={D}, O={O}, H={H}, steps={steps}"
         weights = [*lstm_inputs(rng, 1, D, H)[3:], *lstm_inputs(rng, 1, O, H)[3:]]
         weights += [rng.normal(size=(H, O)), rng.normal(size=O)]
         reference = seq2seq.Seq2Seq(units=H, input_dim=D, output_dim=O, seed=0)
         reference.set_weights(weights)
-        model = s.call("Seq2Seq", s.seq2seq.Seq2Seq, units=H, input_dim=D, output_dim=O, seed=0)
+        model = s.call(
+            "Seq2Seq", s.seq2seq.Seq2Seq, units=H, input_dim=D, output_dim=O, seed=0
+        )
         s.call("Seq2Seq.set_weights", model.set_weights, weights)
         enc_x = rng.normal(size=(N, T_enc, D))
         want = reference.predict(enc_x, steps=steps)
@@ -169,7 +194,11 @@ def check_predict(s: Session) -> None:
         got = s.call("Seq2Seq.predict", model.predict, enc_x.copy(), **args)
         problem = mismatch("y", got, want)
         if problem:
-            fail(f"Seq2Seq.predict {where}", [problem], predict_hint(got, reference, enc_x, want))
+            fail(
+                f"Seq2Seq.predict {where}",
+                [problem],
+                predict_hint(got, reference, enc_x, want),
+            )
 
 
 def predict_hint(
@@ -178,7 +207,9 @@ def predict_hint(
     """Name the decoding mistake that explains ``got``, or the first step that is wrong."""
     N, steps, O = want.shape
     if np.shape(got) != want.shape:
-        return f" predict returns (N, steps, O) = {want.shape}; steps defaults to T_enc."
+        return (
+            f" predict returns (N, steps, O) = {want.shape}; steps defaults to T_enc."
+        )
     # Decoding that never feeds back reads a zero input at every step.
     if not mismatch("", got, reference.forward(enc_x, np.zeros((N, steps, O)))):
         return (
@@ -235,7 +266,10 @@ def library_loss(weights: object, arrays: tuple[np.ndarray, ...]) -> float:
     """The loss of the student's weights on ``arrays``, measured with the library."""
     model = seq2seq.Seq2Seq(units=8, seed=0)
     shapes = [w.shape for w in model.get_weights()]
-    if not isinstance(weights, list | tuple) or [np.shape(w) for w in weights] != shapes:
+    if (
+        not isinstance(weights, list | tuple)
+        or [np.shape(w) for w in weights] != shapes
+    ):
         raise PartFailed(f"get_weights must return arrays of the shapes {shapes}")
     model.set_weights([np.asarray(w, dtype=np.float64) for w in weights])
     return float(model.evaluate(*arrays))

@@ -44,20 +44,28 @@ def check_lstm_step_forward(s: Session) -> None:
         step_forward_once(s, rng, N, D, H)
 
 
-def step_forward_once(s: Session, rng: np.random.Generator, N: int, D: int, H: int) -> None:
+def step_forward_once(
+    s: Session, rng: np.random.Generator, N: int, D: int, H: int
+) -> None:
     """One shape of ``check_lstm_step_forward``."""
     where = f"with N={N}, D={D}, H={H}"
-    x, h_prev, c_prev, kernel, recurrent_kernel, bias = inputs = lstm_inputs(rng, N, D, H)
+    x, h_prev, c_prev, kernel, recurrent_kernel, bias = inputs = lstm_inputs(
+        rng, N, D, H
+    )
     dh, dc = rng.normal(size=(N, H)), rng.normal(size=(N, H))
     z = x @ kernel + h_prev @ recurrent_kernel + bias
     (want_h, want_c), ref_cache = lstm.lstm_cell_forward(z, c_prev)
-    result = s.call("lstm_cell_forward", s.lstm.lstm_cell_forward, z.copy(), c_prev.copy())
+    result = s.call(
+        "lstm_cell_forward", s.lstm.lstm_cell_forward, z.copy(), c_prev.copy()
+    )
     states, cache = unpack("lstm_cell_forward", result, 2)
     h, c = unpack("the (h, c) of lstm_cell_forward", states, 2)
     problems = [p for p in (mismatch("c", c, want_c), mismatch("h", h, want_h)) if p]
     hint = (
         name_mistake(
-            mistakes.CELL_FORWARD, lambda **o: mistakes.cell_forward(z, c_prev, **o), (h, c)
+            mistakes.CELL_FORWARD,
+            lambda **o: mistakes.cell_forward(z, c_prev, **o),
+            (h, c),
         )
         if problems
         else ""
@@ -78,7 +86,9 @@ def step_forward_once(s: Session, rng: np.random.Generator, N: int, D: int, H: i
         problems,
     )
 
-    result = s.call("lstm_step_forward", s.lstm.lstm_step_forward, *(a.copy() for a in inputs))
+    result = s.call(
+        "lstm_step_forward", s.lstm.lstm_step_forward, *(a.copy() for a in inputs)
+    )
     states, cache = unpack("lstm_step_forward", result, 2)
     h, c = unpack("the (h, c) of lstm_step_forward", states, 2)
     problems = [p for p in (mismatch("c", c, want_c), mismatch("h", h, want_h)) if p]
@@ -106,19 +116,30 @@ def check_lstm_step_backward(s: Session) -> None:
         step_backward_once(s, rng, N, D, H)
 
 
-def step_backward_once(s: Session, rng: np.random.Generator, N: int, D: int, H: int) -> None:
+def step_backward_once(
+    s: Session, rng: np.random.Generator, N: int, D: int, H: int
+) -> None:
     """One shape of ``check_lstm_step_backward``."""
     where = f"with N={N}, D={D}, H={H}"
-    x, h_prev, c_prev, kernel, recurrent_kernel, bias = inputs = lstm_inputs(rng, N, D, H)
+    x, h_prev, c_prev, kernel, recurrent_kernel, bias = inputs = lstm_inputs(
+        rng, N, D, H
+    )
     dh, dc = rng.normal(size=(N, H)), rng.normal(size=(N, H))
     z = x @ kernel + h_prev @ recurrent_kernel + bias
     _, cell_cache = lstm.lstm_cell_forward(z, c_prev)
     want_dz, want_dc_prev = lstm.lstm_cell_backward(dh, dc, cell_cache)
     result = s.call(
-        "lstm_cell_backward", s.lstm.lstm_cell_backward, dh.copy(), dc.copy(), cell_cache
+        "lstm_cell_backward",
+        s.lstm.lstm_cell_backward,
+        dh.copy(),
+        dc.copy(),
+        cell_cache,
     )
     dz, dc_prev = unpack("lstm_cell_backward", result, 2)
-    checked = (gated_mismatch("dz", dz, want_dz), mismatch("dc_prev", dc_prev, want_dc_prev))
+    checked = (
+        gated_mismatch("dz", dz, want_dz),
+        mismatch("dc_prev", dc_prev, want_dc_prev),
+    )
     problems = [p for p in checked if p]
     hint = ""
     if problems:
@@ -131,7 +152,9 @@ def step_backward_once(s: Session, rng: np.random.Generator, N: int, D: int, H: 
 
     _, cache = lstm.lstm_step_forward(*inputs)
     want = lstm.lstm_step_backward(dh, dc, cache)
-    result = s.call("lstm_step_backward", s.lstm.lstm_step_backward, dh.copy(), dc.copy(), cache)
+    result = s.call(
+        "lstm_step_backward", s.lstm.lstm_step_backward, dh.copy(), dc.copy(), cache
+    )
     got = unpack("lstm_step_backward", result, 6)
 
     def f():
@@ -151,16 +174,24 @@ def check_bptt(s: Session) -> None:
         bptt_once(s, rng, N, T, D, H)
 
 
-def bptt_once(s: Session, rng: np.random.Generator, N: int, T: int, D: int, H: int) -> None:
+def bptt_once(
+    s: Session, rng: np.random.Generator, N: int, T: int, D: int, H: int
+) -> None:
     """One shape of ``check_bptt``."""
     where = f"with N={N}, T={T}, D={D}, H={H}"
     x, h0, c0, kernel, recurrent_kernel, bias = lstm_inputs(rng, N, D, H)
     x = rng.normal(size=(N, T, D))
     inputs = [x, h0, c0, kernel, recurrent_kernel, bias]
-    dhs, dh, dc = rng.normal(size=(N, T, H)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    dhs, dh, dc = (
+        rng.normal(size=(N, T, H)),
+        rng.normal(size=(N, H)),
+        rng.normal(size=(N, H)),
+    )
     _, cache = lstm.lstm_forward(*inputs)
     want = lstm.lstm_backward(dhs, dh, dc, cache)
-    result = s.call("lstm_backward", s.lstm.lstm_backward, dhs.copy(), dh.copy(), dc.copy(), cache)
+    result = s.call(
+        "lstm_backward", s.lstm.lstm_backward, dhs.copy(), dh.copy(), dc.copy(), cache
+    )
     got = unpack("lstm_backward", result, 6)
 
     def f():
@@ -177,7 +208,9 @@ def bptt_once(s: Session, rng: np.random.Generator, N: int, T: int, D: int, H: i
         hint = name_mistake(
             mistakes.BPTT,
             lambda **o: [
-                g for k, g in enumerate(mistakes.bptt(*inputs, dhs, dh, dc, **o)) if k not in (1, 2)
+                g
+                for k, g in enumerate(mistakes.bptt(*inputs, dhs, dh, dc, **o))
+                if k not in (1, 2)
             ],
             [g for k, g in enumerate(got) if k not in (1, 2)],
         ) or bptt_steps_hint(got[0], want[0])

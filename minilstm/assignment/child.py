@@ -77,10 +77,14 @@ def decode(value: object, inputs: dict, objects: dict) -> object:
     if "make" in value:
         module, _, name = value["make"].rpartition(".")
         cls = getattr(sys.modules[f"minilstm.{module}"], name)
-        return cls(**{k: decode(v, inputs, objects) for k, v in value["fields"].items()})
+        return cls(
+            **{k: decode(v, inputs, objects) for k, v in value["fields"].items()}
+        )
     if "dict" in value:
         return {k: decode(v, inputs, objects) for k, v in value["dict"].items()}
-    items = [decode(v, inputs, objects) for v in value.get("tuple", value.get("list", []))]
+    items = [
+        decode(v, inputs, objects) for v in value.get("tuple", value.get("list", []))
+    ]
     return tuple(items) if "tuple" in value else items
 
 

@@ -55,7 +55,9 @@ def mismatch(name: str, got: object, want: np.ndarray, tol: float = TOL) -> str 
     if got.shape != want.shape:
         message = f"{name} has shape {got.shape}, expected {want.shape}"
         if got.ndim == 2 and got.shape == want.shape[::-1]:
-            message += ": the transpose. A transposed product (e.g. dz.T @ x for x.T @ dz)?"
+            message += (
+                ": the transpose. A transposed product (e.g. dz.T @ x for x.T @ dz)?"
+            )
         return message
     if not np.all(np.isfinite(got)):
         return f"{name} contains NaN or inf"
@@ -79,7 +81,8 @@ def wrong_gates(got: np.ndarray, want: np.ndarray, tol: float = TOL) -> list[str
     return [
         gate
         for k, gate in enumerate(GATES)
-        if rel_error(got[..., k * H : (k + 1) * H], want[..., k * H : (k + 1) * H]) >= tol
+        if rel_error(got[..., k * H : (k + 1) * H], want[..., k * H : (k + 1) * H])
+        >= tol
     ]
 
 
@@ -115,14 +118,18 @@ def describe_error(label: str, error: dict, limits: "Limits | None" = None) -> s
     elif kind == "interrupt":
         message = f"{label} raised KeyboardInterrupt"
     elif kind == "memory":
-        allowed = f"; the grader allows {limits.memory_mb} MB per part" if limits else ""
+        allowed = (
+            f"; the grader allows {limits.memory_mb} MB per part" if limits else ""
+        )
         message = f"{label} ran out of memory (MemoryError: {text}){allowed}"
     else:
         message = f"{label} raised {error['type']}: {text}"
     if where:
         message += f" (at {where[0]}:{where[1]}: {where[2]})"
     if "matmul" in text or "not aligned" in text or "could not be broadcast" in text:
-        message += ". The shapes do not fit: a product with a transposed (or wrong) operand?"
+        message += (
+            ". The shapes do not fit: a product with a transposed (or wrong) operand?"
+        )
     return message
 
 

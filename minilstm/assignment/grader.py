@@ -104,7 +104,11 @@ def run_part(workspace: Path, part: str, limits: Limits) -> dict:
             check(Replayer(workspace, run_dir, recorder.steps, run, limits))
             result = {"passed": True, "output": "passed", "summary": "ok"}
         except PartFailed as failure:
-            result = {"passed": False, "output": str(failure), "summary": failure.summary}
+            result = {
+                "passed": False,
+                "output": str(failure),
+                "summary": failure.summary,
+            }
         except Exception:
             text = "the grader failed:\n" + traceback.format_exc()
             result = {"passed": False, "output": text, "summary": "the grader failed"}
@@ -151,7 +155,14 @@ def grade(
         part = END_TO_END if name == END_TO_END.name else PARTS[name]
         score = worth[name] if result["passed"] else 0
         results.append(
-            TestResult(name, part.title, score, worth[name], result["output"], result["summary"])
+            TestResult(
+                name,
+                part.title,
+                score,
+                worth[name],
+                result["output"],
+                result["summary"],
+            )
         )
     return results
 
@@ -161,7 +172,9 @@ def table(results: list[TestResult]) -> str:
     width = max(len(r.title) for r in results)
     lines = [f"{'part':<{width}}  {'points':<7}  result"]
     for r in results:
-        lines.append(f"{r.title:<{width}}  {r.score:>3}/{r.max_score:<3}  {short(r.summary)}")
+        lines.append(
+            f"{r.title:<{width}}  {r.score:>3}/{r.max_score:<3}  {short(r.summary)}"
+        )
     total, most = sum(r.score for r in results), sum(r.max_score for r in results)
     lines.append(f"{'total':<{width}}  {total:>3}/{most:<3}".rstrip())
     failed = [r for r in results if r.score < r.max_score]
@@ -173,7 +186,9 @@ def table(results: list[TestResult]) -> str:
 
 def short(summary: str, width: int = 64) -> str:
     """The first clause of a summary, at most ``width`` characters."""
-    clause = re.split(r"[:;] ", summary.splitlines()[0] if summary else "", maxsplit=1)[0]
+    clause = re.split(r"[:;] ", summary.splitlines()[0] if summary else "", maxsplit=1)[
+        0
+    ]
     return clause if len(clause) <= width else clause[: width - 3] + "..."
 
 

@@ -1,8 +1,9 @@
 """Models of classic mistakes, to name the one a student made.
 
 Each function recomputes a result the way a common wrong version of the code would, from
-the equations alone (not from the library's code). When a student's result matches one of
-these, the grader can say which mistake it is instead of only that the numbers differ.
+the equations alone (not from the library's code). When a student's result matches one
+of these, the grader can say which mistake it is instead of only that the numbers
+differ.
 """
 
 import numpy as np
@@ -35,10 +36,14 @@ def cell_forward(
 
 CELL_FORWARD = [
     (
-        "the gate blocks are read in the order i, f, o, g; Keras's order is i, f, c (g), o",
+        "the gate blocks are read in the order i, f, o, g; Keras's order is i, f, c "
+        "(g), o",
         {"order": "ifog"},
     ),
-    ("the input and forget gates are swapped; the blocks are i, f, g, o", {"order": "figo"}),
+    (
+        "the input and forget gates are swapped; the blocks are i, f, g, o",
+        {"order": "figo"},
+    ),
     ("the candidate g goes through sigmoid; it takes tanh", {"g_sigmoid": True}),
     ("h = o * c misses a tanh: h = o * tanh(c)", {"h_tanh": False}),
 ]
@@ -62,15 +67,21 @@ def cell_backward(
         dc = dc + dh * o * (1 - (c * c if tanh_grad_of_c else tanh_c * tanh_c))
     df = dc * (c if forget_uses_c else c_prev)
     dz = np.concatenate(
-        [dc * g * i * (1 - i), df * f * (1 - f), dc * i * (1 - g * g), do * o * (1 - o)], axis=1
+        [
+            dc * g * i * (1 - i),
+            df * f * (1 - f),
+            dc * i * (1 - g * g),
+            do * o * (1 - o),
+        ],
+        axis=1,
     )
     return dz, dc * f
 
 
 CELL_BACKWARD = [
     (
-        "the forget gate's gradient uses the new cell state c_t; as c_t = f * c_{t-1} + i * g, "
-        "df = dc * c_{t-1} (c_prev)",
+        "the forget gate's gradient uses the new cell state c_t; as c_t = f * c_{t-1} "
+        "+ i * g, df = dc * c_{t-1} (c_prev)",
         {"forget_uses_c": True},
     ),
     (
@@ -99,8 +110,8 @@ def bptt(
     """The six gradients of ``lstm_backward`` with a mistake switched on.
 
     carry_h, carry_c: "yes"; "keep" (the gradient from the final state is used at every
-    step, never replaced); "zero" (nothing reaches the earlier steps). weight_steps: "all";
-    "last" or "first" (only that step's contribution to the weight gradients).
+    step, never replaced); "zero" (nothing reaches the earlier steps). weight_steps:
+    "all"; "last" or "first" (only that step's contribution to the weight gradients).
     """
     T = x.shape[1]
     caches, h, c = [], h0, c0
@@ -114,7 +125,10 @@ def bptt(
         dx[:, t], dh_prev, dc_prev, *dw = lstm_step_backward(
             dhs[:, t] + dh_next, dc_next, caches[t]
         )
-        if weight_steps == "all" or (weight_steps, t) in (("last", T - 1), ("first", 0)):
+        if weight_steps == "all" or (weight_steps, t) in (
+            ("last", T - 1),
+            ("first", 0),
+        ):
             dweights = [a + b for a, b in zip(dweights, dw, strict=True)]
         dh_next = {"yes": dh_prev, "keep": dh_next, "zero": 0 * dh_prev}[carry_h]
         dc_next = {"yes": dc_prev, "keep": dc_next, "zero": 0 * dc_prev}[carry_c]
@@ -126,12 +140,12 @@ _H_CARRY = (
     "dhs[:, t-1] plus dh_prev = dz_t @ recurrent_kernel.T from step t"
 )
 _C_CARRY = (
-    "the cell state's gradient is not carried back: dc_prev from step t's cell backward "
-    "is the dc of step t-1"
+    "the cell state's gradient is not carried back: dc_prev from step t's cell "
+    "backward is the dc of step t-1"
 )
 _SUM = (
-    "the weight gradients come from one step only; the weights are shared by all steps, so "
-    "their gradients add up the contributions of all T steps"
+    "the weight gradients come from one step only; the weights are shared by all "
+    "steps, so their gradients add up the contributions of all T steps"
 )
 BPTT = [
     (_H_CARRY, {"carry_h": "keep"}),
@@ -156,7 +170,8 @@ def adam(
     """The weights after Adam steps on ``grads`` (a list of arrays shaped like w0).
 
     correction: "keras" (folded into the step size), "paper" (m and v corrected, epsilon
-    added to the corrected root) or "none". keep_slots: False restarts m and v every step.
+    added to the corrected root) or "none". keep_slots: False restarts m and v every
+    step.
     """
     w, m, v = w0.copy(), np.zeros_like(w0), np.zeros_like(w0)
     for t, g in enumerate(grads, start=1):
@@ -177,14 +192,15 @@ def adam(
 
 ADAM = [
     (
-        "Adam's bias correction is missing: at step t = iterations + 1 the step size is "
-        "alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t)",
+        "Adam's bias correction is missing: at step t = iterations + 1 the step size "
+        "is alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t)",
         {"correction": "none"},
     ),
     (
-        "this is the paper's form (m and v corrected, epsilon added to sqrt(v_hat)); Keras "
-        "folds the correction into the step size, which puts epsilon elsewhere: "
-        "alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t), w -= alpha m / (sqrt(v) + epsilon)",
+        "this is the paper's form (m and v corrected, epsilon added to sqrt(v_hat)); "
+        "Keras folds the correction into the step size, which puts epsilon elsewhere: "
+        "alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t), w -= alpha m / (sqrt(v) + "
+        "epsilon)",
         {"correction": "paper"},
     ),
     (

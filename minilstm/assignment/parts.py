@@ -106,7 +106,9 @@ PARTS: dict[str, Part] = {
 END_TO_END = Part("end_to_end", "End to end (training lowers the loss)", 10, {})
 
 
-def points_for(handed_out: list[str], chosen: dict[str, int] | None = None) -> dict[str, int]:
+def points_for(
+    handed_out: list[str], chosen: dict[str, int] | None = None
+) -> dict[str, int]:
     """The points of every part and of the end-to-end check.
 
     Args:
@@ -154,5 +156,7 @@ def parse_points(items: list[str]) -> dict[str, int]:
         try:
             points.update(json.loads(Path(item).read_text()))
         except (OSError, ValueError, TypeError) as exc:
-            raise ValueError(f"{item!r} is neither part=N nor a JSON file of points") from exc
+            raise ValueError(
+                f"{item!r} is neither part=N nor a JSON file of points"
+            ) from exc
     return points

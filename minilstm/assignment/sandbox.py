@@ -53,9 +53,15 @@ class Captured:
         """The start and the end of what was written, noting what was dropped."""
         if self.total <= 2 * KEEP:
             rest = self.total - len(self.head)
-            return (self.head + (self.tail[-rest:] if rest else b"")).decode(errors="replace")
+            return (self.head + (self.tail[-rest:] if rest else b"")).decode(
+                errors="replace"
+            )
         note = f"\n[... {self.dropped} bytes dropped by the grader ...]\n"
-        return self.head.decode(errors="replace") + note + self.tail.decode(errors="replace")
+        return (
+            self.head.decode(errors="replace")
+            + note
+            + self.tail.decode(errors="replace")
+        )
 
 
 class ChildRun(NamedTuple):

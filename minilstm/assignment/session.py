@@ -151,7 +151,12 @@ class Replayer(Session):
         self, workspace: Path, run_dir: Path, steps: list, run: ChildRun, limits: Limits
     ) -> None:
         super().__init__(workspace)
-        self.out, self.steps, self.run, self.limits = run_dir / "out", steps, run, limits
+        self.out, self.steps, self.run, self.limits = (
+            run_dir / "out",
+            steps,
+            run,
+            limits,
+        )
         self.next = 0
 
     def read(self, key: str) -> tuple[dict, dict] | None:
@@ -200,10 +205,14 @@ class Replayer(Session):
         if k == 0:
             self.outcome("importing your minilstm", "import")
         if k >= len(self.steps) or self.steps[k]["target"] != list(target):
-            raise RuntimeError(f"the check's call {k} ({label}) is not the one recorded")
+            raise RuntimeError(
+                f"the check's call {k} ({label}) is not the one recorded"
+            )
         record, arrays = self.outcome(label, str(k))
         if record_args:
-            for arg, after in zip(args, decode(record["args"], arrays, k), strict=False):
+            for arg, after in zip(
+                args, decode(record["args"], arrays, k), strict=False
+            ):
                 if isinstance(arg, list) and isinstance(after, list):
                     arg[:] = after
         return decode(record["result"], arrays, k)

@@ -43,7 +43,9 @@ def _functions(tree: ast.Module) -> dict[int, tuple[str, ast.FunctionDef]]:
             if isinstance(child, ast.FunctionDef | ast.ClassDef):
                 qualname = prefix + child.name
                 if isinstance(child, ast.FunctionDef):
-                    first = min([child.lineno] + [d.lineno for d in child.decorator_list])
+                    first = min(
+                        [child.lineno] + [d.lineno for d in child.decorator_list]
+                    )
                     found[first] = (qualname, child)
                 visit(child, qualname + ".")
 
@@ -73,7 +75,9 @@ def find_markers(source: str, module: str) -> list[Marked]:
         while below <= len(lines) and lines[below - 1].strip()[:1] in ("", "#"):
             below += 1
         if below not in functions:
-            raise ValueError(f"{module}:{k}: an assignment marker must stand above a def")
+            raise ValueError(
+                f"{module}:{k}: an assignment marker must stand above a def"
+            )
         marked.append(Marked(part, module, functions[below][0]))
     return marked
 
@@ -108,7 +112,9 @@ def replace_body(source: str, qualname: str, body: str) -> str:
         raise ValueError(f"no single function {qualname!r} in the source")
     func = matches[0]
     first = func.body[0]
-    has_docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+    has_docstring = isinstance(first, ast.Expr) and isinstance(
+        first.value, ast.Constant
+    )
     has_docstring = has_docstring and isinstance(first.value.value, str)
     lines = source.splitlines(keepends=True)
     start = first.end_lineno if has_docstring else first.lineno - 1
@@ -119,10 +125,14 @@ def replace_body(source: str, qualname: str, body: str) -> str:
 
 def function_source(source: str, qualname: str) -> str:
     """The dedented source of function ``qualname`` (its decorators left out)."""
-    matches = [f for name, f in _functions(ast.parse(source)).values() if name == qualname]
+    matches = [
+        f for name, f in _functions(ast.parse(source)).values() if name == qualname
+    ]
     if len(matches) != 1:
         raise ValueError(f"no single function {qualname!r} in the source")
-    lines = source.splitlines(keepends=True)[matches[0].lineno - 1 : matches[0].end_lineno]
+    lines = source.splitlines(keepends=True)[
+        matches[0].lineno - 1 : matches[0].end_lineno
+    ]
     return textwrap.dedent("".join(lines))
 
 
@@ -131,7 +141,9 @@ def stub_body(part: str, qualname: str) -> str:
     message = f"assignment part {part!r}: write {qualname}. Hint: {PARTS[part].hints[qualname]}"
     pieces = textwrap.wrap(message, 72, drop_whitespace=False)
     return (
-        "raise NotImplementedError(\n" + "".join(f"    {json.dumps(p)}\n" for p in pieces) + ")\n"
+        "raise NotImplementedError(\n"
+        + "".join(f"    {json.dumps(p)}\n" for p in pieces)
+        + ")\n"
     )
 
 
@@ -198,7 +210,9 @@ def init_workspace(
     return directory
 
 
-def student_readme(parts: list[str], marked: list[Marked], points: dict[str, int]) -> str:
+def student_readme(
+    parts: list[str], marked: list[Marked], points: dict[str, int]
+) -> str:
     """The README of a workspace: what to write, where, its points, how to check it."""
     rows = []
     for name in parts:
@@ -212,7 +226,9 @@ def student_readme(parts: list[str], marked: list[Marked], points: dict[str, int
             f"| End to end: a short training run with all your code lowers the loss | {e2e} | |"
         )
     total = sum(points[p] for p in parts) + e2e
-    return README.format(table="\n".join(rows), total=total, version=minilstm.__version__)
+    return README.format(
+        table="\n".join(rows), total=total, version=minilstm.__version__
+    )
 
 
 README = """\

@@ -1,7 +1,7 @@
-"""``python -m minilstm.demo``: the article's three experiments, reproduced and corrected.
+"""``python -m minilstm.demo``: the article's three experiments, redone and corrected.
 
-For each task of ``minilstm.data.TASKS`` (sin -> cos, a damped oscillation, x^2 -> sqrt x)
-the demo trains the encoder-decoder with the article's settings, decodes every window
+For each task of ``minilstm.data.TASKS`` (sin -> cos, a damped oscillation, x^2 -> sqrt
+x) the demo trains the encoder-decoder with the article's settings, decodes every window
 autoregressively (feeding each prediction back, which the article's listing forgot to
 do), prints a summary table and writes the pictures (``minilstm.plots``) into a folder.
 

@@ -49,7 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results[task] = [result]
         if task in saves:
             # A schedule is a Python function, which a model file does not store: such a
-            # model is saved without its optimizer (it predicts the same, but cannot resume).
+            # model is saved without its optimizer (it predicts the same, but cannot
+            # resume).
             schedule = callable(result.model.optimizer.learning_rate)
             result.model.save(saves[task], include_optimizer=not schedule)
             print(f"saved the model to {saves[task]}")
@@ -81,7 +82,9 @@ def compare_keras(result: TaskResult, verbose: bool) -> list[TaskResult]:
         return []
     if verbose:
         print("Keras reference, same initial weights, same batch order:")
-    return [run_keras_task(result.task, result.settings, result.initial_weights, verbose)]
+    return [
+        run_keras_task(result.task, result.settings, result.initial_weights, verbose)
+    ]
 
 
 if __name__ == "__main__":

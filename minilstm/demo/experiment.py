@@ -24,8 +24,9 @@ class TaskResult:
 
     ``losses`` has one entry per epoch (empty for a loaded model); ``train_seconds`` is
     the training time (None for a loaded model); ``predictions`` is the autoregressive
-    decoding of every window, (n, window, 1), the arrays of ``data`` being (n, window, 1)
-    too. ``label`` names the model in tables and legends: "minilstm" or "Keras".
+    decoding of every window, (n, window, 1), the arrays of ``data`` being
+    (n, window, 1) too. ``label`` names the model in tables and legends: "minilstm" or
+    "Keras".
     """
 
     task: str

@@ -46,7 +46,10 @@ def keras_optimizer(keras: Any, settings: Settings, steps_per_epoch: int) -> Any
 
 
 def run_keras_task(
-    task: str, settings: Settings, initial_weights: list[np.ndarray], verbose: bool = True
+    task: str,
+    settings: Settings,
+    initial_weights: list[np.ndarray],
+    verbose: bool = True,
 ) -> TaskResult:
     """Train the Keras reference on ``task`` from minilstm's ``initial_weights``.
 
@@ -84,7 +87,9 @@ def run_keras_task(
         # so one fit call per epoch. Keras's own shuffle would not do for a seeded
         # comparison: after keras.utils.set_random_seed, Keras 3 with TensorFlow repeats
         # the same order in every epoch.
-        order = np.random.default_rng([settings.seed, epoch]).permutation(len(data.enc_x))
+        order = np.random.default_rng([settings.seed, epoch]).permutation(
+            len(data.enc_x)
+        )
         start = time.perf_counter()
         history = model.fit(
             [data.enc_x[order], data.dec_x[order]],
@@ -99,8 +104,12 @@ def run_keras_task(
         if verbose:
             line = f"Epoch {epoch + 1}/{settings.epochs} - {seconds:.2f}s - loss: {losses[-1]:.4e}"
             print(line, flush=True)
-    predictions = rk.decode(*rk.build_inference_models(model), data.enc_x, settings.window)
-    teacher_forced = keras.ops.convert_to_numpy(model([data.enc_x, data.dec_x], training=False))
+    predictions = rk.decode(
+        *rk.build_inference_models(model), data.enc_x, settings.window
+    )
+    teacher_forced = keras.ops.convert_to_numpy(
+        model([data.enc_x, data.dec_x], training=False)
+    )
     return TaskResult(
         task=task,
         label=model_label("Keras", settings.cell),

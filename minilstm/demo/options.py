@@ -66,8 +66,16 @@ def build_parser() -> ArgumentParser:
         choices=["lstm", "gru", "rnn"],
         help="the recurrent layers: lstm (article), gru or rnn (SimpleRNN)",
     )
-    add("--epochs", type=positive_int, help=f"epochs to train (article: {article.EPOCHS})")
-    add("--units", type=positive_int, help=f"units of each LSTM (article: {article.UNITS})")
+    add(
+        "--epochs",
+        type=positive_int,
+        help=f"epochs to train (article: {article.EPOCHS})",
+    )
+    add(
+        "--units",
+        type=positive_int,
+        help=f"units of each LSTM (article: {article.UNITS})",
+    )
     add(
         "--window",
         type=positive_int,
@@ -100,7 +108,11 @@ def build_parser() -> ArgumentParser:
         default=Path("demo_output"),
         help="folder for the PNG pictures, created if missing (default demo_output)",
     )
-    add("--quiet", action="store_true", help="no per-epoch lines, only the table and the files")
+    add(
+        "--quiet",
+        action="store_true",
+        help="no per-epoch lines, only the table and the files",
+    )
     add("--show", action="store_true", help="also open the pictures in windows")
     add(
         "--save",
@@ -138,9 +150,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         names = list(TASKS)
     unknown = [n for n in names if n not in TASKS]
     if unknown:
-        parser.error(f"unknown task {unknown[0]!r}: choose from {', '.join(TASKS)} or all")
+        parser.error(
+            f"unknown task {unknown[0]!r}: choose from {', '.join(TASKS)} or all"
+        )
     args.task = list(dict.fromkeys(names))
-    overrides = {k: getattr(args, k) for k in SETTINGS_OPTIONS if getattr(args, k) is not None}
+    overrides = {
+        k: getattr(args, k) for k in SETTINGS_OPTIONS if getattr(args, k) is not None
+    }
     args.settings = dataclasses.replace(RECIPES[args.recipe], **overrides)
     if args.settings.window >= article.NUM_POINTS:
         parser.error(
@@ -152,13 +168,21 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--save and --load exclude each other")
     for option, path in (("--save", args.save), ("--load", args.load)):
         if path is not None and path.suffix == ".npz" and len(args.task) > 1:
-            parser.error(f"{option} {path}: a single .npz file holds one task; give a folder")
+            parser.error(
+                f"{option} {path}: a single .npz file holds one task; give a folder"
+            )
     if args.load is not None:
-        missing = [str(p) for p in model_paths(args.load, args.task).values() if not p.exists()]
+        missing = [
+            str(p) for p in model_paths(args.load, args.task).values() if not p.exists()
+        ]
         if missing:
             parser.error(f"--load: no saved model at {missing[0]}")
     if args.compare_keras:
-        needed = [m for m in ("tensorflow", "keras", "reference_keras") if not module_exists(m)]
+        needed = [
+            m
+            for m in ("tensorflow", "keras", "reference_keras")
+            if not module_exists(m)
+        ]
         if needed:
             parser.error(
                 f"--compare-keras needs {' and '.join(needed)}: "
@@ -166,7 +190,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
             )
     if args.save is not None:
         try:
-            writable_folder(str(args.save.parent if args.save.suffix == ".npz" else args.save))
+            writable_folder(
+                str(args.save.parent if args.save.suffix == ".npz" else args.save)
+            )
         except argparse.ArgumentTypeError as error:
             parser.error(f"argument --save: {error}")
     return args

@@ -43,13 +43,19 @@ RECIPES: dict[str, Settings] = {
     # - clipnorm 1.0 caps the norm of every gradient array: a safety net for the large
     #   early rate, should a batch produce a steep gradient.
     "tuned": Settings(
-        epochs=400, batch_size=5, learning_rate=5e-3, final_learning_rate=1e-4, clipnorm=1.0
+        epochs=400,
+        batch_size=5,
+        learning_rate=5e-3,
+        final_learning_rate=1e-4,
+        clipnorm=1.0,
     ),
 }
 # --8<-- [end:recipes]
 
 
-def exponential_decay(initial: float, final: float, steps: int) -> Callable[[int], float]:
+def exponential_decay(
+    initial: float, final: float, steps: int
+) -> Callable[[int], float]:
     """A learning-rate schedule, geometric from one rate to another.
 
     The same curve as Keras's ``ExponentialDecay`` with these end points.
@@ -84,7 +90,9 @@ def make_learning_rate(
     if settings.learning_rate is None or settings.final_learning_rate is None:
         return settings.learning_rate
     total = settings.epochs * steps_per_epoch
-    return exponential_decay(settings.learning_rate, settings.final_learning_rate, total)
+    return exponential_decay(
+        settings.learning_rate, settings.final_learning_rate, total
+    )
 
 
 def make_optimizer(settings: Settings, steps_per_epoch: int) -> optimizers.Optimizer:

@@ -1,4 +1,4 @@
-"""What the demo prints in the terminal: the summary table, and the tasks' labels as text."""
+"""What the demo prints in the terminal: the summary table, the task labels as text."""
 
 from collections.abc import Sequence
 
@@ -18,7 +18,14 @@ def format_table(results: Sequence[TaskResult]) -> str:
     def num(value: float | None, fmt: str) -> str:
         return "-" if value is None else format(value, fmt)
 
-    header = ("task", "model", "final loss", "teacher-forced MSE", "autoregressive MSE", "time")
+    header = (
+        "task",
+        "model",
+        "final loss",
+        "teacher-forced MSE",
+        "autoregressive MSE",
+        "time",
+    )
     rows = [
         (
             r.task,
@@ -47,6 +54,11 @@ def plain(label: str) -> str:
     Returns:
         the label without LaTeX, e.g. "y=sin x".
     """
-    for latex, text in (("$", ""), (r"\sin", "sin"), (r"\cos", "cos"), (r"\sqrt{x}", "sqrt(x)")):
+    for latex, text in (
+        ("$", ""),
+        (r"\sin", "sin"),
+        (r"\cos", "cos"),
+        (r"\sqrt{x}", "sqrt(x)"),
+    ):
         label = label.replace(latex, text)
     return label.replace("e^{-x/5}", "exp(-x/5) ").replace("  ", " ")
