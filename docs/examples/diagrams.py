@@ -72,26 +72,27 @@ def cell_diagram():
         face="white",
         size=11,
     )
+    # Each gate: its name over its activation.
     gates = (
-        (3.0, "$f_t = \\sigma$", y_c),
-        (4.2, "$i_t = \\sigma$", None),
-        (5.65, "$g_t = \\tanh$", y_c),
-        (7.0, "$o_t = \\sigma$", None),
+        (3.0, "$f_t$\n$\\sigma$"),
+        (4.2, "$i_t$\n$\\sigma$"),
+        (5.65, "$g_t$\n$\\tanh$"),
+        (7.0, "$o_t$\n$\\sigma$"),
     )
-    for x, label, _ in gates:
-        box(ax, x, 2.8, label, w=1.1, h=0.55, size=12)
-        arrow(ax, (2.35, 1.55), (x, 2.5), "0.55", 1.0, connectionstyle="arc3,rad=0.0")
+    for x, label in gates:
+        box(ax, x, 2.8, label, w=0.8, h=0.8, size=12)
+        arrow(ax, (2.35, 1.55), (x, 2.4), "0.55", 1.0, connectionstyle="arc3,rad=0.0")
     # f scales the old memory; i times g is written; o times tanh(c) is shown.
-    arrow(ax, (3.0, 3.1), (3.0, y_c - 0.27), "0.3")
+    arrow(ax, (3.0, 3.2), (3.0, y_c - 0.27), "0.3")
     op(ax, 4.9, 3.75, TIMES, size=13)
-    arrow(ax, (4.2, 3.1), (4.72, 3.57), "0.3")
-    arrow(ax, (5.65, 3.1), (5.08, 3.57), "0.3")
+    arrow(ax, (4.2, 3.2), (4.72, 3.57), "0.3")
+    arrow(ax, (5.65, 3.2), (5.08, 3.57), "0.3")
     arrow(ax, (5.1, 3.93), (5.35, y_c - 0.22), "0.3")
     box(ax, 8.1, 3.5, "$\\tanh$", w=0.9, h=0.5, size=12)
     arrow(ax, (8.1, y_c), (8.1, 3.78), C_STATE, 1.6)
     op(ax, 8.1, 2.2, TIMES, size=13)
     arrow(ax, (8.1, 3.23), (8.1, 2.47), "0.3")
-    arrow(ax, (7.0, 2.5), (7.85, 2.2), "0.3")
+    arrow(ax, (7.4, 2.6), (7.85, 2.25), "0.3")
     arrow(ax, (8.1, 1.93), (8.1, y_h + 0.05), H_STATE, 2.0, style="-")
     arrow(ax, (8.1, y_h), (10.4, y_h), H_STATE, 2.0)
     arrow(ax, (9.2, y_h), (9.2, 5.9), H_STATE, 1.6)
