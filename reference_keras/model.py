@@ -151,7 +151,8 @@ def decode(
     """Autoregressive decoding of a batch: zero first input, then each prediction fed back.
 
     Args:
-        encoder_model, decoder_model: from ``build_inference_models``.
+        encoder_model: the encoder from ``build_inference_models``.
+        decoder_model: the decoder from ``build_inference_models``.
         enc_x: (N, T, D) encoder windows.
         steps: how many values to generate (default T).
 
