@@ -471,7 +471,8 @@ def measure_memory(sizes: Sizes, results: Results) -> None:
 
 
 def cpu_name() -> str:
-    """The processor's model name, as ``lscpu`` prints it (Linux), else the platform's."""
+    """The processor's model name, as ``lscpu`` prints it (Linux), else the
+    platform's."""
     try:
         with open("/proc/cpuinfo") as cpuinfo:
             for line in cpuinfo:

@@ -1,8 +1,8 @@
-"""The assignment kit: workspaces cut from the library's source, and a grader that gives each
-part its points or none, naming the mistake.
+"""The assignment kit: workspaces cut from the library's source, and a grader that gives
+each part its points or none, naming the mistake.
 
-Planted mistakes are function bodies written here. The forget gate's reads CellCache by its
-fields (c_prev, i, f, g, o, tanh_c); the others use only public names.
+Planted mistakes are function bodies written here. The forget gate's reads CellCache by
+its fields (c_prev, i, f, g, o, tanh_c); the others use only public names.
 """
 
 import ast
@@ -37,7 +37,8 @@ def plant(workspace: Path, module: str, qualname: str, body: str) -> Path:
 
 
 def keep_library_copy(workspace: Path, module: str, name: str) -> None:
-    """Append the library's function ``name`` to a workspace module as ``library_<name>``."""
+    """Append the library's function ``name`` to a workspace module as
+    ``library_<name>``."""
     path = workspace / "minilstm" / module
     source = (LIBRARY / module).read_text()
     (function,) = [
@@ -167,9 +168,9 @@ dz = np.concatenate(
 )
 return dz, dc * f
 """
-# The backward needs the recurrent kernel only to carry dh_prev = dz_t U^T back to step t-1:
-# with U zeroed in the cache, the library's own loop makes exactly that mistake, whatever
-# else its cache holds.
+# The backward needs the recurrent kernel only to carry dh_prev = dz_t U^T back to step
+# t-1: with U zeroed in the cache, the library's own loop makes exactly that mistake,
+# whatever else its cache holds.
 RECURRENT_GRADIENT_NOT_CARRIED = """
 no_recurrence = cache._replace(recurrent_kernel=np.zeros_like(cache.recurrent_kernel))
 return library_lstm_backward(dhs, dh, dc, no_recurrence)
@@ -318,7 +319,8 @@ def test_an_endless_loop_or_a_crash_costs_only_that_part(tmp_path):
     workspace = init_workspace(tmp_path / "ws", solution=True)
     plant(workspace, "dense.py", "dense_backward", "while True:\n    pass")
     plant(workspace, "losses.py", "mse_backward", "import os\nos._exit(3)")
-    # 8 s is ample for the adam check (under 1 s here, startup included) and bounds the loop.
+    # 8 s is ample for the adam check (under 1 s here, startup included) and bounds the
+    # loop.
     results = grade(
         workspace, parts=["dense_backward", "mse_backward", "adam"], timeout=8
     )

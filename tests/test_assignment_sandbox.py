@@ -95,7 +95,8 @@ def test_a_flood_of_output_is_cut_and_costs_nothing_when_the_code_is_right(tmp_p
     assert len(mse.output) < 2 * KEEP + 1000
 
 
-# Each ends its call in another way; lstm_step_forward, left correct, must keep its points.
+# Each ends its call in another way; lstm_step_forward, left correct, must keep its
+# points.
 ENDINGS = {
     "dense_backward": (
         "dense.py",

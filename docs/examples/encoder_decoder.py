@@ -1,4 +1,5 @@
-"""The encoder-decoder page: a diagram of the model, its weights, and its gradient checked."""
+"""The encoder-decoder page: a diagram of the model, its weights, and its gradient
+checked."""
 
 import matplotlib.pyplot as plt
 import numpy as np

@@ -1,5 +1,5 @@
-"""NumPy and Keras side by side: the same model, weights, forward pass, gradients, training
-and decoding in both, compared number by number (in float64)."""
+"""NumPy and Keras side by side: the same model, weights, forward pass, gradients,
+training and decoding in both, compared number by number (in float64)."""
 
 import sys
 import time

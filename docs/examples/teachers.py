@@ -1,8 +1,9 @@
 """The teachers' page: a marked function, its stub, and a real grading report.
 
 The graded workspace hands out four parts; its code has the forget gate's gradient taken
-with c_t, Adam without its bias correction, decoding not yet written, and the rest right.
-Each piece is printed between snippet markers, for the page to include by section.
+with c_t, Adam without its bias correction, decoding not yet written, and the rest
+right. Each piece is printed between snippet markers, for the page to include by
+section.
 """
 
 import ast

@@ -1,4 +1,5 @@
-"""Training: the article's three tasks with its settings, their loss curves and results."""
+"""Training: the article's three tasks with its settings, their loss curves and
+results."""
 
 import time
 

@@ -1,4 +1,5 @@
-"""``python -m minilstm.assignment init DIR`` and ``python -m minilstm.assignment grade DIR``."""
+"""``python -m minilstm.assignment init DIR`` and
+``python -m minilstm.assignment grade DIR``."""
 
 import json
 import sys

@@ -33,7 +33,8 @@ def setup_path(run_dir: Path, workspace: Path) -> None:
 
 
 class Encoder:
-    """Turns results into JSON and arrays; objects (a model) become their type's name."""
+    """Turns results into JSON and arrays; objects (a model) become their type's
+    name."""
 
     def __init__(self, key: str) -> None:
         self.key, self.arrays = key, {}

@@ -1,10 +1,11 @@
 """Student workspaces cut from minilstm's own source.
 
-A line ``# assignment: <part>`` above a ``def`` (a function or a method; only comments may
-stand between them) marks that function as belonging to a part. ``init_workspace`` copies
-the whole package and, in each function of a chosen part, replaces everything after the
-docstring with a ``raise NotImplementedError(hint)``: the signature and the docstring
-(shapes included) stay as the library has them, so the workspace cannot drift from it.
+A line ``# assignment: <part>`` above a ``def`` (a function or a method; only comments
+may stand between them) marks that function as belonging to a part. ``init_workspace``
+copies the whole package and, in each function of a chosen part, replaces everything
+after the docstring with a ``raise NotImplementedError(hint)``: the signature and the
+docstring (shapes included) stay as the library has them, so the workspace cannot drift
+from it.
 """
 
 import ast
@@ -21,7 +22,8 @@ from minilstm.assignment.parts import END_TO_END, PARTS, points_for
 
 MARKER = re.compile(r"^\s*# assignment: (\w+)\s*$")
 MANIFEST = "assignment.json"
-# What a stub raises starts so (see ``stub_body``): the grader reads part and function back.
+# What a stub raises starts so (see ``stub_body``): the grader reads part and function
+# back.
 STUB_MESSAGE = re.compile(r"assignment part '(\w+)': write ([\w.]+)\.")
 PACKAGE_DIR = Path(minilstm.__file__).parent
 
@@ -35,7 +37,8 @@ class Marked(NamedTuple):
 
 
 def _functions(tree: ast.Module) -> dict[int, tuple[str, ast.FunctionDef]]:
-    """Every function and method by the line its definition starts on (decorators first)."""
+    """Every function and method by the line its definition starts on
+    (decorators first)."""
     found = {}
 
     def visit(node: ast.AST, prefix: str) -> None:
@@ -70,7 +73,8 @@ def find_markers(source: str, module: str) -> list[Marked]:
         part = match.group(1)
         if part not in PARTS:
             raise ValueError(f"{module}:{k}: marker names unknown part {part!r}")
-        # Other comments (e.g. the docs' snippet markers) may stand between marker and def.
+        # Other comments (e.g. the docs' snippet markers) may stand between marker and
+        # def.
         below = k + 1
         while below <= len(lines) and lines[below - 1].strip()[:1] in ("", "#"):
             below += 1
@@ -92,8 +96,8 @@ def library_markers() -> list[Marked]:
 
 
 def library_digest() -> str:
-    """A hash of the installed package's modules: a workspace made from other sources may
-    expect caches laid out differently from those the grader hands its functions."""
+    """A hash of the installed package's modules: a workspace made from other sources
+    may expect caches laid out differently from those the grader hands its functions."""
     digest = hashlib.sha256()
     for path in sorted(PACKAGE_DIR.glob("*.py")):
         digest.update(path.name.encode() + path.read_bytes())
@@ -103,8 +107,8 @@ def library_digest() -> str:
 def replace_body(source: str, qualname: str, body: str) -> str:
     """The source with the body of function ``qualname`` replaced by ``body``.
 
-    The signature and the docstring stay; ``body`` is dedented code, indented here to the
-    function's level. Everything after the docstring (code and comments) goes.
+    The signature and the docstring stay; ``body`` is dedented code, indented here to
+    the function's level. Everything after the docstring (code and comments) goes.
     """
     tree = ast.parse(source)
     matches = [f for name, f in _functions(tree).values() if name == qualname]
