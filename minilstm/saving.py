@@ -151,8 +151,9 @@ def save_model(path: str | os.PathLike, contents: ModelFile) -> None:
     if optimizer is not None:
         if callable(optimizer.learning_rate):
             raise ValueError(
-                f"cannot save {path}: the optimizer's learning_rate is a schedule (a function), "
-                "which a model file does not store; save with include_optimizer=False"
+                f"cannot save {path}: the optimizer's learning_rate is a schedule "
+                "(a function), which a model file does not store; "
+                "save with include_optimizer=False"
             )
         state = optimizer.get_state()
         metadata["optimizer"] = {
@@ -252,8 +253,9 @@ def _member_count(file: BinaryIO, size: int) -> int:
             count, directory = record[7], record[8]
     if count > MAX_MEMBERS or directory > count * MAX_DIRECTORY_ENTRY:
         raise ValueError(
-            f"its end record claims {count} members in {directory} bytes; a model file has at "
-            f"most {MAX_MEMBERS} members of at most {MAX_DIRECTORY_ENTRY} bytes each"
+            f"its end record claims {count} members in {directory} bytes; a model file "
+            f"has at most {MAX_MEMBERS} members of at most {MAX_DIRECTORY_ENTRY} bytes "
+            "each"
         )
     return count
 
@@ -293,8 +295,8 @@ def _read(archive: zipfile.ZipFile, count: int, size: int) -> ModelFile:
     if needed > DEFLATE_MAX_RATIO * size:
         raise ValueError(
             f"its settings (units={config['units']}, input_dim={config['input_dim']}, "
-            f"output_dim={config['output_dim']}) imply {needed} bytes of arrays, more than "
-            f"a file of {size} bytes can hold"
+            f"output_dim={config['output_dim']}) imply {needed} bytes of arrays, more "
+            f"than a file of {size} bytes can hold"
         )
     # Every header is checked before any data is read.
     starts = {
@@ -335,8 +337,8 @@ def _read_metadata(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> dict:
         raise ValueError(f"its format version {version!r} is not valid")
     if version > FORMAT_VERSION:
         raise ValueError(
-            f"it was written by a newer minilstm (file format version {version}; this minilstm "
-            f"reads version {FORMAT_VERSION}); upgrade minilstm to load it"
+            f"it was written by a newer minilstm (file format version {version}; this "
+            f"minilstm reads version {FORMAT_VERSION}); upgrade minilstm to load it"
         )
     return metadata
 
@@ -438,8 +440,8 @@ def _check_header(
         )
     if info.file_size > limit or not packed:
         raise ValueError(
-            f"{name} claims {info.file_size} bytes ({info.compress_size} stored); its shape "
-            f"{shape} in {dtype.name} needs at most {limit}"
+            f"{name} claims {info.file_size} bytes ({info.compress_size} stored); its "
+            f"shape {shape} in {dtype.name} needs at most {limit}"
         )
     try:
         got_shape, fortran_order, got_dtype, start = _header(archive, info)
@@ -452,14 +454,14 @@ def _check_header(
         fits = got_dtype.str[:2] == "<U" and got_dtype.itemsize <= dtype.itemsize
     if not fits or got_shape != shape or fortran_order:
         raise ValueError(
-            f"{name} must have shape {shape}, dtype {dtype.str} and C order, as the settings "
-            f"imply; its header says shape {got_shape}, dtype {got_dtype.str}"
-            f"{' and Fortran order' if fortran_order else ''}"
+            f"{name} must have shape {shape}, dtype {dtype.str} and C order, as the "
+            f"settings imply; its header says shape {got_shape}, dtype "
+            f"{got_dtype.str}{' and Fortran order' if fortran_order else ''}"
         )
     if info.file_size != start + math.prod(shape) * got_dtype.itemsize:
         raise ValueError(
-            f"{name} holds {info.file_size - start} bytes of data; its header describes "
-            f"{math.prod(shape) * got_dtype.itemsize}"
+            f"{name} holds {info.file_size - start} bytes of data; its header "
+            f"describes {math.prod(shape) * got_dtype.itemsize}"
         )
     return start, got_dtype
 

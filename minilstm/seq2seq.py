@@ -361,7 +361,8 @@ class Seq2Seq:
             if verbose:
                 seconds = time.perf_counter() - start_time
                 print(
-                    f"Epoch {epoch + 1}/{epochs} - {seconds:.2f}s - loss: {total / n:.4e}",
+                    f"Epoch {epoch + 1}/{epochs} - {seconds:.2f}s - loss: "
+                    f"{total / n:.4e}",
                     flush=True,
                 )
         return history
@@ -389,8 +390,8 @@ class Seq2Seq:
         self, problem: str, where: str, epoch: int, batch: int, history: History
     ) -> TrainingDivergedError:
         return TrainingDivergedError(
-            f"training diverged in {where}: {problem}. The model keeps the weights of the "
-            "last finite step. Try a lower learning rate (now "
+            f"training diverged in {where}: {problem}. The model keeps the weights of "
+            "the last finite step. Try a lower learning rate (now "
             f"{self.optimizer.current_learning_rate():g}) or clip the gradients, e.g. "
             "optimizer=Adam(clipnorm=1.0).",
             epoch,

@@ -206,8 +206,8 @@ def check_array(
     if finite and not np.isfinite(array).all():
         bad = np.argwhere(~np.isfinite(array))
         raise ValueError(
-            f"{name} must be finite; got {len(bad)} NaN or infinite value(s), the first "
-            f"at index {tuple(int(k) for k in bad[0])}"
+            f"{name} must be finite; got {len(bad)} NaN or infinite value(s), the "
+            f"first at index {tuple(int(k) for k in bad[0])}"
         )
     return array
 
@@ -218,7 +218,8 @@ def check_weights(
     """A list of finite arrays of the given shapes, as copies of ``dtype``."""
     if not isinstance(weights, list | tuple):
         raise TypeError(
-            f"{name} must be a list of {len(shapes)} arrays; got {type(weights).__name__}"
+            f"{name} must be a list of {len(shapes)} arrays; got "
+            f"{type(weights).__name__}"
         )
     if len(weights) != len(shapes):
         raise ValueError(

@@ -252,7 +252,8 @@ OTHER_MISTAKES = [
         "dense_backward",
         "dense.py",
         "dense_backward",
-        "dx, dkernel, dbias = library_dense_backward(dy, cache)\nreturn dx, dkernel.T, dbias",
+        "dx, dkernel, dbias = library_dense_backward(dy, cache)\n"
+        "return dx, dkernel.T, dbias",
         "the transpose. A transposed product",
     ),
     (

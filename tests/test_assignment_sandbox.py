@@ -68,14 +68,18 @@ def test_the_reference_cannot_be_reached_from_the_students_process(tmp_path):
         "lstm_step_backward": FULL["lstm_step_backward"],
     }
     assert results[0].output.startswith(
-        "lstm_backward raised ModuleNotFoundError: No module named 'minilstm.assignment'"
+        "lstm_backward raised ModuleNotFoundError: "
+        "No module named 'minilstm.assignment'"
     )
 
 
 def test_a_flood_of_output_is_cut_and_costs_nothing_when_the_code_is_right(tmp_path):
     workspace = init_workspace(tmp_path / "ws", solution=True)
     keep_library_copy(workspace, "dense.py", "dense_backward")
-    body = 'import sys\nsys.stdout.write("y" * 50_000_000)\nreturn library_dense_backward(dy, cache)'
+    body = (
+        'import sys\nsys.stdout.write("y" * 50_000_000)\n'
+        "return library_dense_backward(dy, cache)"
+    )
     plant(workspace, "dense.py", "dense_backward", body)
     plant(
         workspace,
@@ -108,7 +112,8 @@ ENDINGS = {
         "losses.py",
         "mse_backward",
         "import sys\nsys.exit(0)",
-        "mse_backward called sys.exit(0) (SystemExit): a function must return its result",
+        "mse_backward called sys.exit(0) (SystemExit): a function must return its "
+        "result",
     ),
     "adam": (
         "optimizers.py",

@@ -81,7 +81,8 @@ ax.set_xlabel("time step t of the input")
 ax.set_ylabel("gradient reaching $x_t$\n(relative to the last step)")
 T_task = data.enc_x.shape[1]
 ax.set_title(
-    f"A gradient on the last output, flowing back through {T_task} steps (untrained layer)"
+    f"A gradient on the last output, flowing back through {T_task} steps "
+    "(untrained layer)"
 )
 ax.legend()
 save_figure(fig, "bptt-reach")

@@ -35,8 +35,9 @@ def tuned(task: str) -> TaskResult:
 if __name__ == "__main__":
     if QUICK:
         print(
-            f"PREVIEW (MINILSTM_DOCS_QUICK=1): {RECIPE.epochs} epochs, not the recipe's "
-            f"{RECIPES['tuned'].epochs}; the numbers below are not the tuned recipe's.\n"
+            f"PREVIEW (MINILSTM_DOCS_QUICK=1): {RECIPE.epochs} epochs, not the "
+            f"recipe's {RECIPES['tuned'].epochs}; the numbers below are not the tuned "
+            "recipe's.\n"
         )
     # --8<-- [start:run]
     # The three tasks are independent: train them side by side, one process each.

@@ -105,7 +105,8 @@ ax.text(
 ax.text(
     6.9,
     -0.5,
-    "decoder input: the previous value, true in training,\npredicted when decoding alone",
+    "decoder input: the previous value, true in training,\n"
+    "predicted when decoding alone",
     ha="center",
     va="top",
     fontsize=9,

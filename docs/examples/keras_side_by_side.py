@@ -18,7 +18,8 @@ try:
     import reference_keras as rk
 except ImportError:
     print(
-        "TensorFlow is not installed where this site was built: pip install -e '.[keras]'"
+        "TensorFlow is not installed where this site was built: "
+        "pip install -e '.[keras]'"
     )
     keys = ("forward", "grads", "fit", "exact", "decode", "epochs", "float32")
     record(**dict.fromkeys(keys, "(not measured)"))

@@ -184,8 +184,8 @@ class _Scripts:
         except subprocess.TimeoutExpired as err:
             raise PluginError(
                 f"docs/examples/{script.name} stopped after running "
-                f"{time.perf_counter() - start:.1f} s, over its limit of {self.timeout:g} s "
-                "(MINILSTM_DOCS_SCRIPT_TIMEOUT_S)"
+                f"{time.perf_counter() - start:.1f} s, over its limit of "
+                f"{self.timeout:g} s (MINILSTM_DOCS_SCRIPT_TIMEOUT_S)"
             ) from err
         finally:
             # Also after a clean exit: a process the script left behind goes with it.
@@ -194,7 +194,8 @@ class _Scripts:
                 self._running.discard(process)
         if process.returncode != 0:
             raise PluginError(
-                f"docs/examples/{script.name} failed (exit {process.returncode}):\n{stderr[-3000:]}"
+                f"docs/examples/{script.name} failed (exit {process.returncode}):\n"
+                f"{stderr[-3000:]}"
             )
         seconds = time.perf_counter() - start
         (out / "output" / f"{script.stem}.txt").write_text(stdout)
@@ -278,7 +279,8 @@ def on_page_markdown(
         numbers = json.loads(path.read_text()) if path.is_file() else {}
         if key not in numbers:
             raise PluginError(
-                f"{page.file.src_uri}: {match.group(0)} is not recorded by docs/examples/{name}.py"
+                f"{page.file.src_uri}: {match.group(0)} is not recorded by "
+                f"docs/examples/{name}.py"
             )
         return str(numbers[key])
 

@@ -55,7 +55,10 @@ def dense_backward_once(
     problems = compare_gradients(("dx", "dkernel", "dbias"), got, want, numeric)
     hint = ""
     if problems and not mismatch("dx", got[0], want[0]):
-        hint = " The kernel and bias serve every step: sum their gradients over batch and time."
+        hint = (
+            " The kernel and bias serve every step: "
+            "sum their gradients over batch and time."
+        )
     fail(f"dense_backward {where}", problems, hint)
 
 
@@ -218,8 +221,8 @@ def predict_hint(
     # Decoding that never feeds back reads a zero input at every step.
     if not mismatch("", got, reference.forward(enc_x, np.zeros((N, steps, O)))):
         return (
-            f"{LIKELY}the prediction is not fed back; each step's input must be the previous"
-            " step's prediction (zero only at the first step)."
+            f"{LIKELY}the prediction is not fed back; each step's input must be the "
+            "previous step's prediction (zero only at the first step)."
         )
     weights = reference.get_weights()
     # Zero encoder weights make the encoder hand over h = c = 0.

@@ -228,7 +228,7 @@ def bptt_steps_hint(dx: object, want: np.ndarray) -> str:
     wrong = [t for t in range(T) if mismatch("", np.asarray(dx)[:, t], want[:, t])]
     if wrong and T - 1 not in wrong:
         return (
-            f" dx is right at the last step but wrong at steps {wrong}: a gradient is not"
-            " carried back correctly from each step to the one before."
+            f" dx is right at the last step but wrong at steps {wrong}: a gradient is "
+            "not carried back correctly from each step to the one before."
         )
     return ""

@@ -98,7 +98,10 @@ def gated_mismatch(name: str, got: object, want: np.ndarray) -> str | None:
     if not gates:
         return problem
     listed = ", ".join(GATES[g] for g in gates)
-    return f"{name} is wrong in the block of the {listed} only (blocks in order i, f, g, o)"
+    return (
+        f"{name} is wrong in the block of the {listed} only "
+        "(blocks in order i, f, g, o)"
+    )
 
 
 def describe_error(label: str, error: dict, limits: "Limits | None" = None) -> str:

@@ -183,8 +183,9 @@ class Replayer(Session):
         run = self.run
         if run.timed_out:
             text = (
-                f"{label} did not finish within the time limit ({self.limits.timeout:g} s "
-                "for the part): an endless loop, or far too slow?"
+                f"{label} did not finish within the time limit "
+                f"({self.limits.timeout:g} s for the part): an endless loop, or far "
+                "too slow?"
             )
         elif run.returncode < 0:
             name = signal.Signals(-run.returncode).name

@@ -142,7 +142,10 @@ def function_source(source: str, qualname: str) -> str:
 
 def stub_body(part: str, qualname: str) -> str:
     """The body of a stub: a ``NotImplementedError`` naming the part, with its hint."""
-    message = f"assignment part {part!r}: write {qualname}. Hint: {PARTS[part].hints[qualname]}"
+    message = (
+        f"assignment part {part!r}: write {qualname}. Hint: "
+        f"{PARTS[part].hints[qualname]}"
+    )
     pieces = textwrap.wrap(message, 72, drop_whitespace=False)
     return (
         "raise NotImplementedError(\n"
@@ -227,7 +230,8 @@ def student_readme(
     e2e = points[END_TO_END.name]
     if e2e:
         rows.append(
-            f"| End to end: a short training run with all your code lowers the loss | {e2e} | |"
+            "| End to end: a short training run with all your code lowers the loss | "
+            f"{e2e} | |"
         )
     total = sum(points[p] for p in parts) + e2e
     return README.format(

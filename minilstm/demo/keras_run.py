@@ -103,7 +103,10 @@ def run_keras_task(
         train_seconds += seconds
         losses.append(float(history.history["loss"][-1]))
         if verbose:
-            line = f"Epoch {epoch + 1}/{settings.epochs} - {seconds:.2f}s - loss: {losses[-1]:.4e}"
+            line = (
+                f"Epoch {epoch + 1}/{settings.epochs} - {seconds:.2f}s - loss: "
+                f"{losses[-1]:.4e}"
+            )
             print(line, flush=True)
     predictions = rk.decode(
         *rk.build_inference_models(model), data.enc_x, settings.window

@@ -134,7 +134,7 @@ def describe(settings: Settings) -> str:
     clip = "" if settings.clipnorm is None else f", clipnorm {settings.clipnorm:g}"
     cell = "" if settings.cell == "lstm" else f"{settings.cell.upper()} cell, "
     return (
-        f"{cell}{settings.units} units, window {settings.window}, batch {settings.batch_size}, "
-        f"{settings.epochs} epochs, {settings.optimizer} (learning rate {lr}{clip}), "
-        f"seed {settings.seed}"
+        f"{cell}{settings.units} units, window {settings.window}, batch "
+        f"{settings.batch_size}, {settings.epochs} epochs, {settings.optimizer} "
+        f"(learning rate {lr}{clip}), seed {settings.seed}"
     )
