@@ -4,8 +4,8 @@ Its members, each a little-endian ``.npy`` array in C order, none of them a Pyth
 object:
 
     metadata                   a 0-d unicode array: JSON text with the format name and
-                               version, the model's settings (units, input_dim, output_dim,
-                               dtype, seed, and cell unless it is "lstm"),
+                               version, the model's settings (units, input_dim,
+                               output_dim, dtype, seed, and cell unless it is "lstm"),
                                completed_epochs, and the optimizer's class name,
                                config and iterations, or null
     weights/0 ... weights/7    the weights, in ``Seq2Seq.get_weights()`` order

@@ -163,7 +163,12 @@ dc = dc_next + dh * o * (1 - tanh_c**2)
 c = f * c_prev + i * g
 df = dc * c
 dz = np.concatenate(
-    [dc * g * i * (1 - i), df * f * (1 - f), dc * i * (1 - g**2), dh * tanh_c * o * (1 - o)],
+    [
+        dc * g * i * (1 - i),
+        df * f * (1 - f),
+        dc * i * (1 - g**2),
+        dh * tanh_c * o * (1 - o),
+    ],
     axis=1,
 )
 return dz, dc * f
@@ -242,7 +247,9 @@ h = c = np.zeros((len(enc_x), self.units))
 y_prev = np.zeros((len(enc_x), self.output_dim))
 dec, ys = self.decoder, []
 for _ in range(steps):
-    h, c = dec.step_forward(y_prev, (h, c), (dec.kernel, dec.recurrent_kernel, dec.bias))
+    h, c = dec.step_forward(
+        y_prev, (h, c), (dec.kernel, dec.recurrent_kernel, dec.bias)
+    )
     y_prev = h @ self.dense.kernel + self.dense.bias
     ys.append(y_prev)
 return np.stack(ys, axis=1)

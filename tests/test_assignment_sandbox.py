@@ -150,7 +150,9 @@ import json
 import sys
 from pathlib import Path
 
-files = [str(Path(m.__file__).resolve()) for n, m in sys.modules.items() if "minilstm" in n]
+files = [
+    str(Path(m.__file__).resolve()) for n, m in sys.modules.items() if "minilstm" in n
+]
 Path({str(report)!r}).write_text(json.dumps({{"path": sys.path, "files": files}}))
 return dloss * 2 * cache.diff / cache.diff.size
 """

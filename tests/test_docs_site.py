@@ -249,7 +249,9 @@ INSPECT = """
   return {
     title: document.title,
     images: document.images.length,
-    broken_images: [...document.images].filter(i => i.naturalWidth === 0).map(i => i.src),
+    broken_images: [...document.images]
+      .filter(i => i.naturalWidth === 0)
+      .map(i => i.src),
     math: document.querySelectorAll(".arithmatex").length,
     typeset: document.querySelectorAll(".arithmatex mjx-container").length,
     math_errors: [...document.querySelectorAll("mjx-merror")].map(e => e.textContent),

@@ -21,7 +21,12 @@ dc = dc_next + dh * o * (1 - tanh_c**2)
 c = f * c_prev + i * g
 df = dc * c
 dz = np.concatenate(
-    [dc * g * i * (1 - i), df * f * (1 - f), dc * i * (1 - g**2), dh * tanh_c * o * (1 - o)],
+    [
+        dc * g * i * (1 - i),
+        df * f * (1 - f),
+        dc * i * (1 - g**2),
+        dh * tanh_c * o * (1 - o),
+    ],
     axis=1,
 )
 return dz, dc * f

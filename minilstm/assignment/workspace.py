@@ -244,8 +244,8 @@ README = """\
 
 This folder holds a complete copy of minilstm {version}, an LSTM encoder-decoder written
 in NumPy. Some of its functions have lost their bodies: they raise `NotImplementedError`
-with a hint. Write them. Everything else works, so once your parts are in place the whole
-model trains with your code.
+with a hint. Write them. Everything else works, so once your parts are in place the
+whole model trains with your code.
 
 | part | points | write the body of |
 |---|---|---|
@@ -255,9 +255,9 @@ Total: {total} points.
 
 ## Rules
 
-- Keep every signature as it is and return exactly what the docstring says, in that order
-  and with those shapes. The docstrings give the shapes: N batch, T time steps, D input
-  features, H units, O outputs.
+- Keep every signature as it is and return exactly what the docstring says, in that
+  order and with those shapes. The docstrings give the shapes: N batch, T time steps, D
+  input features, H units, O outputs.
 - NumPy only, vectorised over the batch; the only Python loop the LSTM needs is the one
   over time in backpropagation through time.
 - Do not rename or move functions: the grader calls them by name.
@@ -265,8 +265,8 @@ Total: {total} points.
 ## Run your code
 
 From this folder, `python -m minilstm.demo` trains the sin -> cos model with your
-functions (it stops with your `NotImplementedError` until the parts it needs are written).
-Python code run from this folder imports this copy of `minilstm`.
+functions (it stops with your `NotImplementedError` until the parts it needs are
+written). Python code run from this folder imports this copy of `minilstm`.
 
 ## Check your gradients
 
@@ -279,7 +279,8 @@ from minilstm.gradcheck import numerical_gradient, rel_error
 from minilstm.dense import dense_forward, dense_backward
 
 rng = np.random.default_rng(0)
-x, kernel, bias = rng.normal(size=(2, 3, 4)), rng.normal(size=(4, 2)), rng.normal(size=2)
+x = rng.normal(size=(2, 3, 4))
+kernel, bias = rng.normal(size=(4, 2)), rng.normal(size=2)
 dy = rng.normal(size=(2, 3, 2))
 _, cache = dense_forward(x, kernel, bias)
 dx, dkernel, dbias = dense_backward(dy, cache)
@@ -287,16 +288,18 @@ numeric = numerical_gradient(lambda: dense_forward(x, kernel, bias)[0], kernel, 
 print(rel_error(dkernel, numeric))   # a correct backward gives about 1e-10
 ```
 
-Use random weights of size about 1 and non-zero biases: with tiny weights and zero biases
-many mistakes (a gate using the wrong state, a mixed-up block) give almost the right answer.
+Use random weights of size about 1 and non-zero biases: with tiny weights and zero
+biases many mistakes (a gate using the wrong state, a mixed-up block) give almost the
+right answer.
 
 ## How you are graded
 
-Each part is checked on its own, with the library's code for every other part, on several
-random shapes: against the reference implementation and, for gradients, against central
-differences. A part scores all its points or none; the report says what failed and, where
-it can tell, the likely mistake. A part that crashes or runs longer than the time limit
-costs that part only. The end-to-end test then trains a small model with all your code.
+Each part is checked on its own, with the library's code for every other part, on
+several random shapes: against the reference implementation and, for gradients, against
+central differences. A part scores all its points or none; the report says what failed
+and, where it can tell, the likely mistake. A part that crashes or runs longer than the
+time limit costs that part only. The end-to-end test then trains a small model with all
+your code.
 
 With minilstm installed, you can run the grader yourself, from outside this folder:
 `python -m minilstm.assignment grade path/to/this/folder`.
