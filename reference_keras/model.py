@@ -156,7 +156,8 @@ def decode(
     back.
 
     Args:
-        encoder_model, decoder_model: from ``build_inference_models``.
+        encoder_model: the encoder model from ``build_inference_models``.
+        decoder_model: the decoder model from ``build_inference_models``.
         enc_x: (N, T, D) encoder windows.
         steps: how many values to generate (default T).
 

@@ -40,6 +40,7 @@ class Encoder:
         self.key, self.arrays = key, {}
 
     def encode(self, value: object, depth: int = 0) -> object:
+        """``value`` as JSON, its arrays kept aside; ``depth`` is its nesting so far."""
         import numpy as np
 
         if depth > MAX_DEPTH:
@@ -134,6 +135,7 @@ def isolate(replacements: list[dict]) -> None:
 
 
 def write(out: Path, key: str, record: dict, encoder: Encoder) -> None:
+    """Write ``record`` as ``out/<key>.json`` and the encoder's arrays as ``.npz``."""
     import numpy as np
 
     np.savez(out / f"{key}.npz", **encoder.arrays)
@@ -141,6 +143,7 @@ def write(out: Path, key: str, record: dict, encoder: Encoder) -> None:
 
 
 def main(run_dir: Path) -> None:
+    """Make the calls of ``run_dir``'s plan and write what they returned (see top)."""
     plan = json.loads((run_dir / "plan.json").read_text())
     workspace = Path(plan["workspace"]).resolve()
     setup_path(run_dir, workspace)
