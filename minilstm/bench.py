@@ -160,9 +160,11 @@ class MinilstmSide:
         self.decode()
 
     def decode_seconds(self, repeats: int) -> float:
+        """The median time of ``repeats`` decodes prepared by ``prepare_decode``."""
         return seconds_of(self.decode, repeats)
 
     def prepare_epoch(self, data: Data, batch_size: int) -> None:
+        """Build a model on ``data``, train one epoch in batches of ``batch_size``."""
         model = ml.Seq2Seq(units=data.units, seed=0)
         optimizer = ml.Adam()
         self.epoch = lambda: model.fit(
@@ -180,6 +182,7 @@ class MinilstmSide:
         return seconds_of(self.epoch)
 
     def floor_seconds(self, epochs: int) -> float:
+        """``matmul_floor`` of ``epochs`` epochs of the article's workload."""
         return matmul_floor(
             epochs,
             len(article_data().enc_x),
@@ -232,6 +235,7 @@ class KerasSide:
         self.decode()
 
     def decode_seconds(self, repeats: int) -> float:
+        """The median time of ``repeats`` decodes prepared by ``prepare_decode``."""
         return seconds_of(self.decode, repeats)
 
     def prepare_epoch(self, data: Data, batch_size: int) -> None:
@@ -471,7 +475,8 @@ def measure_memory(sizes: Sizes, results: Results) -> None:
 
 
 def cpu_name() -> str:
-    """The processor's model name, as ``lscpu`` prints it (Linux), else the platform's."""
+    """The processor's model name, as ``lscpu`` prints it (Linux), else the
+    platform's."""
     try:
         with open("/proc/cpuinfo") as cpuinfo:
             for line in cpuinfo:

@@ -29,6 +29,7 @@ class ArgumentParser(argparse.ArgumentParser):
     of the usage text followed by the error."""
 
     def error(self, message: str) -> NoReturn:
+        """Exit with status 2 after ``message`` and a pointer to --help, on one line."""
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 

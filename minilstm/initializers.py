@@ -29,7 +29,8 @@ def glorot_uniform(
 def orthogonal(
     shape: tuple[int, int], rng: np.random.Generator, dtype: np.dtype = np.float64
 ) -> np.ndarray:
-    """A matrix with orthonormal rows (or columns), as Keras's ``Orthogonal`` initializer.
+    """A matrix with orthonormal rows (or columns), as Keras's ``Orthogonal``
+    initializer.
 
     A recurrent kernel applied again at every step neither blows up nor shrinks a vector
     when it is orthogonal, since all its singular values are one.
@@ -39,22 +40,25 @@ def orthogonal(
         rng: the random generator to draw from.
 
     Returns:
-        (rows, cols) array of ``dtype``: rows orthonormal when rows <= cols, else columns.
+        (rows, cols) array of ``dtype``: rows orthonormal when rows <= cols, else
+        columns.
     """
     rows, cols = shape
     a = rng.standard_normal((max(rows, cols), min(rows, cols)))
     q, r = np.linalg.qr(a)
-    # The sign fix makes q uniformly distributed over orthogonal matrices (QR alone is not).
+    # The sign fix makes q uniformly distributed over orthogonal matrices
+    # (QR alone is not).
     q *= np.sign(np.diag(r))
     if rows < cols:
         q = q.T
-    # C order, not the transposed view: h U runs at every step, and OpenBLAS multiplies by
-    # a Fortran-order U about half as fast (docs/performance.md).
+    # C order, not the transposed view: h U runs at every step, and OpenBLAS multiplies
+    # by a Fortran-order U about half as fast (docs/performance.md).
     return np.ascontiguousarray(q, dtype=dtype)
 
 
 def unit_forget_bias(units: int, dtype: np.dtype = np.float64) -> np.ndarray:
-    """LSTM bias (4H,): zeros, but ones in the forget gate's block (the second of i, f, c, o).
+    """LSTM bias (4H,): zeros, but ones in the forget gate's block
+    (the second of i, f, c, o).
 
     A forget gate that starts near sigmoid(1) = 0.73 keeps the cell state at first, so
     gradients can flow through many steps from the start of training.

@@ -4,8 +4,8 @@ and backward functions of its module (``minilstm.lstm``, ``minilstm.gru``,
 
 A layer makes its weights on its first ``forward`` (or ``build``), when the number of
 input features is known, as Keras does; ``forward`` checks its arguments and keeps the
-cache of its last call; ``backward`` uses that cache and sets ``grads``, the gradients of
-the weights by their Keras names.
+cache of its last call; ``backward`` uses that cache and sets ``grads``, the gradients
+of the weights by their Keras names.
 """
 
 import numpy as np

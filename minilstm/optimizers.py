@@ -379,7 +379,8 @@ class Adam(Optimizer):
         # true means by the factors (1 - beta^t); alpha undoes that
         # (docs/optimizers.md).
         alpha = float(lr * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t))
-        # Keras's operations in Keras's order, so that a run matches it to the last bits.
+        # Keras's operations in Keras's order, so that a run matches it to the last
+        # bits.
         m += (gradient - m) * (1 - self.beta_1)
         v += (np.square(gradient) - v) * (1 - self.beta_2)
         variable -= m * alpha / (np.sqrt(v) + self.epsilon)

@@ -1,8 +1,8 @@
 """The demo's pictures, from ``minilstm.demo.experiment.TaskResult`` objects (the demo
 reaches matplotlib only through this module, and only once its arguments are checked).
 
-Each ``plot_*`` function draws on a matplotlib ``Axes`` you give it, so the same drawings
-serve the demo's PNG files, the documentation and your own notebooks:
+Each ``plot_*`` function draws on a matplotlib ``Axes`` you give it, so the same
+drawings serve the demo's PNG files, the documentation and your own notebooks:
 
     result = minilstm.demo.experiment.run_task("sin_cos")
     fig, ax = plt.subplots()
@@ -53,7 +53,8 @@ def title(task: str) -> str:
 
 def style(label: str) -> dict:
     """The line colour and style of a model's curves, by its label."""
-    # "minilstm GRU" is drawn as "minilstm": one model per picture, its cell in the label.
+    # "minilstm GRU" is drawn as "minilstm": one model per picture, its cell in the
+    # label.
     return MODEL_STYLE.get(label.split()[0], {"color": "tab:purple", "linestyle": "--"})
 
 
@@ -79,8 +80,9 @@ def plot_curves(ax: "Axes", result: "TaskResult") -> None:
 
 
 def plot_loss(ax: "Axes", results: Sequence["TaskResult"], ncol: int = 2) -> None:
-    """Training loss per epoch (log scale), and each model's final autoregressive MSE as a
-    horizontal line: the gap between the two is the cost of decoding without the truth."""
+    """Training loss per epoch (log scale), and each model's final autoregressive MSE as
+    a horizontal line: the gap between the two is the cost of decoding without the
+    truth."""
     for r in results:
         s = style(r.label)
         if r.losses:
@@ -191,9 +193,9 @@ def save_figures(
     results: Mapping[str, Sequence["TaskResult"]], out: Path, keep_open: bool = False
 ) -> list[Path]:
     """Write every picture as PNG into ``out`` (created if missing): per task
-    ``<task>_curves.png``, ``<task>_loss.png`` (when trained), ``<task>_predictions.png``,
-    and ``all_tasks.png``. Returns the paths written, in that order. ``keep_open`` leaves
-    the figures open for ``show``."""
+    ``<task>_curves.png``, ``<task>_loss.png`` (when trained),
+    ``<task>_predictions.png``, and ``all_tasks.png``. Returns the paths written, in
+    that order. ``keep_open`` leaves the figures open for ``show``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     named = [

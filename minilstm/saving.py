@@ -1,10 +1,11 @@
 """The model file: one ``.npz`` archive that is safe to hand out (docs/robustness.md).
 
-Its members, each a little-endian ``.npy`` array in C order, none of them a Python object:
+Its members, each a little-endian ``.npy`` array in C order, none of them a Python
+object:
 
     metadata                   a 0-d unicode array: JSON text with the format name and
-                               version, the model's settings (units, input_dim, output_dim,
-                               dtype, seed, and cell unless it is "lstm"),
+                               version, the model's settings (units, input_dim,
+                               output_dim, dtype, seed, and cell unless it is "lstm"),
                                completed_epochs, and the optimizer's class name,
                                config and iterations, or null
     weights/0 ... weights/7    the weights, in ``Seq2Seq.get_weights()`` order
@@ -14,15 +15,15 @@ Its members, each a little-endian ``.npy`` array in C order, none of them a Pyth
 target only when it is complete, so an interrupted save leaves the previous file intact.
 
 ``load_model`` believes no size a file states until the file's own settings back it. It
-reads the metadata (at most ``MAX_METADATA_CHARS`` characters), derives from the settings
-every member the file must have with its exact shape and dtype, compares each member's
-``.npy`` header and stored sizes with that, and only then reads the data, never more bytes
-than expected. A member of terabytes, a deflate bomb or settings larger than the file can
-hold are refused with a ``ValueError`` naming the file and the member, before anything that
-large is allocated.
+reads the metadata (at most ``MAX_METADATA_CHARS`` characters), derives from the
+settings every member the file must have with its exact shape and dtype, compares each
+member's ``.npy`` header and stored sizes with that, and only then reads the data, never
+more bytes than expected. A member of terabytes, a deflate bomb or settings larger than
+the file can hold are refused with a ``ValueError`` naming the file and the member,
+before anything that large is allocated.
 
-This module knows the format, not the model: ``Seq2Seq.save`` hands it a ``ModelFile`` and
-``Seq2Seq.load`` builds the model from the one ``load_model`` returns.
+This module knows the format, not the model: ``Seq2Seq.save`` hands it a ``ModelFile``
+and ``Seq2Seq.load`` builds the model from the one ``load_model`` returns.
 """
 
 import errno
@@ -54,9 +55,9 @@ END = struct.Struct("<4s4H2LH")  # the zip end record; zip64's record and locato
 END64 = struct.Struct("<4sQ2H2L4Q")
 LOCATOR64 = struct.Struct("<4sLQL")
 # What reading a damaged archive raises: zipfile reports some damaged headers as
-# unsupported features (NotImplementedError) or encryption (RuntimeError), numpy a damaged
-# .npy header as ValueError; a metadata text nested too deep is a RecursionError (a
-# RuntimeError); a key or value of the wrong kind in it a KeyError or TypeError.
+# unsupported features (NotImplementedError) or encryption (RuntimeError), numpy a
+# damaged .npy header as ValueError; a metadata text nested too deep is a RecursionError
+# (a RuntimeError); a key or value of the wrong kind in it a KeyError or TypeError.
 READ_ERRORS = (
     OSError,
     EOFError,
@@ -75,8 +76,8 @@ class ModelFile(NamedTuple):
     """What a model file holds, as plain data.
 
     Attributes:
-        config: the model's settings: units, input_dim, output_dim, dtype (a name), seed;
-            and cell, "gru" or "rnn", for a model that is not an LSTM.
+        config: the model's settings: units, input_dim, output_dim, dtype (a name),
+            seed; and cell, "gru" or "rnn", for a model that is not an LSTM.
         weights: the 8 weights, shaped as ``weight_shapes`` says.
         completed_epochs: the epochs trained so far.
         optimizer: the optimizer with its settings and state, or None.
@@ -129,7 +130,8 @@ def save_model(path: str | os.PathLike, contents: ModelFile) -> None:
 
     Args:
         path: the file to write (usually ending in ``.npz``).
-        contents: the settings, weights, completed epochs and optimizer (or None) to store.
+        contents: the settings, weights, completed epochs and optimizer (or None) to
+            store.
 
     Raises:
         ValueError: the optimizer's learning rate is a schedule (a function cannot be
@@ -149,8 +151,9 @@ def save_model(path: str | os.PathLike, contents: ModelFile) -> None:
     if optimizer is not None:
         if callable(optimizer.learning_rate):
             raise ValueError(
-                f"cannot save {path}: the optimizer's learning_rate is a schedule (a function), "
-                "which a model file does not store; save with include_optimizer=False"
+                f"cannot save {path}: the optimizer's learning_rate is a schedule "
+                "(a function), which a model file does not store; "
+                "save with include_optimizer=False"
             )
         state = optimizer.get_state()
         metadata["optimizer"] = {
@@ -175,7 +178,8 @@ def _write_atomically(path: str, arrays: dict[str, np.ndarray]) -> None:
         folder, f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp"
     )
     try:
-        # os.open rather than tempfile: the file gets the usual permissions (umask), not 0600.
+        # os.open rather than tempfile: the file gets the usual permissions (umask),
+        # not 0600.
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as error:
         raise OSError(
@@ -201,9 +205,9 @@ def load_model(path: str | os.PathLike) -> ModelFile:
 
     Raises:
         FileNotFoundError: no file at ``path``.
-        ValueError: the file is not a minilstm model file, is damaged, comes from a newer
-            minilstm, or claims more than its settings imply; the message names the file
-            and, where one is to blame, the member.
+        ValueError: the file is not a minilstm model file, is damaged, comes from a
+            newer minilstm, or claims more than its settings imply; the message names
+            the file and, where one is to blame, the member.
     """
     path = check_path(path)
     if not os.path.isfile(path):
@@ -229,9 +233,9 @@ def load_model(path: str | os.PathLike) -> ModelFile:
 
 def _member_count(file: BinaryIO, size: int) -> int:
     # zipfile believes the end record's directory size and reads that many bytes into
-    # ZipInfo objects, so the record is checked first. np.savez writes no archive comment:
-    # the record is the last 22 bytes, preceded, in zip64, by the locator and zip64's record
-    # (where zipfile looks for them).
+    # ZipInfo objects, so the record is checked first. np.savez writes no archive
+    # comment: the record is the last 22 bytes, preceded, in zip64, by the locator and
+    # zip64's record (where zipfile looks for them).
     if size < END.size:
         raise ValueError(f"it is {size} bytes long, shorter than a zip end record")
     file.seek(size - END.size)
@@ -249,8 +253,9 @@ def _member_count(file: BinaryIO, size: int) -> int:
             count, directory = record[7], record[8]
     if count > MAX_MEMBERS or directory > count * MAX_DIRECTORY_ENTRY:
         raise ValueError(
-            f"its end record claims {count} members in {directory} bytes; a model file has at "
-            f"most {MAX_MEMBERS} members of at most {MAX_DIRECTORY_ENTRY} bytes each"
+            f"its end record claims {count} members in {directory} bytes; a model file "
+            f"has at most {MAX_MEMBERS} members of at most {MAX_DIRECTORY_ENTRY} bytes "
+            "each"
         )
     return count
 
@@ -290,8 +295,8 @@ def _read(archive: zipfile.ZipFile, count: int, size: int) -> ModelFile:
     if needed > DEFLATE_MAX_RATIO * size:
         raise ValueError(
             f"its settings (units={config['units']}, input_dim={config['input_dim']}, "
-            f"output_dim={config['output_dim']}) imply {needed} bytes of arrays, more than "
-            f"a file of {size} bytes can hold"
+            f"output_dim={config['output_dim']}) imply {needed} bytes of arrays, more "
+            f"than a file of {size} bytes can hold"
         )
     # Every header is checked before any data is read.
     starts = {
@@ -332,8 +337,8 @@ def _read_metadata(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> dict:
         raise ValueError(f"its format version {version!r} is not valid")
     if version > FORMAT_VERSION:
         raise ValueError(
-            f"it was written by a newer minilstm (file format version {version}; this minilstm "
-            f"reads version {FORMAT_VERSION}); upgrade minilstm to load it"
+            f"it was written by a newer minilstm (file format version {version}; this "
+            f"minilstm reads version {FORMAT_VERSION}); upgrade minilstm to load it"
         )
     return metadata
 
@@ -412,15 +417,17 @@ def _check_header(
     shape: tuple[int, ...],
     dtype: np.dtype,
 ) -> tuple[int, np.dtype]:
-    # Where the data of a member starts and its dtype, once its stored sizes and header fit
-    # the shape and dtype (for the metadata: any text up to dtype's length). The sizes are
-    # checked before the member is opened: zipfile reads what file_size says, at most.
+    # Where the data of a member starts and its dtype, once its stored sizes and header
+    # fit the shape and dtype (for the metadata: any text up to dtype's length). The
+    # sizes are checked before the member is opened: zipfile reads what file_size says,
+    # at most.
     limit = MAX_HEADER_BYTES + math.prod(shape) * dtype.itemsize
     if info.compress_type == zipfile.ZIP_STORED:
         packed = info.compress_size == info.file_size
     elif info.compress_type == zipfile.ZIP_DEFLATED:
-        # Between what deflate can inflate to and zlib's compressBound (no deflated form
-        # of n bytes is longer), so that no compressed data hides behind the claimed size.
+        # Between what deflate can inflate to and zlib's compressBound
+        # (no deflated form of n bytes is longer), so that no compressed data hides
+        # behind the claimed size.
         n = info.file_size
         longest = n + (n >> 12) + (n >> 14) + (n >> 25) + 13
         packed = (
@@ -433,8 +440,8 @@ def _check_header(
         )
     if info.file_size > limit or not packed:
         raise ValueError(
-            f"{name} claims {info.file_size} bytes ({info.compress_size} stored); its shape "
-            f"{shape} in {dtype.name} needs at most {limit}"
+            f"{name} claims {info.file_size} bytes ({info.compress_size} stored); its "
+            f"shape {shape} in {dtype.name} needs at most {limit}"
         )
     try:
         got_shape, fortran_order, got_dtype, start = _header(archive, info)
@@ -447,14 +454,14 @@ def _check_header(
         fits = got_dtype.str[:2] == "<U" and got_dtype.itemsize <= dtype.itemsize
     if not fits or got_shape != shape or fortran_order:
         raise ValueError(
-            f"{name} must have shape {shape}, dtype {dtype.str} and C order, as the settings "
-            f"imply; its header says shape {got_shape}, dtype {got_dtype.str}"
-            f"{' and Fortran order' if fortran_order else ''}"
+            f"{name} must have shape {shape}, dtype {dtype.str} and C order, as the "
+            f"settings imply; its header says shape {got_shape}, dtype "
+            f"{got_dtype.str}{' and Fortran order' if fortran_order else ''}"
         )
     if info.file_size != start + math.prod(shape) * got_dtype.itemsize:
         raise ValueError(
-            f"{name} holds {info.file_size - start} bytes of data; its header describes "
-            f"{math.prod(shape) * got_dtype.itemsize}"
+            f"{name} holds {info.file_size - start} bytes of data; its header "
+            f"describes {math.prod(shape) * got_dtype.itemsize}"
         )
     return start, got_dtype
 

@@ -106,7 +106,8 @@ class History:
 
 
 class TrainingDivergedError(ArithmeticError):
-    """Raised by ``fit`` when the loss, a gradient or an updated weight stops being finite.
+    """Raised by ``fit`` when the loss, a gradient or an updated weight stops being
+    finite.
 
     The model and its optimizer keep the state of the last finite step. ``epoch`` and
     ``batch`` count from 0, as Keras's callbacks do (the message counts from 1, as the
@@ -119,8 +120,8 @@ class TrainingDivergedError(ArithmeticError):
 
 
 class Seq2Seq:
-    """The article's model: LSTM encoder, LSTM decoder started from the encoder's (h, c),
-    and a Dense layer on every decoder step.
+    """The article's model: LSTM encoder, LSTM decoder started from the encoder's
+    (h, c), and a Dense layer on every decoder step.
 
     Args:
         units: H, the units of both LSTMs.
@@ -134,7 +135,8 @@ class Seq2Seq:
             encoder's and the decoder's layer.
 
     Attributes:
-        optimizer: the optimizer of the last ``fit`` (None before), reused by the next one.
+        optimizer: the optimizer of the last ``fit`` (None before), reused by the next
+            one.
         completed_epochs: the epochs trained so far, the ``initial_epoch`` to resume at;
             ``save`` stores it together with the optimizer's state.
     """
@@ -192,10 +194,10 @@ class Seq2Seq:
         ]
 
     def get_weights(self) -> list[np.ndarray]:
-        """Copies of the 8 weights: encoder kernel (D, 4H), recurrent_kernel (H, 4H), bias
-        (4H,); decoder kernel (O, 4H), recurrent_kernel (H, 4H), bias (4H,); dense kernel
-        (H, O), bias (O,). The same order as Keras's ``model.get_weights()``. (A GRU has
-        3H columns and a bias (2, 3H), a plain RNN H columns: see
+        """Copies of the 8 weights: encoder kernel (D, 4H), recurrent_kernel (H, 4H),
+        bias (4H,); decoder kernel (O, 4H), recurrent_kernel (H, 4H), bias (4H,); dense
+        kernel (H, O), bias (O,). The same order as Keras's ``model.get_weights()``.
+        (A GRU has 3H columns and a bias (2, 3H), a plain RNN H columns: see
         ``saving.weight_shapes``.)"""
         return [w.copy() for w in self.trainable_weights]
 
@@ -295,10 +297,11 @@ class Seq2Seq:
     ) -> History:
         """Train with minibatches, as Keras's ``fit([enc_x, dec_x], dec_y)``.
 
-        Each epoch visits the N windows once, in batches of ``batch_size`` (the last one
-        may be smaller), in an order shuffled by a generator seeded from the model's seed
-        and the epoch number: the same seed gives the same run, and training resumed at
-        ``initial_epoch`` sees the orders an uninterrupted run would have seen.
+        Each epoch visits the N windows once, in batches of ``batch_size``
+        (the last one may be smaller), in an order shuffled by a generator seeded from
+        the model's seed and the epoch number: the same seed gives the same run, and
+        training resumed at ``initial_epoch`` sees the orders an uninterrupted run would
+        have seen.
 
         Args:
             enc_x: (N, T_enc, D) encoder inputs.
@@ -308,19 +311,20 @@ class Seq2Seq:
                 ``initial_epoch``).
             batch_size: windows per gradient step.
             optimizer: an ``Optimizer`` or a Keras name ("adam", "rmsprop", "sgd"); None
-                keeps the model's optimizer from an earlier ``fit``, or makes ``Adam()``.
+                keeps the model's optimizer from an earlier ``fit``, or makes
+                ``Adam()``.
             shuffle: shuffle the windows every epoch.
             verbose: 0 (or False) silent; 1, 2, "auto" (or True) one line per epoch.
             initial_epoch: the epoch to start at, when resuming (``completed_epochs``
                 after an earlier ``fit`` or a ``load``).
 
         Returns:
-            a ``History``: ``history["loss"]`` is the mean loss of each epoch, each batch
-            weighted by its size, as Keras reports it.
+            a ``History``: ``history["loss"]`` is the mean loss of each epoch, each
+            batch weighted by its size, as Keras reports it.
 
         Raises:
-            TrainingDivergedError: the loss, a gradient or a weight stopped being finite;
-                the model keeps the weights of the last finite step.
+            TrainingDivergedError: the loss, a gradient or a weight stopped being
+                finite; the model keeps the weights of the last finite step.
         """
         enc_x, dec_x, dec_y = self._check_data(enc_x, dec_x, dec_y)
         epochs = check_int(epochs, "epochs", minimum=0)
@@ -357,7 +361,8 @@ class Seq2Seq:
             if verbose:
                 seconds = time.perf_counter() - start_time
                 print(
-                    f"Epoch {epoch + 1}/{epochs} - {seconds:.2f}s - loss: {total / n:.4e}",
+                    f"Epoch {epoch + 1}/{epochs} - {seconds:.2f}s - loss: "
+                    f"{total / n:.4e}",
                     flush=True,
                 )
         return history
@@ -365,8 +370,8 @@ class Seq2Seq:
     # --8<-- [end:fit]
     # --8<-- [start:finite_step]
     def _finite_step(self, loss: float, grads: list[np.ndarray]) -> str | None:
-        # One optimizer step, kept only if every weight stays finite; else what went wrong.
-        # The model and the optimizer are then as they were before the step.
+        # One optimizer step, kept only if every weight stays finite; else what went
+        # wrong. The model and the optimizer are then as they were before the step.
         if not np.isfinite(loss):
             return f"the loss is {loss}"
         layers = ("encoder",) * 3 + ("decoder",) * 3 + ("dense",) * 2
@@ -385,8 +390,8 @@ class Seq2Seq:
         self, problem: str, where: str, epoch: int, batch: int, history: History
     ) -> TrainingDivergedError:
         return TrainingDivergedError(
-            f"training diverged in {where}: {problem}. The model keeps the weights of the "
-            "last finite step. Try a lower learning rate (now "
+            f"training diverged in {where}: {problem}. The model keeps the weights of "
+            "the last finite step. Try a lower learning rate (now "
             f"{self.optimizer.current_learning_rate():g}) or clip the gradients, e.g. "
             "optimizer=Adam(clipnorm=1.0).",
             epoch,
@@ -433,10 +438,10 @@ class Seq2Seq:
     # --8<-- [end:predict]
 
     def save(self, path: str | os.PathLike, include_optimizer: bool = True) -> None:
-        """Write the model to one ``.npz`` file: its settings, weights, ``completed_epochs``
-        and, with ``include_optimizer``, the optimizer's settings and state, so that
-        training resumes with identical results. An existing file is replaced only once
-        the new one is complete. File format: ``minilstm.saving``.
+        """Write the model to one ``.npz`` file: its settings, weights,
+        ``completed_epochs`` and, with ``include_optimizer``, the optimizer's settings
+        and state, so that training resumes with identical results. An existing file is
+        replaced only once the new one is complete. File format: ``minilstm.saving``.
 
         Args:
             path: the file to write (usually ending in ``.npz``).
@@ -460,17 +465,18 @@ class Seq2Seq:
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Seq2Seq":
         """The model saved at ``path`` by ``save``, with its optimizer if it was saved.
-        Never runs code from the file: it holds only float arrays and a JSON text, and every
-        size it states is checked against its settings before anything is allocated.
+        Never runs code from the file: it holds only float arrays and a JSON text, and
+        every size it states is checked against its settings before anything is
+        allocated.
 
         Args:
             path: the file ``save`` wrote.
 
         Raises:
             FileNotFoundError: no file at ``path``.
-            ValueError: the file is not a minilstm model, is damaged, claims more than its
-                settings imply, or comes from a newer minilstm; the message names the file,
-                the problem and, where one is to blame, the member.
+            ValueError: the file is not a minilstm model, is damaged, claims more than
+                its settings imply, or comes from a newer minilstm; the message names
+                the file, the problem and, where one is to blame, the member.
         """
         contents = saving.load_model(path)
         model = cls(**contents.config)

@@ -9,10 +9,10 @@ names the argument, says what was expected and what came, e.g.
 
 so that a learner's mistake is reported where it was made, not deep inside NumPy.
 
-Shapes are given as tuples of sizes and names: ``("N", "T", 1)`` asks for three axes, the
-last of size 1. A name stands for any size >= 1; passing the same ``sizes`` dict to the
-checks of several arrays makes a name mean the same size in all of them (the batch N of
-``enc_x``, ``dec_x`` and ``dec_y``).
+Shapes are given as tuples of sizes and names: ``("N", "T", 1)`` asks for three axes,
+the last of size 1. A name stands for any size >= 1; passing the same ``sizes`` dict to
+the checks of several arrays makes a name mean the same size in all of them
+(the batch N of ``enc_x``, ``dec_x`` and ``dec_y``).
 """
 
 import numbers
@@ -26,7 +26,8 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def show(value: object) -> str:
-    """A value as a message shows it: short, on one line, with its type when that helps."""
+    """A value as a message shows it: short, on one line, with its type when that
+    helps."""
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape} and dtype {value.dtype}"
     text = repr(value).replace("\n", " ")
@@ -41,7 +42,8 @@ def show(value: object) -> str:
 def check_int(
     value: object, name: str, minimum: int = 1, maximum: int | None = None
 ) -> int:
-    """``value`` as an ``int`` in [minimum, maximum]. Booleans and floats are refused."""
+    """``value`` as an ``int`` in [minimum, maximum]. Booleans and floats are
+    refused."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer; got {show(value)}")
     value = int(value)
@@ -61,8 +63,8 @@ def check_float(
     low_open: bool = True,
     high_open: bool = False,
 ) -> float:
-    """``value`` as a finite ``float`` in the interval from ``low`` to ``high`` (None: no
-    upper bound); ``low_open``/``high_open`` leave the ends out."""
+    """``value`` as a finite ``float`` in the interval from ``low`` to ``high``
+    (None: no upper bound); ``low_open``/``high_open`` leave the ends out."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number; got {show(value)}")
     value = float(value)
@@ -133,7 +135,8 @@ def shape_text(shape: Shape) -> str:
 def check_shape(
     shape: tuple[int, ...], name: str, expected: Shape, sizes: Sizes
 ) -> None:
-    """Compare ``shape`` with ``expected``, binding the names in ``sizes`` (see the top)."""
+    """Compare ``shape`` with ``expected``, binding the names in ``sizes``
+    (see the top)."""
     fits = len(shape) == len(expected) and all(
         got == want
         if isinstance(want, int)
@@ -167,7 +170,8 @@ def check_array(
         value: an array or nested sequence of numbers; integers are accepted and cast.
         name: the argument's name, for the messages.
         shape: the expected shape, e.g. ``("N", "T", 1)`` (see the top of the module).
-        dtype: the dtype to cast to (None: keep a float dtype, cast integers to float64).
+        dtype: the dtype to cast to (None: keep a float dtype, cast integers to
+            float64).
         sizes: the sizes bound so far by other arrays of the same call; updated.
         finite: refuse NaN and infinite values.
 
@@ -202,8 +206,8 @@ def check_array(
     if finite and not np.isfinite(array).all():
         bad = np.argwhere(~np.isfinite(array))
         raise ValueError(
-            f"{name} must be finite; got {len(bad)} NaN or infinite value(s), the first "
-            f"at index {tuple(int(k) for k in bad[0])}"
+            f"{name} must be finite; got {len(bad)} NaN or infinite value(s), the "
+            f"first at index {tuple(int(k) for k in bad[0])}"
         )
     return array
 
@@ -214,7 +218,8 @@ def check_weights(
     """A list of finite arrays of the given shapes, as copies of ``dtype``."""
     if not isinstance(weights, list | tuple):
         raise TypeError(
-            f"{name} must be a list of {len(shapes)} arrays; got {type(weights).__name__}"
+            f"{name} must be a list of {len(shapes)} arrays; got "
+            f"{type(weights).__name__}"
         )
     if len(weights) != len(shapes):
         raise ValueError(

@@ -13,10 +13,11 @@ reads the previous target value, so its input has O features.
 
 Where this code departs from the article's listing, a comment marked "Article:" says how
 and why. The listing's other errors are outside a model: its first plot labels sin and
-cos as "exp x" and "log x", its section titles name the curve pairs wrongly (the last
-task maps x^2 to sqrt(x), not the reverse), and several lines end in a stray full stop
-that is not Python. Not an error but worth knowing: its 100 points make 77 windows of 24,
-of which it uses the first 76 (``minilstm.data`` keeps 76, to match its figures).
+cos as "exp x" and "log x", its section titles name the curve pairs wrongly
+(the last task maps x^2 to sqrt(x), not the reverse), and several lines end in a stray
+full stop that is not Python. Not an error but worth knowing: its 100 points make 77
+windows of 24, of which it uses the first 76 (``minilstm.data`` keeps 76, to match its
+figures).
 
 The weights have the same shapes, gate order (i, f, c, o) and order as
 ``minilstm.Seq2Seq.get_weights()``, so ``weights_to_keras`` and ``weights_from_keras``
@@ -37,12 +38,14 @@ from minilstm import article
 if TYPE_CHECKING:
     from minilstm import Seq2Seq
 
-# Article: it imported from ``tensorflow.keras`` (Keras 2 inside TensorFlow 2.4). Keras 3
-# is its own package; with the TensorFlow backend the layers and their weights are alike.
+# Article: it imported from ``tensorflow.keras`` (Keras 2 inside TensorFlow 2.4).
+# Keras 3 is its own package; with the TensorFlow backend the layers and their weights
+# are alike.
 
 ENCODER, DECODER, DENSE = "encoder_lstm", "decoder_lstm", "dense"
 # The Keras layer of each ``minilstm.Seq2Seq(cell=...)`` and the names of its states.
-# (The layers keep their "_lstm" names whatever the cell, so that one lookup finds them.)
+# (The layers keep their "_lstm" names whatever the cell, so that one lookup finds
+# them.)
 KERAS_CELLS = {
     "lstm": (keras.layers.LSTM, ("h", "c")),
     "gru": (keras.layers.GRU, ("h",)),
@@ -65,8 +68,9 @@ def build_training_model(
     here they are the settings of ``minilstm.Seq2Seq`` so that both models can be built
     alike. The layers take Keras's global dtype policy, which Keras fixes from
     ``floatx()`` when the first layer is made: for a float64 model call both
-    ``keras.config.set_floatx("float64")`` and ``keras.config.set_dtype_policy("float64")``
-    first (the optimizer's learning rate takes ``floatx()``).
+    ``keras.config.set_floatx("float64")`` and
+    ``keras.config.set_dtype_policy("float64")`` first (the optimizer's learning rate
+    takes ``floatx()``).
 
     Args:
         units: H, the units of both LSTMs.
@@ -94,9 +98,9 @@ def build_training_model(
     model = keras.Model([enc_x, dec_x], dense(hs), name="seq2seq")
     # Article: its second half compiles with categorical cross-entropy, a classification
     # loss. Keras first divides the outputs by their sum over the last axis, which for a
-    # single output is y / y = 1: the loss is constant, its gradient zero, and that model
-    # never trains (measured: three epochs leave every weight unchanged). The regression
-    # loss is the MSE.
+    # single output is y / y = 1: the loss is constant, its gradient zero, and that
+    # model never trains (measured: three epochs leave every weight unchanged). The
+    # regression loss is the MSE.
     model.compile(optimizer=optimizer, loss="mean_squared_error")
     return model
 
@@ -148,11 +152,12 @@ def decode(
     enc_x: np.ndarray,
     steps: int | None = None,
 ) -> np.ndarray:
-    """Autoregressive decoding of a batch: zero first input, then each prediction fed back.
+    """Autoregressive decoding of a batch: zero first input, then each prediction fed
+    back.
 
     Args:
-        encoder_model: the encoder from ``build_inference_models``.
-        decoder_model: the decoder from ``build_inference_models``.
+        encoder_model: the encoder model from ``build_inference_models``.
+        decoder_model: the decoder model from ``build_inference_models``.
         enc_x: (N, T, D) encoder windows.
         steps: how many values to generate (default T).
 
@@ -171,8 +176,8 @@ def decode(
     y_prev = keras.ops.zeros((len(enc_x), 1, O), dtype=enc_x.dtype)
     ys = []
     for _ in range(steps):
-        # Article: it wrote each prediction into the training targets (``dy``) instead of
-        # its own input buffer, so the decoder read zeros at every step and the first
+        # Article: it wrote each prediction into the training targets (``dy``) instead
+        # of its own input buffer, so the decoder read zeros at every step and the first
         # training target was overwritten. The prediction must become the next input.
         y_prev, *states = decoder_model([y_prev, *states], training=False)
         ys.append(keras.ops.convert_to_numpy(y_prev))

@@ -1,8 +1,8 @@
-"""The assignment kit: workspaces cut from the library's source, and a grader that gives each
-part its points or none, naming the mistake.
+"""The assignment kit: workspaces cut from the library's source, and a grader that gives
+each part its points or none, naming the mistake.
 
-Planted mistakes are function bodies written here. The forget gate's reads CellCache by its
-fields (c_prev, i, f, g, o, tanh_c); the others use only public names.
+Planted mistakes are function bodies written here. The forget gate's reads CellCache by
+its fields (c_prev, i, f, g, o, tanh_c); the others use only public names.
 """
 
 import ast
@@ -37,7 +37,8 @@ def plant(workspace: Path, module: str, qualname: str, body: str) -> Path:
 
 
 def keep_library_copy(workspace: Path, module: str, name: str) -> None:
-    """Append the library's function ``name`` to a workspace module as ``library_<name>``."""
+    """Append the library's function ``name`` to a workspace module as
+    ``library_<name>``."""
     path = workspace / "minilstm" / module
     source = (LIBRARY / module).read_text()
     (function,) = [
@@ -162,14 +163,19 @@ dc = dc_next + dh * o * (1 - tanh_c**2)
 c = f * c_prev + i * g
 df = dc * c
 dz = np.concatenate(
-    [dc * g * i * (1 - i), df * f * (1 - f), dc * i * (1 - g**2), dh * tanh_c * o * (1 - o)],
+    [
+        dc * g * i * (1 - i),
+        df * f * (1 - f),
+        dc * i * (1 - g**2),
+        dh * tanh_c * o * (1 - o),
+    ],
     axis=1,
 )
 return dz, dc * f
 """
-# The backward needs the recurrent kernel only to carry dh_prev = dz_t U^T back to step t-1:
-# with U zeroed in the cache, the library's own loop makes exactly that mistake, whatever
-# else its cache holds.
+# The backward needs the recurrent kernel only to carry dh_prev = dz_t U^T back to step
+# t-1: with U zeroed in the cache, the library's own loop makes exactly that mistake,
+# whatever else its cache holds.
 RECURRENT_GRADIENT_NOT_CARRIED = """
 no_recurrence = cache._replace(recurrent_kernel=np.zeros_like(cache.recurrent_kernel))
 return library_lstm_backward(dhs, dh, dc, no_recurrence)
@@ -241,7 +247,9 @@ h = c = np.zeros((len(enc_x), self.units))
 y_prev = np.zeros((len(enc_x), self.output_dim))
 dec, ys = self.decoder, []
 for _ in range(steps):
-    h, c = dec.step_forward(y_prev, (h, c), (dec.kernel, dec.recurrent_kernel, dec.bias))
+    h, c = dec.step_forward(
+        y_prev, (h, c), (dec.kernel, dec.recurrent_kernel, dec.bias)
+    )
     y_prev = h @ self.dense.kernel + self.dense.bias
     ys.append(y_prev)
 return np.stack(ys, axis=1)
@@ -251,7 +259,8 @@ OTHER_MISTAKES = [
         "dense_backward",
         "dense.py",
         "dense_backward",
-        "dx, dkernel, dbias = library_dense_backward(dy, cache)\nreturn dx, dkernel.T, dbias",
+        "dx, dkernel, dbias = library_dense_backward(dy, cache)\n"
+        "return dx, dkernel.T, dbias",
         "the transpose. A transposed product",
     ),
     (
@@ -318,7 +327,8 @@ def test_an_endless_loop_or_a_crash_costs_only_that_part(tmp_path):
     workspace = init_workspace(tmp_path / "ws", solution=True)
     plant(workspace, "dense.py", "dense_backward", "while True:\n    pass")
     plant(workspace, "losses.py", "mse_backward", "import os\nos._exit(3)")
-    # 8 s is ample for the adam check (under 1 s here, startup included) and bounds the loop.
+    # 8 s is ample for the adam check (under 1 s here, startup included) and bounds the
+    # loop.
     results = grade(
         workspace, parts=["dense_backward", "mse_backward", "adam"], timeout=8
     )

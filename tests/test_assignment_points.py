@@ -1,5 +1,6 @@
 """Points a teacher sets: per part, from options or a JSON file; the end-to-end check
-worth its usual share of the parts handed out, or what the teacher says (0: left out)."""
+worth its usual share of the parts handed out, or what the teacher says (0: left out).
+"""
 
 import json
 

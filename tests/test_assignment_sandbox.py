@@ -68,14 +68,18 @@ def test_the_reference_cannot_be_reached_from_the_students_process(tmp_path):
         "lstm_step_backward": FULL["lstm_step_backward"],
     }
     assert results[0].output.startswith(
-        "lstm_backward raised ModuleNotFoundError: No module named 'minilstm.assignment'"
+        "lstm_backward raised ModuleNotFoundError: "
+        "No module named 'minilstm.assignment'"
     )
 
 
 def test_a_flood_of_output_is_cut_and_costs_nothing_when_the_code_is_right(tmp_path):
     workspace = init_workspace(tmp_path / "ws", solution=True)
     keep_library_copy(workspace, "dense.py", "dense_backward")
-    body = 'import sys\nsys.stdout.write("y" * 50_000_000)\nreturn library_dense_backward(dy, cache)'
+    body = (
+        'import sys\nsys.stdout.write("y" * 50_000_000)\n'
+        "return library_dense_backward(dy, cache)"
+    )
     plant(workspace, "dense.py", "dense_backward", body)
     plant(
         workspace,
@@ -95,7 +99,8 @@ def test_a_flood_of_output_is_cut_and_costs_nothing_when_the_code_is_right(tmp_p
     assert len(mse.output) < 2 * KEEP + 1000
 
 
-# Each ends its call in another way; lstm_step_forward, left correct, must keep its points.
+# Each ends its call in another way; lstm_step_forward, left correct, must keep its
+# points.
 ENDINGS = {
     "dense_backward": (
         "dense.py",
@@ -107,7 +112,8 @@ ENDINGS = {
         "losses.py",
         "mse_backward",
         "import sys\nsys.exit(0)",
-        "mse_backward called sys.exit(0) (SystemExit): a function must return its result",
+        "mse_backward called sys.exit(0) (SystemExit): a function must return its "
+        "result",
     ),
     "adam": (
         "optimizers.py",
@@ -144,7 +150,9 @@ import json
 import sys
 from pathlib import Path
 
-files = [str(Path(m.__file__).resolve()) for n, m in sys.modules.items() if "minilstm" in n]
+files = [
+    str(Path(m.__file__).resolve()) for n, m in sys.modules.items() if "minilstm" in n
+]
 Path({str(report)!r}).write_text(json.dumps({{"path": sys.path, "files": files}}))
 return dloss * 2 * cache.diff / cache.diff.size
 """

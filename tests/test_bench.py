@@ -1,5 +1,5 @@
-"""The benchmark command runs end to end. Its numbers are not checked here: speed and memory
-are measured by the benchmark itself, never asserted by timed tests."""
+"""The benchmark command runs end to end. Its numbers are not checked here: speed and
+memory are measured by the benchmark itself, never asserted by timed tests."""
 
 import os
 import subprocess

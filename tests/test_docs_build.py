@@ -1,15 +1,16 @@
 """The docs build leaves no process behind when it stops early.
 
-Each test builds a tiny MkDocs project that uses the site's own hook (docs/hooks/generated.py)
-with example scripts that start a child process and then sleep, records every process id,
-stops the build (Ctrl-C's SIGINT or SIGTERM to mkdocs, a script over its time limit, a
-script that fails) and checks that none of those processes is still running.
+Each test builds a tiny MkDocs project that uses the site's own hook
+(docs/hooks/generated.py) with example scripts that start a child process and then
+sleep, records every process id, stops the build (Ctrl-C's SIGINT or SIGTERM to mkdocs,
+a script over its time limit, a script that fails) and checks that none of those
+processes is still running.
 
 A last test checks that the writers' preview switch (MINILSTM_DOCS_QUICK=1) reruns only
 the scripts that read it.
 
-Locally the tests are skipped, saying why, when MkDocs is missing; in CI (CI=true) that is
-a failure.
+Locally the tests are skipped, saying why, when MkDocs is missing; in CI (CI=true) that
+is a failure.
 """
 
 import os
@@ -25,7 +26,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 HOOK = ROOT / "docs" / "hooks" / "generated.py"
-# A script starts, records its id and its child's id, then sleeps far longer than a test.
+# A script starts, records its id and its child's id, then sleeps far longer than a
+# test.
 SLEEPER = textwrap.dedent(
     """
     import os, subprocess, sys, time
@@ -96,8 +98,8 @@ class Build:
         if quick:
             env["MINILSTM_DOCS_QUICK"] = "1"
         # A session of its own keeps the test's SIGINT away from pytest, and the SIGINT
-        # handler back at its default so that mkdocs turns it into KeyboardInterrupt, as in
-        # a terminal, even if this test runs with SIGINT ignored (a background job).
+        # handler back at its default so that mkdocs turns it into KeyboardInterrupt, as
+        # in a terminal, even if this test runs with SIGINT ignored (a background job).
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mkdocs", "build"],
             cwd=project,
@@ -203,7 +205,8 @@ def test_a_failing_script_ends_the_others(build) -> None:
 
 
 def test_the_preview_switch_reruns_only_the_scripts_that_read_it(build) -> None:
-    # A script that ran is named in mkdocs's output ("docs/examples/NAME.py ran in 0.1 s").
+    # A script that ran is named in mkdocs's output
+    # ("docs/examples/NAME.py ran in 0.1 s").
     reads = "import os\nprint(os.environ.get('MINILSTM_DOCS_QUICK'))\n"
     ignores = "print('the same either way')\n"
     scripts = {"reads": reads, "ignores": ignores}

@@ -1,16 +1,16 @@
 """The docs site, opened page by page in a real browser (headless Debian Chromium).
 
-The site is built with `mkdocs build --strict` (or taken from $DOCS_SITE_DIR when a build
-already ran), served from 127.0.0.1 by a server inside this test, and each page is opened
-through Chromium's DevTools protocol. Every page must load with no console error, load every
-image, fetch nothing from outside this machine, and show its math typeset by MathJax; the
-site's search must work from the local server alone.
+The site is built with `mkdocs build --strict` (or taken from $DOCS_SITE_DIR when a
+build already ran), served from 127.0.0.1 by a server inside this test, and each page is
+opened through Chromium's DevTools protocol. Every page must load with no console error,
+load every image, fetch nothing from outside this machine, and show its math typeset by
+MathJax; the site's search must work from the local server alone.
 Screenshots of the home page and of the BPTT page (light and dark) are left in
 test-artifacts/ for a person to look at, and the Chromium version the test drove is the
 last line of pytest's report.
 
-Locally the test is skipped, saying why, when Chromium or MkDocs is missing; in CI (CI=true)
-that is a failure.
+Locally the test is skipped, saying why, when Chromium or MkDocs is missing; in CI
+(CI=true) that is a failure.
 """
 
 import base64
@@ -122,10 +122,10 @@ def site_url(site_dir: Path) -> Iterator[str]:
 def devtools_connection(websocket_url: str) -> "websocket.WebSocket":
     """A websocket to Chromium's DevTools, sent with no Origin header.
 
-    Chromium 111 and later refuse a DevTools connection whose Origin they were not told to
-    allow (--remote-allow-origins), and which origins pass has changed between versions;
-    a connection without an Origin, as a program that is not a web page makes, passes in
-    every version.
+    Chromium 111 and later refuse a DevTools connection whose Origin they were not told
+    to allow (--remote-allow-origins), and which origins pass has changed between
+    versions; a connection without an Origin, as a program that is not a web page makes,
+    passes in every version.
     """
     import websocket  # websocket-client, from the docs extra
 
@@ -234,7 +234,8 @@ def browser(summary_lines: list[str]) -> Iterator[Page]:
                 process.wait()
 
 
-# Run in the page once it has loaded: waits for MathJax and for every image, then reports.
+# Run in the page once it has loaded: waits for MathJax and for every image, then
+# reports.
 INSPECT = """
 (async () => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
@@ -248,7 +249,9 @@ INSPECT = """
   return {
     title: document.title,
     images: document.images.length,
-    broken_images: [...document.images].filter(i => i.naturalWidth === 0).map(i => i.src),
+    broken_images: [...document.images]
+      .filter(i => i.naturalWidth === 0)
+      .map(i => i.src),
     math: document.querySelectorAll(".arithmatex").length,
     typeset: document.querySelectorAll(".arithmatex mjx-container").length,
     math_errors: [...document.querySelectorAll("mjx-merror")].map(e => e.textContent),
@@ -298,7 +301,8 @@ def test_the_site_has_a_page_for_every_step() -> None:
 
 
 def test_devtools_connection_sends_no_origin() -> None:
-    """The handshake Chromium 150 answered with 403 Forbidden carried an Origin header."""
+    """The handshake Chromium 150 answered with 403 Forbidden carried an Origin
+    header."""
     try:
         import websocket
     except ImportError:

@@ -14,8 +14,8 @@ from minilstm.simple_rnn import (
     rnn_step_forward,
 )
 
-# As in test_lstm.py: a correct backward agrees with central differences (h = 1e-6)
-# to about 1e-9 in float64 (measured here: 4.5e-10 at most); a mistake gives 1e-3 or more.
+# As in test_lstm.py: a correct backward agrees with central differences (h = 1e-6) to
+# about 1e-9 in float64 (measured here: 4.5e-10 at most); a mistake gives 1e-3 or more.
 TOL = 1e-7
 
 # The step and sequence functions of each cell, and its weight shapes for D and H.
@@ -93,7 +93,8 @@ def test_sequence_equals_steps_forward_and_backward(cell, rng):
     for t in range(T):
         h, step_cache = step_forward(x[:, t], h, *weights)
         caches.append(step_cache)
-        # The two add x W, h U and b in different orders: measured 1.1e-16 apart at most.
+        # The two add x W, h U and b in different orders: measured 1.1e-16 apart at
+        # most.
         np.testing.assert_allclose(hs[:, t], h, rtol=1e-14, atol=1e-15)
     total = [np.zeros_like(w) for w in weights]
     for t in reversed(range(T)):

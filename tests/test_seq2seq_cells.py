@@ -83,7 +83,8 @@ def test_save_and_load_keep_the_cell_weights_and_optimizer(cell, tmp_path, rng):
 
 
 def test_an_lstm_file_has_no_cell_setting_and_loads_as_an_lstm(tmp_path):
-    """So that an LSTM's file stays readable by a minilstm from before the other cells."""
+    """So that an LSTM's file stays readable by a minilstm from before the other
+    cells."""
     ml.Seq2Seq(units=3, seed=0).save(tmp_path / "m.npz")
     with (
         zipfile.ZipFile(tmp_path / "m.npz") as archive,

@@ -1,7 +1,8 @@
 """What the scripts in docs/examples share: where the site build wants their results.
 
-Each script runs in build/docs/ (docs/hooks/generated.py): pictures go to figures/, numbers
-that a page quotes go to numbers/SCRIPT.json, and what a script prints becomes its output.
+Each script runs in build/docs/ (docs/hooks/generated.py): pictures go to figures/,
+numbers that a page quotes go to numbers/SCRIPT.json, and what a script prints becomes
+its output.
 """
 
 import json
@@ -29,7 +30,8 @@ def save_figure(fig, name: str) -> None:
 
 
 def record(**numbers: object) -> None:
-    """Keep numbers for the page of the calling script: {{ SCRIPT.key }} shows str(value)."""
+    """Keep numbers for the page of the calling script: {{ SCRIPT.key }} shows
+    str(value)."""
     script = Path(sys.argv[0]).stem
     path = Path("numbers") / f"{script}.json"
     known = json.loads(path.read_text()) if path.is_file() else {}

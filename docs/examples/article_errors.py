@@ -1,4 +1,5 @@
-"""What the article got wrong: each error of its listing, redone in NumPy, and its effect."""
+"""What the article got wrong: each error of its listing, redone in NumPy, and its
+effect."""
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -27,8 +28,8 @@ def train(task: str) -> tuple:
 
 # --8<-- [start:zeros]
 def decode_feeding_zeros(model: ml.Seq2Seq, enc_x: np.ndarray) -> np.ndarray:
-    """The listing's loop in effect: each prediction is written to the wrong array, so the
-    decoder's input stays zero at every step; only the states are carried."""
+    """The listing's loop in effect: each prediction is written to the wrong array, so
+    the decoder's input stays zero at every step; only the states are carried."""
     _, h, c = model.encoder.forward(enc_x)
     dec, dense = model.decoder, model.dense
     zeros = np.zeros((len(enc_x), 1))
@@ -88,8 +89,8 @@ draw(
 axes[0].legend(fontsize=7, ncol=2)
 save_figure(fig, "errors-feedback")
 
-# Error 2: the damped oscillation decoded with the sin -> cos model (and, as in the listing,
-# feeding zeros), against its own model decoding correctly.
+# Error 2: the damped oscillation decoded with the sin -> cos model
+# (and, as in the listing, feeding zeros), against its own model decoding correctly.
 y_wrong_model = decode_feeding_zeros(model, damped.enc_x)
 y_own = damped_model.predict(damped.enc_x)
 print(

@@ -1,5 +1,5 @@
-"""The BPTT page: the step-by-step backward agrees with the one-product weight gradients,
-and how far back a gradient reaches."""
+"""The BPTT page: the step-by-step backward agrees with the one-product weight
+gradients, and how far back a gradient reaches."""
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -55,8 +55,8 @@ for name, a, b_ in (
 # --8<-- [end:per_step]
 
 # How far back does a gradient reach? Put a gradient on the last step's output only, and
-# measure what reaches the input at each earlier step, with the forget bias at 1 (Keras's
-# default) and at 0.
+# measure what reaches the input at each earlier step, with the forget bias at 1
+# (Keras's default) and at 0.
 data = load_task("sin_cos")
 fig, ax = plt.subplots(figsize=(7, 3.2))
 reach = {}
@@ -81,7 +81,8 @@ ax.set_xlabel("time step t of the input")
 ax.set_ylabel("gradient reaching $x_t$\n(relative to the last step)")
 T_task = data.enc_x.shape[1]
 ax.set_title(
-    f"A gradient on the last output, flowing back through {T_task} steps (untrained layer)"
+    f"A gradient on the last output, flowing back through {T_task} steps "
+    "(untrained layer)"
 )
 ax.legend()
 save_figure(fig, "bptt-reach")

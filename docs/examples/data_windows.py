@@ -1,4 +1,5 @@
-"""The task and the data: the article's arrays, their shapes, and pictures of the windows."""
+"""The task and the data: the article's arrays, their shapes, and pictures of the
+windows."""
 
 import matplotlib.pyplot as plt
 import numpy as np

@@ -1,4 +1,5 @@
-"""Training page: the demo's tuned recipe on the three tasks, its table and its pictures."""
+"""Training page: the demo's tuned recipe on the three tasks, its table and its
+pictures."""
 
 import dataclasses
 import os
@@ -14,8 +15,9 @@ from minilstm.demo.experiment import TaskResult, run_task
 from minilstm.demo.recipes import RECIPES
 from minilstm.demo.report import format_table
 
-# The one long script of the build (under a minute on 2 cores). A preview build for prose
-# edits (MINILSTM_DOCS_QUICK=1) trains a tenth of the epochs, and its page says so.
+# The one long script of the build (under a minute on 2 cores). A preview build for
+# prose edits (MINILSTM_DOCS_QUICK=1) trains a tenth of the epochs, and its page says
+# so.
 QUICK = os.environ.get("MINILSTM_DOCS_QUICK") == "1"
 RECIPE = RECIPES["tuned"]
 if QUICK:
@@ -33,8 +35,9 @@ def tuned(task: str) -> TaskResult:
 if __name__ == "__main__":
     if QUICK:
         print(
-            f"PREVIEW (MINILSTM_DOCS_QUICK=1): {RECIPE.epochs} epochs, not the recipe's "
-            f"{RECIPES['tuned'].epochs}; the numbers below are not the tuned recipe's.\n"
+            f"PREVIEW (MINILSTM_DOCS_QUICK=1): {RECIPE.epochs} epochs, not the "
+            f"recipe's {RECIPES['tuned'].epochs}; the numbers below are not the tuned "
+            "recipe's.\n"
         )
     # --8<-- [start:run]
     # The three tasks are independent: train them side by side, one process each.

@@ -1,4 +1,5 @@
-"""The Dense layer and the MSE loss: shapes, one step against all steps, and their gradients."""
+"""The Dense layer and the MSE loss: shapes, one step against all steps, and their
+gradients."""
 
 import numpy as np
 

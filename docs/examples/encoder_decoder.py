@@ -1,4 +1,5 @@
-"""The encoder-decoder page: a diagram of the model, its weights, and its gradient checked."""
+"""The encoder-decoder page: a diagram of the model, its weights, and its gradient
+checked."""
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -104,7 +105,8 @@ ax.text(
 ax.text(
     6.9,
     -0.5,
-    "decoder input: the previous value, true in training,\npredicted when decoding alone",
+    "decoder input: the previous value, true in training,\n"
+    "predicted when decoding alone",
     ha="center",
     va="top",
     fontsize=9,

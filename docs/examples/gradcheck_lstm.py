@@ -1,5 +1,5 @@
-"""Checking gradients: the LSTM layer against central differences, a planted mistake, and
-why the check is done in float64."""
+"""Checking gradients: the LSTM layer against central differences, a planted mistake,
+and why the check is done in float64."""
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -28,7 +28,8 @@ dy, dh, dc = (
 
 
 def forward():
-    """Everything the layer returns; the check weighs each output by its upstream gradient."""
+    """Everything the layer returns; the check weighs each output by its upstream
+    gradient."""
     y, h, c = layer.forward(x, initial_state=(h0, c0))
     return np.concatenate([y.ravel(), h.ravel(), c.ravel()])
 
@@ -67,8 +68,8 @@ with cell_backward(forget_uses_c_t):
     print(check())
 # --8<-- [end:mistake]
 
-# The step h: too large and the difference quotient is off by O(h^2); too small and rounding
-# of f(x +- h) dominates, the more so the fewer digits the floats carry.
+# The step h: too large and the difference quotient is off by O(h^2); too small and
+# rounding of f(x +- h) dominates, the more so the fewer digits the floats carry.
 forward()
 layer.backward(dy, dh=dh, dc=dc)
 exact = layer.grads["kernel"].copy()

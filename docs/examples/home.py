@@ -1,4 +1,5 @@
-"""Home page: the article's sin -> cos model trained with minilstm, and its predictions."""
+"""Home page: the article's sin -> cos model trained with minilstm, and its
+predictions."""
 
 import time
 

@@ -1,5 +1,5 @@
-"""NumPy and Keras side by side: the same model, weights, forward pass, gradients, training
-and decoding in both, compared number by number (in float64)."""
+"""NumPy and Keras side by side: the same model, weights, forward pass, gradients,
+training and decoding in both, compared number by number (in float64)."""
 
 import sys
 import time
@@ -18,7 +18,8 @@ try:
     import reference_keras as rk
 except ImportError:
     print(
-        "TensorFlow is not installed where this site was built: pip install -e '.[keras]'"
+        "TensorFlow is not installed where this site was built: "
+        "pip install -e '.[keras]'"
     )
     keys = ("forward", "grads", "fit", "exact", "decode", "epochs", "float32")
     record(**dict.fromkeys(keys, "(not measured)"))

@@ -1,4 +1,5 @@
-"""Errors and model files: what minilstm says on bad input, on divergence, and on a bad file."""
+"""Errors and model files: what minilstm says on bad input, on divergence, and on a bad
+file."""
 
 import tempfile
 from pathlib import Path

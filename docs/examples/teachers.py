@@ -1,8 +1,9 @@
 """The teachers' page: a marked function, its stub, and a real grading report.
 
 The graded workspace hands out four parts; its code has the forget gate's gradient taken
-with c_t, Adam without its bias correction, decoding not yet written, and the rest right.
-Each piece is printed between snippet markers, for the page to include by section.
+with c_t, Adam without its bias correction, decoding not yet written, and the rest
+right. Each piece is printed between snippet markers, for the page to include by
+section.
 """
 
 import ast
@@ -20,7 +21,12 @@ dc = dc_next + dh * o * (1 - tanh_c**2)
 c = f * c_prev + i * g
 df = dc * c
 dz = np.concatenate(
-    [dc * g * i * (1 - i), df * f * (1 - f), dc * i * (1 - g**2), dh * tanh_c * o * (1 - o)],
+    [
+        dc * g * i * (1 - i),
+        df * f * (1 - f),
+        dc * i * (1 - g**2),
+        dh * tanh_c * o * (1 - o),
+    ],
     axis=1,
 )
 return dz, dc * f

@@ -1,4 +1,5 @@
-"""Training: the article's three tasks with its settings, their loss curves and results."""
+"""Training: the article's three tasks with its settings, their loss curves and
+results."""
 
 import time
 
@@ -12,7 +13,8 @@ from minilstm.data import TASKS, load_task
 
 results = {}
 print(
-    f"{'task':12} {'final loss':>10} {'teacher-forced':>15} {'autoregressive':>15} {'fit':>6}"
+    f"{'task':12} {'final loss':>10} {'teacher-forced':>15} {'autoregressive':>15} "
+    f"{'fit':>6}"
 )
 for name in TASKS:
     # --8<-- [start:train]
@@ -36,7 +38,8 @@ for name in TASKS:
     loss = history.history["loss"]
     results[name] = (data, model, loss)
     print(
-        f"{name:12} {loss[-1]:10.1e} {teacher_forced:15.1e} {autoregressive:15.1e} {seconds:5.1f}s"
+        f"{name:12} {loss[-1]:10.1e} {teacher_forced:15.1e} {autoregressive:15.1e} "
+        f"{seconds:5.1f}s"
     )
     record(**{f"{name}_loss": sci(loss[-1]), f"{name}_ar": sci(autoregressive)})
 
@@ -46,7 +49,8 @@ for name, (_, _, loss) in results.items():
 ax.set_xlabel("epoch")
 ax.set_ylabel("training loss (MSE)")
 ax.set_title(
-    f"Adam, batch {article.BATCH_SIZE}, {article.EPOCHS} epochs: the mean loss of each epoch"
+    f"Adam, batch {article.BATCH_SIZE}, {article.EPOCHS} epochs: "
+    "the mean loss of each epoch"
 )
 ax.legend()
 save_figure(fig, "training-loss")

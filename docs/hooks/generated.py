@@ -1,24 +1,25 @@
 """Make the pictures and numbers on the pages by running minilstm while the site builds.
 
-Every script in docs/examples/ is run with the checkout's own minilstm, in build/docs/, and
-leaves there what its page shows:
+Every script in docs/examples/ is run with the checkout's own minilstm, in build/docs/,
+and leaves there what its page shows:
 
 - output/NAME.txt   what the script printed (a page includes it with a snippet);
 - figures/*.png     its pictures (added to the site under figures/);
 - numbers/NAME.json numbers a page quotes inline as {{ NAME.key }}.
 
-A script runs again only when it, an example script it imports, docs/examples/_site.py or
-a source file of minilstm or reference_keras changed since its last run, so `mkdocs serve` stays quick. A script that
-fails, a picture a page links to that no script made, or a {{ NAME.key }} that no script
-recorded, fails the build.
+A script runs again only when it, an example script it imports, docs/examples/_site.py
+or a source file of minilstm or reference_keras changed since its last run, so
+`mkdocs serve` stays quick. A script that fails, a picture a page links to that no
+script made, or a {{ NAME.key }} that no script recorded, fails the build.
 
-As many scripts run at once as the machine has cores, each in a process group of its own.
-A script that fails or runs over its time limit, or Ctrl-C (SIGINT) or SIGTERM to mkdocs
-(`mkdocs serve` rebuilds in its main thread too), ends the build: no script starts after
-that, and every running one is ended with all it started.
+As many scripts run at once as the machine has cores, each in a process group of its
+own. A script that fails or runs over its time limit, or Ctrl-C (SIGINT) or SIGTERM to
+mkdocs (`mkdocs serve` rebuilds in its main thread too), ends the build: no script
+starts after that, and every running one is ended with all it started.
 
-MINILSTM_DOCS_QUICK=1 builds a preview for prose edits: a script that reads it (the tuned
-recipe) trains less and prints so on its page. CI and the browser test never set it.
+MINILSTM_DOCS_QUICK=1 builds a preview for prose edits: a script that reads it
+(the tuned recipe) trains less and prints so on its page. CI and the browser test never
+set it.
 """
 
 import hashlib
@@ -46,8 +47,8 @@ TERM_GRACE_S = 5.0
 # Set to 1, the long scripts make a preview with less training, and their pages say so.
 QUICK_VARIABLE = "MINILSTM_DOCS_QUICK"
 PLACEHOLDER = re.compile(r"\{\{ ([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*) \}\}")
-# A snippet line that a code formatter has respaced ("--8 < --") is no longer replaced by
-# the code it names and would show as text.
+# A snippet line that a code formatter has respaced ("--8 < --") is no longer replaced
+# by the code it names and would show as text.
 SNIPPET_LIKE = re.compile(r"^[ \t]*-+8[ \t]*<[ \t]*-*[ \t]*\"", re.MULTILINE)
 SNIPPET = re.compile(r"^[ \t]*--8<-- \"", re.MULTILINE)
 
@@ -58,7 +59,8 @@ def _paths(config: MkDocsConfig) -> tuple[Path, Path, Path]:
 
 
 def _sources_digest(root: Path, examples: Path) -> str:
-    """One hash over everything a script's output depends on besides the script itself."""
+    """One hash over everything a script's output depends on besides the script
+    itself."""
     digest = hashlib.sha256()
     package_files = [
         p for pkg in ("minilstm", "reference_keras") for p in (root / pkg).rglob("*.py")
@@ -76,14 +78,14 @@ IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+(\w+)", re.MULTILINE)
 
 def _stamp(common: str, script: Path) -> str:
     text = script.read_text()
-    # A script that imports another example script (gradcheck_lstm imports planted_slips)
-    # depends on its text too.
+    # A script that imports another example script
+    # (gradcheck_lstm imports planted_slips) depends on its text too.
     for name in sorted(set(IMPORT.findall(text))):
         sibling = script.with_name(f"{name}.py")
         if sibling.is_file() and sibling != script:
             text += sibling.read_text()
-    # A preview's results are never taken for a full build's, nor the other way; a script
-    # that ignores the switch is not run again for it.
+    # A preview's results are never taken for a full build's, nor the other way; a
+    # script that ignores the switch is not run again for it.
     quick = f"quick={_quick()}" if QUICK_VARIABLE in text else ""
     return hashlib.sha256((common + text + quick).encode()).hexdigest()
 
@@ -120,7 +122,8 @@ def _signal_group(pgid: int, signum: int) -> bool:
 
 
 def _end_groups(processes: list[subprocess.Popen]) -> None:
-    """End each script with everything it started: SIGTERM, then SIGKILL what is left."""
+    """End each script with everything it started: SIGTERM, then SIGKILL what is
+    left."""
     for signum in (signal.SIGTERM, signal.SIGKILL):
         left = [p for p in processes if _signal_group(p.pid, signum)]
         deadline = time.monotonic() + TERM_GRACE_S
@@ -163,8 +166,9 @@ class _Scripts:
                 raise PluginError(
                     f"docs/examples/{script.name} not run: the build stopped"
                 )
-            # A session of its own: a signal to the group reaches the script's own workers,
-            # and Ctrl-C in the terminal reaches mkdocs only, which then ends the group.
+            # A session of its own: a signal to the group reaches the script's own
+            # workers, and Ctrl-C in the terminal reaches mkdocs only, which then ends
+            # the group.
             process = subprocess.Popen(
                 [sys.executable, str(script)],
                 cwd=out,
@@ -180,8 +184,8 @@ class _Scripts:
         except subprocess.TimeoutExpired as err:
             raise PluginError(
                 f"docs/examples/{script.name} stopped after running "
-                f"{time.perf_counter() - start:.1f} s, over its limit of {self.timeout:g} s "
-                "(MINILSTM_DOCS_SCRIPT_TIMEOUT_S)"
+                f"{time.perf_counter() - start:.1f} s, over its limit of "
+                f"{self.timeout:g} s (MINILSTM_DOCS_SCRIPT_TIMEOUT_S)"
             ) from err
         finally:
             # Also after a clean exit: a process the script left behind goes with it.
@@ -190,7 +194,8 @@ class _Scripts:
                 self._running.discard(process)
         if process.returncode != 0:
             raise PluginError(
-                f"docs/examples/{script.name} failed (exit {process.returncode}):\n{stderr[-3000:]}"
+                f"docs/examples/{script.name} failed (exit {process.returncode}):\n"
+                f"{stderr[-3000:]}"
             )
         seconds = time.perf_counter() - start
         (out / "output" / f"{script.stem}.txt").write_text(stdout)
@@ -207,7 +212,8 @@ class _Scripts:
 
 
 def _exit(signum: int, frame: object) -> None:
-    # Python's default for SIGTERM ends mkdocs at once, leaving the scripts' groups running.
+    # Python's default for SIGTERM ends mkdocs at once, leaving the scripts' groups
+    # running.
     raise SystemExit(128 + signum)
 
 
@@ -223,8 +229,9 @@ def on_pre_build(config: MkDocsConfig) -> None:
     if _quick():
         print(f"INFO    -  {QUICK_VARIABLE}=1: a preview, the long scripts train less")
     runner = _Scripts(root, out, _script_timeout())
-    # Only the main thread may set a signal handler, and only it receives signals (a build
-    # run from another thread by some other tool ends its scripts on an error only).
+    # Only the main thread may set a signal handler, and only it receives signals
+    # (a build run from another thread by some other tool ends its scripts on an error
+    # only).
     in_main_thread = threading.current_thread() is threading.main_thread()
     if in_main_thread:
         previous_sigterm = signal.signal(signal.SIGTERM, _exit)
@@ -236,9 +243,9 @@ def on_pre_build(config: MkDocsConfig) -> None:
             if seconds:
                 print(f"INFO    -  docs/examples/{name}.py ran in {seconds:.1f} s")
     except BaseException:
-        # A failed script, a time-out, Ctrl-C or SIGTERM (KeyboardInterrupt or SystemExit,
-        # raised in this thread while the workers wait on their scripts): the build is over,
-        # leave nothing running.
+        # A failed script, a time-out, Ctrl-C or SIGTERM
+        # (KeyboardInterrupt or SystemExit, raised in this thread while the workers wait
+        # on their scripts): the build is over, leave nothing running.
         runner.stop()
         raise
     finally:
@@ -272,7 +279,8 @@ def on_page_markdown(
         numbers = json.loads(path.read_text()) if path.is_file() else {}
         if key not in numbers:
             raise PluginError(
-                f"{page.file.src_uri}: {match.group(0)} is not recorded by docs/examples/{name}.py"
+                f"{page.file.src_uri}: {match.group(0)} is not recorded by "
+                f"docs/examples/{name}.py"
             )
         return str(numbers[key])
 

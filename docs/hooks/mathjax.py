@@ -1,9 +1,10 @@
 """Serve MathJax from the site itself, so the math renders with no internet connection.
 
-MathJax 3 comes from PyPI with the docs extra (`django-static-mathjax`, a package with no
-dependencies whose `mathjax` module holds MathJax's own release files). Its browser build is
-added to the site under javascripts/mathjax/, where mkdocs.yml's extra_javascript points.
-Nothing of MathJax is committed, and no page loads it from a CDN.
+MathJax 3 comes from PyPI with the docs extra (`django-static-mathjax`, a package with
+no dependencies whose `mathjax` module holds MathJax's own release files). Its browser
+build is added to the site under javascripts/mathjax/, where mkdocs.yml's
+extra_javascript points. Nothing of MathJax is committed, and no page loads it from a
+CDN.
 """
 
 from pathlib import Path
@@ -23,7 +24,8 @@ MISSING = (
 
 
 def mathjax_dir() -> Path:
-    """The folder of MathJax's browser build (es5/), or a PluginError saying how to get it."""
+    """The folder of MathJax's browser build (es5/), or a PluginError saying how to get
+    it."""
     try:
         import mathjax  # the module of the django-static-mathjax distribution
     except ImportError as err:

@@ -1,4 +1,5 @@
-"""``python -m minilstm.assignment init DIR`` and ``python -m minilstm.assignment grade DIR``."""
+"""``python -m minilstm.assignment init DIR`` and
+``python -m minilstm.assignment grade DIR``."""
 
 import json
 import sys
@@ -94,8 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if made_elsewhere(args.directory):
         print(
-            f"{PROG}: warning: {args.directory} was made from other minilstm sources than the "
-            "installed ones; grade with the minilstm that made it",
+            f"{PROG}: warning: {args.directory} was made from other minilstm sources "
+            "than the installed ones; grade with the minilstm that made it",
             file=sys.stderr,
         )
     try:

@@ -55,7 +55,10 @@ def dense_backward_once(
     problems = compare_gradients(("dx", "dkernel", "dbias"), got, want, numeric)
     hint = ""
     if problems and not mismatch("dx", got[0], want[0]):
-        hint = " The kernel and bias serve every step: sum their gradients over batch and time."
+        hint = (
+            " The kernel and bias serve every step: "
+            "sum their gradients over batch and time."
+        )
     fail(f"dense_backward {where}", problems, hint)
 
 
@@ -111,7 +114,8 @@ def mse_hint(got: object, want: np.ndarray, dloss: float, shape: tuple) -> str:
 
 
 def check_adam(s: Session) -> None:
-    """Adam.update_step: four steps against the library's Adam, default and other settings."""
+    """Adam.update_step: four steps against the library's Adam, default and other
+    settings."""
     rng = np.random.default_rng(60)
     w0s = [rng.normal(size=(3, 4)), rng.normal(size=5)]
     grads = [[rng.normal(size=w.shape) for w in w0s] for _ in range(4)]
@@ -126,7 +130,8 @@ def check_adam(s: Session) -> None:
         want, got = [w.copy() for w in w0s], [w.copy() for w in w0s]
         for step, g in enumerate(grads, start=1):
             reference.apply([a.copy() for a in g], want)
-            # apply updates got's arrays in place: the call brings them back as it left them.
+            # apply updates got's arrays in place: the call brings them back as it left
+            # them.
             grads_k = [a.copy() for a in g]
             s.call("Adam.update_step", student.apply, grads_k, got, record_args=True)
             problems = []
@@ -150,7 +155,8 @@ def adam_hint(
     got: list[np.ndarray],
     reference: optimizers.Adam,
 ) -> str:
-    """Name the Adam mistake that explains the weights ``got`` after ``grads``, if known."""
+    """Name the Adam mistake that explains the weights ``got`` after ``grads``, if
+    known."""
     if not all(np.all(np.isfinite(a)) for a in got):
         return (
             " Is t = self.iterations + 1? (iterations counts the steps already taken.)"
@@ -172,7 +178,8 @@ def adam_hint(
 
 
 def check_predict(s: Session) -> None:
-    """Seq2Seq.predict: autoregressive decoding against the library's, for several shapes."""
+    """Seq2Seq.predict: autoregressive decoding against the library's, for several
+    shapes."""
     rng = np.random.default_rng(70)
     for N, T_enc, D, O, H, steps in [
         (3, 5, 1, 1, 4, 7),
@@ -204,7 +211,8 @@ def check_predict(s: Session) -> None:
 def predict_hint(
     got: object, reference: seq2seq.Seq2Seq, enc_x: np.ndarray, want: np.ndarray
 ) -> str:
-    """Name the decoding mistake that explains ``got``, or the first step that is wrong."""
+    """Name the decoding mistake that explains ``got``, or the first step that is
+    wrong."""
     N, steps, O = want.shape
     if np.shape(got) != want.shape:
         return (
@@ -213,8 +221,8 @@ def predict_hint(
     # Decoding that never feeds back reads a zero input at every step.
     if not mismatch("", got, reference.forward(enc_x, np.zeros((N, steps, O)))):
         return (
-            f"{LIKELY}the prediction is not fed back; each step's input must be the previous"
-            " step's prediction (zero only at the first step)."
+            f"{LIKELY}the prediction is not fed back; each step's input must be the "
+            "previous step's prediction (zero only at the first step)."
         )
     weights = reference.get_weights()
     # Zero encoder weights make the encoder hand over h = c = 0.
@@ -249,7 +257,8 @@ def check_end_to_end(s: Session) -> None:
     trained = s.call("Seq2Seq.get_weights", model.get_weights)
     y = s.call("Seq2Seq.predict", model.predict, data.enc_x)
     before, after = (library_loss(weights, arrays) for weights in (initial, trained))
-    # The library's code goes from 0.49 to 0.0057 in these 10 epochs: halving is a loose bar.
+    # The library's code goes from 0.49 to 0.0057 in these 10 epochs: halving is a loose
+    # bar.
     if not np.isfinite(after) or after > 0.5 * before:
         raise PartFailed(
             f"10 epochs of training took the loss from {before:.3g} to {after:.3g}; "

@@ -38,7 +38,8 @@ def lstm_inputs(rng: np.random.Generator, N: int, D: int, H: int) -> list[np.nda
 
 
 def check_lstm_step_forward(s: Session) -> None:
-    """lstm_cell_forward, lstm_step_forward: h, c, and caches the library's backward can use."""
+    """lstm_cell_forward, lstm_step_forward: h, c, and caches the library's backward can
+    use."""
     rng = np.random.default_rng(10)
     for N, D, H in [(3, 4, 5), (1, 2, 3), (2, 1, 2)]:
         step_forward_once(s, rng, N, D, H)
@@ -110,7 +111,8 @@ def step_forward_once(
 
 
 def check_lstm_step_backward(s: Session) -> None:
-    """lstm_cell_backward (dz gate by gate, dc_prev) and the six gradients of lstm_step_backward."""
+    """lstm_cell_backward (dz gate by gate, dc_prev) and the six gradients of
+    lstm_step_backward."""
     rng = np.random.default_rng(20)
     for N, D, H in [(3, 4, 5), (1, 2, 3), (2, 1, 2)]:
         step_backward_once(s, rng, N, D, H)
@@ -168,7 +170,8 @@ def step_backward_once(
 
 
 def check_bptt(s: Session) -> None:
-    """lstm_backward: six gradients, with initial states and gradients on the final state."""
+    """lstm_backward: six gradients, with initial states and gradients on the final
+    state."""
     rng = np.random.default_rng(30)
     for N, T, D, H in [(2, 5, 3, 4), (1, 3, 1, 2), (3, 1, 2, 3)]:
         bptt_once(s, rng, N, T, D, H)
@@ -225,7 +228,7 @@ def bptt_steps_hint(dx: object, want: np.ndarray) -> str:
     wrong = [t for t in range(T) if mismatch("", np.asarray(dx)[:, t], want[:, t])]
     if wrong and T - 1 not in wrong:
         return (
-            f" dx is right at the last step but wrong at steps {wrong}: a gradient is not"
-            " carried back correctly from each step to the one before."
+            f" dx is right at the last step but wrong at steps {wrong}: a gradient is "
+            "not carried back correctly from each step to the one before."
         )
     return ""

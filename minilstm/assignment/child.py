@@ -33,12 +33,14 @@ def setup_path(run_dir: Path, workspace: Path) -> None:
 
 
 class Encoder:
-    """Turns results into JSON and arrays; objects (a model) become their type's name."""
+    """Turns results into JSON and arrays; objects (a model) become their type's
+    name."""
 
     def __init__(self, key: str) -> None:
         self.key, self.arrays = key, {}
 
     def encode(self, value: object, depth: int = 0) -> object:
+        """``value`` as JSON, its arrays kept aside; ``depth`` is its nesting so far."""
         import numpy as np
 
         if depth > MAX_DEPTH:
@@ -133,6 +135,7 @@ def isolate(replacements: list[dict]) -> None:
 
 
 def write(out: Path, key: str, record: dict, encoder: Encoder) -> None:
+    """Write ``record`` as ``out/<key>.json`` and the encoder's arrays as ``.npz``."""
     import numpy as np
 
     np.savez(out / f"{key}.npz", **encoder.arrays)
@@ -140,6 +143,7 @@ def write(out: Path, key: str, record: dict, encoder: Encoder) -> None:
 
 
 def main(run_dir: Path) -> None:
+    """Make the calls of ``run_dir``'s plan and write what they returned (see top)."""
     plan = json.loads((run_dir / "plan.json").read_text())
     workspace = Path(plan["workspace"]).resolve()
     setup_path(run_dir, workspace)

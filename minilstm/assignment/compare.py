@@ -87,8 +87,8 @@ def wrong_gates(got: np.ndarray, want: np.ndarray, tol: float = TOL) -> list[str
 
 
 def gated_mismatch(name: str, got: object, want: np.ndarray) -> str | None:
-    """Like ``mismatch`` for an LSTM array whose last axis holds the gate blocks i, f, g, o
-    (4H wide): when the shape is right, say which gates' blocks are wrong."""
+    """Like ``mismatch`` for an LSTM array whose last axis holds the gate blocks i, f,
+    g, o (4H wide): when the shape is right, say which gates' blocks are wrong."""
     problem = mismatch(name, got, want)
     if problem is None or np.shape(got) != want.shape or problem.endswith("NaN or inf"):
         return problem
@@ -98,7 +98,10 @@ def gated_mismatch(name: str, got: object, want: np.ndarray) -> str | None:
     if not gates:
         return problem
     listed = ", ".join(GATES[g] for g in gates)
-    return f"{name} is wrong in the block of the {listed} only (blocks in order i, f, g, o)"
+    return (
+        f"{name} is wrong in the block of the {listed} only "
+        "(blocks in order i, f, g, o)"
+    )
 
 
 def describe_error(label: str, error: dict, limits: "Limits | None" = None) -> str:
@@ -145,7 +148,8 @@ def call(label: str, fn: Callable, *args: object, **kwargs: object) -> Any:
 
 
 def unpack(label: str, result: object, count: int) -> tuple:
-    """A student's result as a tuple of ``count`` items, or a ``PartFailed`` saying why not."""
+    """A student's result as a tuple of ``count`` items, or a ``PartFailed`` saying why
+    not."""
     if not isinstance(result, tuple | list) or len(result) != count:
         got = len(result) if isinstance(result, tuple | list) else type(result).__name__
         raise PartFailed(f"{label} must return {count} values; got {got}")
@@ -155,7 +159,8 @@ def unpack(label: str, result: object, count: int) -> tuple:
 def name_mistake(
     candidates: list[tuple[str, dict]], compute: Callable[..., Sequence], got: Sequence
 ) -> str:
-    """The description of the first mistake model whose result matches ``got``, or ''."""
+    """The description of the first mistake model whose result matches ``got``, or
+    ''."""
     for description, options in candidates:
         expected = compute(**options)
         if all(mismatch("", a, b) is None for a, b in zip(got, expected, strict=True)):

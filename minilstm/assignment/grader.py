@@ -51,12 +51,14 @@ def read_manifest(workspace: Path) -> dict:
 
 
 def workspace_parts(workspace: Path) -> list[str]:
-    """The parts handed out in this workspace (from its manifest; all if it has none)."""
+    """The parts handed out in this workspace (from its manifest; all if it has
+    none)."""
     return check_parts(read_manifest(workspace).get("parts"))
 
 
 def made_elsewhere(workspace: Path) -> bool:
-    """Whether the workspace was made from other minilstm sources than the installed ones."""
+    """Whether the workspace was made from other minilstm sources than the installed
+    ones."""
     digest = read_manifest(workspace).get("library_digest")
     return digest is not None and digest != library_digest()
 
@@ -128,8 +130,8 @@ def grade(
 
     Args:
         workspace: a folder made by ``init_workspace`` (with a student's code in it).
-        parts: the checks to run, by part name, "end_to_end" included; None runs the parts
-            of the workspace's manifest and the end-to-end check.
+        parts: the checks to run, by part name, "end_to_end" included; None runs the
+            parts of the workspace's manifest and the end-to-end check.
         timeout: seconds each part's process may take.
         jobs: checks run at once, each in its own process (None: one per CPU core).
         memory_mb: the address space each part's process may use.

@@ -29,11 +29,16 @@ PARTS: dict[str, Part] = {
             "LSTM step forward",
             10,
             {
-                "lstm_cell_forward": "split z into the blocks i, f, g, o (Keras order: i, f, c, "
-                "o); i, f, o go through sigmoid, g through tanh; c = f * c_prev + i * g; "
-                "h = o * tanh(c); return ((h, c), CellCache(c_prev, i, f, g, o, tanh(c))).",
-                "lstm_step_forward": "z = x @ kernel + h_prev @ recurrent_kernel + bias, then "
-                "lstm_cell_forward; return ((h, c), StepCache(...)).",
+                "lstm_cell_forward": (
+                    "split z into the blocks i, f, g, o (Keras order: i, f, c, o); "
+                    "i, f, o go through sigmoid, g through tanh; "
+                    "c = f * c_prev + i * g; h = o * tanh(c); "
+                    "return ((h, c), CellCache(c_prev, i, f, g, o, tanh(c)))."
+                ),
+                "lstm_step_forward": (
+                    "z = x @ kernel + h_prev @ recurrent_kernel + bias, then "
+                    "lstm_cell_forward; return ((h, c), StepCache(...))."
+                ),
             },
         ),
         Part(
@@ -41,13 +46,18 @@ PARTS: dict[str, Part] = {
             "LSTM step backward",
             20,
             {
-                "lstm_cell_backward": "walk lstm_cell_forward backwards: the cell state gets "
-                "gradient from h (dh * o * tanh'(c)) and from the next step (dc_next); then "
-                "c = f * c_prev + i * g gives di, df, dg and dc_prev; multiply each by its "
-                "activation's derivative, written with the gate's output.",
-                "lstm_step_backward": "dz from lstm_cell_backward; z = x W + h_prev U + b gives "
-                "dx = dz W^T, dh_prev = dz U^T, dW = x^T dz, dU = h_prev^T dz, db = sum of dz "
-                "over the batch.",
+                "lstm_cell_backward": (
+                    "walk lstm_cell_forward backwards: the cell state gets gradient "
+                    "from h (dh * o * tanh'(c)) and from the next step (dc_next); then "
+                    "c = f * c_prev + i * g gives di, df, dg and dc_prev; multiply "
+                    "each by its activation's derivative, written with the gate's "
+                    "output."
+                ),
+                "lstm_step_backward": (
+                    "dz from lstm_cell_backward; z = x W + h_prev U + b gives "
+                    "dx = dz W^T, dh_prev = dz U^T, dW = x^T dz, dU = h_prev^T dz, "
+                    "db = sum of dz over the batch."
+                ),
             },
         ),
         Part(
@@ -55,10 +65,12 @@ PARTS: dict[str, Part] = {
             "Backpropagation through time",
             20,
             {
-                "lstm_backward": "go over the steps from last to first; at step t the hidden "
-                "state gets dhs[:, t] plus the gradient carried back from step t+1, and the "
-                "cell state the dc carried back; the weights are shared, so their gradients sum "
-                "over all steps.",
+                "lstm_backward": (
+                    "go over the steps from last to first; at step t the hidden state "
+                    "gets dhs[:, t] plus the gradient carried back from step t+1, and "
+                    "the cell state the dc carried back; the weights are shared, so "
+                    "their gradients sum over all steps."
+                ),
             },
         ),
         Part(
@@ -66,9 +78,11 @@ PARTS: dict[str, Part] = {
             "Dense backward",
             10,
             {
-                "dense_backward": "y = x @ kernel + bias on the last axis: dx = dy kernel^T; "
-                "the same kernel serves every step, so dkernel and dbias sum over batch and "
-                "time (reshape to (N*T, H) and (N*T, O)).",
+                "dense_backward": (
+                    "y = x @ kernel + bias on the last axis: dx = dy kernel^T; the "
+                    "same kernel serves every step, so dkernel and dbias sum over "
+                    "batch and time (reshape to (N*T, H) and (N*T, O))."
+                ),
             },
         ),
         Part(
@@ -76,8 +90,11 @@ PARTS: dict[str, Part] = {
             "MSE backward",
             5,
             {
-                "mse_backward": "the loss is mean((y_pred - y_true)^2) over every element: "
-                "its gradient on y_pred is dloss * 2 (y_pred - y_true) / (number of elements).",
+                "mse_backward": (
+                    "the loss is mean((y_pred - y_true)^2) over every element: its "
+                    "gradient on y_pred is dloss * 2 (y_pred - y_true) / (number of "
+                    "elements)."
+                ),
             },
         ),
         Part(
@@ -85,9 +102,12 @@ PARTS: dict[str, Part] = {
             "Adam update",
             10,
             {
-                "Adam.update_step": "t = self.iterations + 1; update slots m and v in place "
-                "(running means of g and g^2); alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t); "
-                "variable -= alpha m / (sqrt(v) + epsilon), in place.",
+                "Adam.update_step": (
+                    "t = self.iterations + 1; update slots m and v in place "
+                    "(running means of g and g^2); alpha = lr sqrt(1 - beta_2^t) / "
+                    "(1 - beta_1^t); variable -= alpha m / (sqrt(v) + epsilon), "
+                    "in place."
+                ),
             },
         ),
         Part(
@@ -95,9 +115,12 @@ PARTS: dict[str, Part] = {
             "Autoregressive decoding",
             15,
             {
-                "Seq2Seq.predict": "run the encoder for its final (h, c); then for each of the "
-                "steps run one decoder step (lstm_step_forward) from a zero first input, apply "
-                "the Dense weights, and feed that prediction in as the next input.",
+                "Seq2Seq.predict": (
+                    "run the encoder for its final (h, c); then for each of the steps "
+                    "run one decoder step (lstm_step_forward) from a zero first input, "
+                    "apply the Dense weights, and feed that prediction in as the next "
+                    "input."
+                ),
             },
         ),
     )

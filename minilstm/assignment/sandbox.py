@@ -39,6 +39,7 @@ class Captured:
         self.thread.start()
 
     def read(self, stream) -> None:
+        """Read ``stream`` to its end, keeping its start and its end (in the thread)."""
         while chunk := stream.read1(65536):
             self.total += len(chunk)
             if len(self.head) < KEEP:

@@ -62,6 +62,7 @@ class PlanEncoder(Encoder):
     """Encodes a call's arguments for the child; objects travel as references."""
 
     def encode(self, value: object, depth: int = 0) -> object:
+        """As ``Encoder.encode``, but a Handle becomes a reference to its call."""
         if isinstance(value, Handle):
             return {"ref": value.step}
         if isinstance(value, np.ndarray):
@@ -108,6 +109,7 @@ class Recorder(Session):
         return value
 
     def call(self, label: str, target: Target, *args: Any, **kwargs: Any) -> Any:
+        """Keep the call in the plan and return what the library's function returns."""
         record_args = kwargs.pop("record_args", False)
         k = len(self.steps)
         self.steps.append(
@@ -183,8 +185,9 @@ class Replayer(Session):
         run = self.run
         if run.timed_out:
             text = (
-                f"{label} did not finish within the time limit ({self.limits.timeout:g} s "
-                "for the part): an endless loop, or far too slow?"
+                f"{label} did not finish within the time limit "
+                f"({self.limits.timeout:g} s for the part): an endless loop, or far "
+                "too slow?"
             )
         elif run.returncode < 0:
             name = signal.Signals(-run.returncode).name
@@ -200,6 +203,7 @@ class Replayer(Session):
         return text + (f"\nIts last output:\n{tail[-1000:]}" if tail else "")
 
     def call(self, label: str, target: Target, *args: Any, **kwargs: Any) -> Any:
+        """What the student's function returned in the child, or ``PartFailed``."""
         record_args = kwargs.pop("record_args", False)
         k, self.next = self.next, self.next + 1
         if k == 0:

@@ -1,10 +1,11 @@
 """Student workspaces cut from minilstm's own source.
 
-A line ``# assignment: <part>`` above a ``def`` (a function or a method; only comments may
-stand between them) marks that function as belonging to a part. ``init_workspace`` copies
-the whole package and, in each function of a chosen part, replaces everything after the
-docstring with a ``raise NotImplementedError(hint)``: the signature and the docstring
-(shapes included) stay as the library has them, so the workspace cannot drift from it.
+A line ``# assignment: <part>`` above a ``def`` (a function or a method; only comments
+may stand between them) marks that function as belonging to a part. ``init_workspace``
+copies the whole package and, in each function of a chosen part, replaces everything
+after the docstring with a ``raise NotImplementedError(hint)``: the signature and the
+docstring (shapes included) stay as the library has them, so the workspace cannot drift
+from it.
 """
 
 import ast
@@ -21,7 +22,8 @@ from minilstm.assignment.parts import END_TO_END, PARTS, points_for
 
 MARKER = re.compile(r"^\s*# assignment: (\w+)\s*$")
 MANIFEST = "assignment.json"
-# What a stub raises starts so (see ``stub_body``): the grader reads part and function back.
+# What a stub raises starts so (see ``stub_body``): the grader reads part and function
+# back.
 STUB_MESSAGE = re.compile(r"assignment part '(\w+)': write ([\w.]+)\.")
 PACKAGE_DIR = Path(minilstm.__file__).parent
 
@@ -35,7 +37,8 @@ class Marked(NamedTuple):
 
 
 def _functions(tree: ast.Module) -> dict[int, tuple[str, ast.FunctionDef]]:
-    """Every function and method by the line its definition starts on (decorators first)."""
+    """Every function and method by the line its definition starts on
+    (decorators first)."""
     found = {}
 
     def visit(node: ast.AST, prefix: str) -> None:
@@ -70,7 +73,8 @@ def find_markers(source: str, module: str) -> list[Marked]:
         part = match.group(1)
         if part not in PARTS:
             raise ValueError(f"{module}:{k}: marker names unknown part {part!r}")
-        # Other comments (e.g. the docs' snippet markers) may stand between marker and def.
+        # Other comments (e.g. the docs' snippet markers) may stand between marker and
+        # def.
         below = k + 1
         while below <= len(lines) and lines[below - 1].strip()[:1] in ("", "#"):
             below += 1
@@ -92,8 +96,8 @@ def library_markers() -> list[Marked]:
 
 
 def library_digest() -> str:
-    """A hash of the installed package's modules: a workspace made from other sources may
-    expect caches laid out differently from those the grader hands its functions."""
+    """A hash of the installed package's modules: a workspace made from other sources
+    may expect caches laid out differently from those the grader hands its functions."""
     digest = hashlib.sha256()
     for path in sorted(PACKAGE_DIR.glob("*.py")):
         digest.update(path.name.encode() + path.read_bytes())
@@ -103,8 +107,8 @@ def library_digest() -> str:
 def replace_body(source: str, qualname: str, body: str) -> str:
     """The source with the body of function ``qualname`` replaced by ``body``.
 
-    The signature and the docstring stay; ``body`` is dedented code, indented here to the
-    function's level. Everything after the docstring (code and comments) goes.
+    The signature and the docstring stay; ``body`` is dedented code, indented here to
+    the function's level. Everything after the docstring (code and comments) goes.
     """
     tree = ast.parse(source)
     matches = [f for name, f in _functions(tree).values() if name == qualname]
@@ -138,7 +142,10 @@ def function_source(source: str, qualname: str) -> str:
 
 def stub_body(part: str, qualname: str) -> str:
     """The body of a stub: a ``NotImplementedError`` naming the part, with its hint."""
-    message = f"assignment part {part!r}: write {qualname}. Hint: {PARTS[part].hints[qualname]}"
+    message = (
+        f"assignment part {part!r}: write {qualname}. Hint: "
+        f"{PARTS[part].hints[qualname]}"
+    )
     pieces = textwrap.wrap(message, 72, drop_whitespace=False)
     return (
         "raise NotImplementedError(\n"
@@ -223,7 +230,8 @@ def student_readme(
     e2e = points[END_TO_END.name]
     if e2e:
         rows.append(
-            f"| End to end: a short training run with all your code lowers the loss | {e2e} | |"
+            "| End to end: a short training run with all your code lowers the loss | "
+            f"{e2e} | |"
         )
     total = sum(points[p] for p in parts) + e2e
     return README.format(
@@ -236,8 +244,8 @@ README = """\
 
 This folder holds a complete copy of minilstm {version}, an LSTM encoder-decoder written
 in NumPy. Some of its functions have lost their bodies: they raise `NotImplementedError`
-with a hint. Write them. Everything else works, so once your parts are in place the whole
-model trains with your code.
+with a hint. Write them. Everything else works, so once your parts are in place the
+whole model trains with your code.
 
 | part | points | write the body of |
 |---|---|---|
@@ -247,9 +255,9 @@ Total: {total} points.
 
 ## Rules
 
-- Keep every signature as it is and return exactly what the docstring says, in that order
-  and with those shapes. The docstrings give the shapes: N batch, T time steps, D input
-  features, H units, O outputs.
+- Keep every signature as it is and return exactly what the docstring says, in that
+  order and with those shapes. The docstrings give the shapes: N batch, T time steps, D
+  input features, H units, O outputs.
 - NumPy only, vectorised over the batch; the only Python loop the LSTM needs is the one
   over time in backpropagation through time.
 - Do not rename or move functions: the grader calls them by name.
@@ -257,8 +265,8 @@ Total: {total} points.
 ## Run your code
 
 From this folder, `python -m minilstm.demo` trains the sin -> cos model with your
-functions (it stops with your `NotImplementedError` until the parts it needs are written).
-Python code run from this folder imports this copy of `minilstm`.
+functions (it stops with your `NotImplementedError` until the parts it needs are
+written). Python code run from this folder imports this copy of `minilstm`.
 
 ## Check your gradients
 
@@ -271,7 +279,8 @@ from minilstm.gradcheck import numerical_gradient, rel_error
 from minilstm.dense import dense_forward, dense_backward
 
 rng = np.random.default_rng(0)
-x, kernel, bias = rng.normal(size=(2, 3, 4)), rng.normal(size=(4, 2)), rng.normal(size=2)
+x = rng.normal(size=(2, 3, 4))
+kernel, bias = rng.normal(size=(4, 2)), rng.normal(size=2)
 dy = rng.normal(size=(2, 3, 2))
 _, cache = dense_forward(x, kernel, bias)
 dx, dkernel, dbias = dense_backward(dy, cache)
@@ -279,16 +288,18 @@ numeric = numerical_gradient(lambda: dense_forward(x, kernel, bias)[0], kernel, 
 print(rel_error(dkernel, numeric))   # a correct backward gives about 1e-10
 ```
 
-Use random weights of size about 1 and non-zero biases: with tiny weights and zero biases
-many mistakes (a gate using the wrong state, a mixed-up block) give almost the right answer.
+Use random weights of size about 1 and non-zero biases: with tiny weights and zero
+biases many mistakes (a gate using the wrong state, a mixed-up block) give almost the
+right answer.
 
 ## How you are graded
 
-Each part is checked on its own, with the library's code for every other part, on several
-random shapes: against the reference implementation and, for gradients, against central
-differences. A part scores all its points or none; the report says what failed and, where
-it can tell, the likely mistake. A part that crashes or runs longer than the time limit
-costs that part only. The end-to-end test then trains a small model with all your code.
+Each part is checked on its own, with the library's code for every other part, on
+several random shapes: against the reference implementation and, for gradients, against
+central differences. A part scores all its points or none; the report says what failed
+and, where it can tell, the likely mistake. A part that crashes or runs longer than the
+time limit costs that part only. The end-to-end test then trains a small model with all
+your code.
 
 With minilstm installed, you can run the grader yourself, from outside this folder:
 `python -m minilstm.assignment grade path/to/this/folder`.

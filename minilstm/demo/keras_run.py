@@ -1,4 +1,5 @@
-"""The demo's experiment with the Keras reference (``reference_keras``), beside minilstm's.
+"""The demo's experiment with the Keras reference (``reference_keras``), beside
+minilstm's.
 
 Keras starts from minilstm's initial weights, sees the batches in minilstm's order and
 steps with the optimizer of the same name and settings, so that the two runs differ only
@@ -62,8 +63,8 @@ def run_keras_task(
     Returns:
         the ``TaskResult`` labelled "Keras", its predictions in float64.
     """
-    # Before TensorFlow loads: its info lines (and the oneDNN notice, which the log level
-    # does not silence) would interleave with the progress lines.
+    # Before TensorFlow loads: its info lines (and the oneDNN notice, which the log
+    # level does not silence) would interleave with the progress lines.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     import keras
@@ -83,10 +84,10 @@ def run_keras_task(
     losses: list[float] = []
     train_seconds = 0.0
     for epoch in range(settings.epochs):
-        # Keras sees the windows in the order minilstm's fit does (Seq2Seq.fit's shuffle),
-        # so one fit call per epoch. Keras's own shuffle would not do for a seeded
-        # comparison: after keras.utils.set_random_seed, Keras 3 with TensorFlow repeats
-        # the same order in every epoch.
+        # Keras sees the windows in the order minilstm's fit does
+        # (Seq2Seq.fit's shuffle), so one fit call per epoch. Keras's own shuffle would
+        # not do for a seeded comparison: after keras.utils.set_random_seed, Keras 3
+        # with TensorFlow repeats the same order in every epoch.
         order = np.random.default_rng([settings.seed, epoch]).permutation(
             len(data.enc_x)
         )
@@ -102,7 +103,10 @@ def run_keras_task(
         train_seconds += seconds
         losses.append(float(history.history["loss"][-1]))
         if verbose:
-            line = f"Epoch {epoch + 1}/{settings.epochs} - {seconds:.2f}s - loss: {losses[-1]:.4e}"
+            line = (
+                f"Epoch {epoch + 1}/{settings.epochs} - {seconds:.2f}s - loss: "
+                f"{losses[-1]:.4e}"
+            )
             print(line, flush=True)
     predictions = rk.decode(
         *rk.build_inference_models(model), data.enc_x, settings.window

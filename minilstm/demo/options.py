@@ -44,8 +44,8 @@ def build_parser() -> ArgumentParser:
     """
     parser = ArgumentParser(
         prog=PROG,
-        description="Train the article's LSTM encoder-decoder on its three tasks, print a "
-        "summary table and write the pictures.",
+        description="Train the article's LSTM encoder-decoder on its three tasks, "
+        "print a summary table and write the pictures.",
     )
     add = parser.add_argument
     add(
@@ -124,12 +124,14 @@ def build_parser() -> ArgumentParser:
         "--load",
         type=Path,
         metavar="PATH",
-        help="evaluate saved models instead of training (a file or a folder, as --save)",
+        help="evaluate saved models instead of training "
+        "(a file or a folder, as --save)",
     )
     add(
         "--compare-keras",
         action="store_true",
-        help="also train the Keras reference from the same initial weights (needs TensorFlow)",
+        help="also train the Keras reference from the same initial weights "
+        "(needs TensorFlow)",
     )
     return parser
 

@@ -1,4 +1,5 @@
-"""The settings of one training run, the demo's two recipes, and the optimizer they make.
+"""The settings of one training run, the demo's two recipes, and the optimizer they
+make.
 
 ``article`` is the article's run; ``tuned`` trains longer, with a decaying learning rate
 and gradient clipping, to reach an autoregressive MSE of at most 1e-5 on every task.
@@ -14,9 +15,10 @@ from minilstm import article, optimizers
 class Settings:
     """Everything that defines one training run; the defaults are the article's.
 
-    ``learning_rate`` None means the optimizer's Keras default. With ``final_learning_rate``
-    the rate decays exponentially from ``learning_rate`` to it over the whole run; with
-    ``clipnorm`` every gradient array is scaled down to at most that L2 norm.
+    ``learning_rate`` None means the optimizer's Keras default. With
+    ``final_learning_rate`` the rate decays exponentially from ``learning_rate`` to it
+    over the whole run; with ``clipnorm`` every gradient array is scaled down to at most
+    that L2 norm.
     """
 
     epochs: int = article.EPOCHS
@@ -36,10 +38,12 @@ RECIPES: dict[str, Settings] = {
     # The article: Adam with its default rate 1e-3, 35 epochs of batches of 10.
     "article": Settings(),
     # Train longer, take more (smaller-batch) steps, and let the step size shrink:
-    # - 400 epochs instead of 35, in batches of 5 instead of 10: 23 times more Adam steps;
-    # - the learning rate starts at 5e-3 (5 times Adam's default) to get close fast, then
-    #   decays exponentially to 1e-4, so that the last steps settle into the minimum
-    #   instead of jittering around it (a jitter the autoregressive decoding amplifies);
+    # - 400 epochs instead of 35, in batches of 5 instead of 10: 23 times more Adam
+    #   steps;
+    # - the learning rate starts at 5e-3 (5 times Adam's default) to get close fast,
+    #   then decays exponentially to 1e-4, so that the last steps settle into the
+    #   minimum instead of jittering around it (a jitter the autoregressive decoding
+    #   amplifies);
     # - clipnorm 1.0 caps the norm of every gradient array: a safety net for the large
     #   early rate, should a batch produce a steep gradient.
     "tuned": Settings(
@@ -120,7 +124,8 @@ def describe(settings: Settings) -> str:
         settings: the run's settings.
 
     Returns:
-        e.g. "75 units, window 24, batch 10, 35 epochs, adam (learning rate 0.001), seed 0".
+        e.g. "75 units, window 24, batch 10, 35 epochs, adam (learning rate 0.001),
+        seed 0".
     """
     default_rate = optimizers.get(settings.optimizer).learning_rate
     lr = f"{settings.learning_rate or default_rate:g}"
@@ -129,7 +134,7 @@ def describe(settings: Settings) -> str:
     clip = "" if settings.clipnorm is None else f", clipnorm {settings.clipnorm:g}"
     cell = "" if settings.cell == "lstm" else f"{settings.cell.upper()} cell, "
     return (
-        f"{cell}{settings.units} units, window {settings.window}, batch {settings.batch_size}, "
-        f"{settings.epochs} epochs, {settings.optimizer} (learning rate {lr}{clip}), "
-        f"seed {settings.seed}"
+        f"{cell}{settings.units} units, window {settings.window}, batch "
+        f"{settings.batch_size}, {settings.epochs} epochs, {settings.optimizer} "
+        f"(learning rate {lr}{clip}), seed {settings.seed}"
     )
