@@ -310,3 +310,18 @@ def test_the_keras_run_steps_with_the_keras_optimizer_of_the_same_name(name):
     optimizer = keras_run.keras_optimizer(keras, settings, steps_per_epoch=8)
     assert type(optimizer).__name__ == ml.optimizers.OPTIMIZERS[name].__name__
     assert optimizer.clipnorm == settings.clipnorm
+
+
+@pytest.mark.parametrize(("cell", "name"), [("gru", "GRU"), ("rnn", "RNN")])
+def test_the_demo_trains_the_chosen_cell_and_its_table_says_which(cell, name, tmp_path):
+    buffer = StringIO()
+    with redirect_stdout(buffer):
+        status = main([*FAST, "--cell", cell, "--out", str(tmp_path)])
+    assert status == 0
+    rows = [line.split() for line in buffer.getvalue().splitlines()]
+    table_rows = [
+        row for row in rows if len(row) > 3 and row[1:3] == ["minilstm", name]
+    ]
+    assert [row[0] for row in table_rows] == list(TASKS)
+    for row in table_rows:
+        assert np.isfinite([float(v) for v in row[3:6]]).all()
