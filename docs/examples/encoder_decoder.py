@@ -2,7 +2,7 @@
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _site import record, save_figure
+from _site import record, save_figure, sci
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 # --8<-- [start:weights]
@@ -45,7 +45,7 @@ for weight, grad in zip(small.trainable_weights, grads, strict=True):
 print(f"all 8 gradients of the whole model: worst relative error {worst:.1e}")
 # --8<-- [end:check]
 
-record(params=f"{model.count_params():,}")
+record(params=f"{model.count_params():,}", worst=sci(worst))
 
 
 def box(ax, x, y, text, colour):
