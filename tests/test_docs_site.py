@@ -5,9 +5,12 @@ build already ran), served from 127.0.0.1 by a server inside this test, and each
 opened through Chromium's DevTools protocol. Every page must load with no console error,
 load every image, fetch nothing from outside this machine, and show its math typeset by
 MathJax; the site's search must work from the local server alone.
-Screenshots of the home page and of the BPTT page (light and dark) are left in
-test-artifacts/ for a person to look at, and the Chromium version the test drove is the
-last line of pytest's report.
+Every page is also opened at a laptop's width (1280 px) and a phone's (400 px), and no
+display equation or code block may be cut off at its column's edge (the rule is at
+WIDTHS below).
+Screenshots of the home page and of the BPTT page (light and dark), and of a few pages
+at both widths, are left in test-artifacts/ for a person to look at, and the Chromium
+version the test drove is the last line of pytest's report.
 
 Locally the test is skipped, saying why, when Chromium or MkDocs is missing; in CI
 (CI=true) that is a failure.
@@ -56,6 +59,21 @@ CHROMIUM_FLAGS = [
     "--window-size=1280,900",
     "--remote-debugging-port=0",
 ]
+# The widths every page must read at: a laptop's browser window, a phone held upright.
+# The rule, checked by OVERFLOW below: nothing is cut at the column's edge and nothing
+# needs a sideways scroll. A display equation must fit its column (long ones are split
+# into aligned rows in the pages' TeX). A code block must show its whole lines: at
+# 1280 px the column is wide enough for the 88-character lines of the Python sources;
+# on a narrow screen extra.css wraps long code lines instead of scrolling them. Tables
+# are the one thing Material lets scroll sideways on purpose; they are not checked.
+WIDTHS = (1280, 400)
+# The longest line of the Python sources (ruff's line-length), which must fit unwrapped
+# in a code block at the laptop's width.
+CODE_COLUMNS = 88
+# Pages photographed at both widths, for a person to look at.
+WIDTH_SCREENSHOTS = ("bptt", "inference", "lstm-cell", "training")
+# Full-page screenshots stop here: a long page at 400 px is tens of thousands of pixels.
+SCREENSHOT_MAX_HEIGHT = 12000
 # A page is given this long to load, typeset its math and load its images.
 PAGE_TIMEOUT_S = 60
 
@@ -182,6 +200,24 @@ class Page:
         data = self.call("Page.captureScreenshot", format="png")["data"]
         path.write_bytes(base64.b64decode(data))
 
+    def full_screenshot(self, path: Path) -> None:
+        """The whole page, not only the viewport, to SCREENSHOT_MAX_HEIGHT pixels."""
+        metrics = self.call("Page.getLayoutMetrics")["cssContentSize"]
+        clip = {
+            "x": 0,
+            "y": 0,
+            "width": metrics["width"],
+            "height": min(metrics["height"], SCREENSHOT_MAX_HEIGHT),
+            "scale": 1,
+        }
+        data = self.call(
+            "Page.captureScreenshot",
+            format="png",
+            clip=clip,
+            captureBeyondViewport=True,
+        )["data"]
+        path.write_bytes(base64.b64decode(data))
+
     def close(self) -> None:
         self.ws.close()
 
@@ -263,6 +299,75 @@ INSPECT = """
     snippet_lines: /--8\\s*<\\s*-/.test(document.querySelector("article").textContent),
   };
 })()
+"""
+
+
+# Run in the page once it has loaded: every display equation and code block that does
+# not fit its column, looked at with every collapsed block opened and in every tab.
+OVERFLOW = """
+(async (CODE_COLUMNS) => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await MathJax.startup.promise;
+  }
+  document.querySelectorAll("details").forEach(d => { d.open = true; });
+  const cut = new Map();
+  const text = e => e.textContent.trim().replace(/\\s+/g, " ").slice(0, 70);
+  // A hidden element (an inactive tab) has no box and nothing to measure.
+  const shown = e => e.getClientRects().length > 0;
+  const check = () => {
+    const column = document.querySelector("article").getBoundingClientRect();
+    for (const m of document.querySelectorAll('mjx-container[display="true"]')) {
+      if (!shown(m)) continue;
+      const box = m.closest(".arithmatex") || m.parentElement;
+      const drawn = m.querySelector("mjx-math").getBoundingClientRect();
+      const over = Math.max(
+        drawn.width - box.clientWidth,
+        box.scrollWidth - box.clientWidth,
+        m.scrollWidth - m.clientWidth,
+        drawn.right - column.right,
+      );
+      if (over > 1) {
+        cut.set("equation " + text(m), Math.round(over));
+      }
+    }
+    // On a phone Material lets a code block reach the screen's edges, past the column's
+    // margins, on purpose: a code block must stay inside the window, not the column.
+    for (const code of document.querySelectorAll("pre > code, .highlight pre")) {
+      if (!shown(code)) continue;
+      const over = Math.max(
+        code.scrollWidth - code.clientWidth,
+        code.getBoundingClientRect().right - window.innerWidth,
+      );
+      if (over > 1) {
+        const longest = code.textContent.split("\\n")
+          .reduce((a, b) => (b.length > a.length ? b : a), "");
+        cut.set("code " + longest.trim().slice(0, 70), Math.round(over));
+      }
+    }
+    const page = document.documentElement.scrollWidth - window.innerWidth;
+    if (page > 1) {
+      cut.set("the page itself scrolls sideways", page);
+    }
+  };
+  check();
+  for (const input of document.querySelectorAll(".tabbed-set > input")) {
+    input.click();
+    check();
+  }
+  // Long lines wrap (extra.css), so a too narrow column would not show as a cut line:
+  // measure whether an unwrapped line of CODE_COLUMNS characters fits a code block.
+  const probe = document.createElement("div");
+  probe.className = "highlight";
+  probe.innerHTML = "<pre><code></code></pre>";
+  const line = probe.querySelector("code");
+  line.style.whiteSpace = "pre";
+  line.textContent = "x".repeat(CODE_COLUMNS);
+  document.querySelector("article").append(probe);
+  const fits = line.scrollWidth <= line.clientWidth;
+  probe.remove();
+  // Each thing cut, with how many pixels of it are out of sight.
+  return { cut: Object.fromEntries(cut), fits };
+})(%d)
 """
 
 
@@ -354,6 +459,39 @@ def test_page_renders_in_a_browser(page: str, browser: Page, site_url: str) -> N
     assert not report["snippet_lines"], (
         "a --8<-- line shows instead of the code it names"
     )
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("page", PAGES)
+def test_nothing_is_cut_off(
+    page: str, width: int, browser: Page, site_url: str
+) -> None:
+    """No display equation or code block is wider than its column (rule: WIDTHS)."""
+    browser.call(
+        "Emulation.setDeviceMetricsOverride",
+        width=width,
+        height=900,
+        deviceScaleFactor=1,
+        mobile=width < 600,
+    )
+    try:
+        browser.open(f"{site_url}/{page}")
+        name = page.removesuffix(".html")
+        if name in WIDTH_SCREENSHOTS:
+            # Before OVERFLOW opens the collapsed blocks: the page as first seen.
+            browser.evaluate(INSPECT)
+            ARTIFACTS.mkdir(exist_ok=True)
+            browser.full_screenshot(ARTIFACTS / f"{name}-{width}.png")
+        report = browser.evaluate(OVERFLOW % CODE_COLUMNS)
+    finally:
+        browser.call("Emulation.clearDeviceMetricsOverride")
+    assert report["cut"] == {}, (
+        f"cut off at {width} px (pixels out of sight): {report['cut']}"
+    )
+    if width >= 1280:
+        assert report["fits"], (
+            f"a {CODE_COLUMNS}-character code line wraps at {width} px"
+        )
 
 
 def test_bptt_page_has_math_and_reads_in_dark_mode(

@@ -39,6 +39,18 @@ def record(**numbers: object) -> None:
     path.write_text(json.dumps(known, indent=1))
 
 
+def cpu_label() -> str:
+    """The processor a page's timings were taken on, and how the build ran the script.
+
+    A page that quotes a time quotes processor time (``time.process_time``): the build
+    runs two scripts at once and the machine may be busy, which lengthens wall-clock
+    times but hardly the processor time a single-threaded NumPy loop needs.
+    """
+    from minilstm.bench import cpu_name
+
+    return f"{cpu_name()}, one BLAS thread"
+
+
 def sci(value: float, digits: int = 1) -> str:
     """A number as the pages print it, with a short exponent: 0.000123 gives 1.2e-4."""
     mantissa, exponent = f"{value:.{digits}e}".split("e")

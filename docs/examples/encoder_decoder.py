@@ -3,7 +3,7 @@ checked."""
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _site import record, save_figure
+from _site import record, save_figure, sci
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 # --8<-- [start:weights]
@@ -46,7 +46,7 @@ for weight, grad in zip(small.trainable_weights, grads, strict=True):
 print(f"all 8 gradients of the whole model: worst relative error {worst:.1e}")
 # --8<-- [end:check]
 
-record(params=f"{model.count_params():,}")
+record(params=f"{model.count_params():,}", worst=sci(worst))
 
 
 def box(ax, x, y, text, colour):

@@ -37,20 +37,43 @@ print(f"autoregressive MSE {np.mean((y_free - data.dec_y) ** 2):.1e}")
 
 per_step_free = np.mean((y_free - data.dec_y) ** 2, axis=(0, 2))
 per_step_forced = np.mean((y_forced - data.dec_y) ** 2, axis=(0, 2))
+
+
+def steps_text(steps: np.ndarray) -> str:
+    """Step numbers as runs, "6 to 10 and 14", or "none"."""
+    runs: list[list[int]] = []
+    for t in steps.tolist():
+        if runs and t == runs[-1][-1] + 1:
+            runs[-1].append(t)
+        else:
+            runs.append([t])
+    parts = [f"{r[0]} to {r[-1]}" if len(r) > 1 else str(r[0]) for r in runs]
+    if not parts:
+        return "none"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+# The page says where the teacher-forced error is the larger of the two, as measured:
+# after the first step the curves cross, so no fixed order can be written in the prose.
+forced_above = np.flatnonzero(per_step_forced[1:] > per_step_free[1:]) + 1
 record(
     forced=sci(float(np.mean(per_step_forced))),
     free=sci(float(np.mean(per_step_free))),
     first=sci(float(per_step_free[0])),
     last=sci(float(per_step_free[-1])),
+    forced_last=sci(float(per_step_forced[-1])),
+    forced_above=steps_text(forced_above),
+    free_max_step=int(np.argmax(per_step_free[1:]) + 1),
 )
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.3))
+# One panel above the other: side by side they shrink to half a phone's width.
+fig, axes = plt.subplots(2, 1, figsize=(7, 6.8), layout="constrained")
 ax = axes[0]
 ax.semilogy(per_step_forced, "o-", ms=3, label="teacher-forced (true inputs)")
 ax.semilogy(per_step_free, "o-", ms=3, label="autoregressive (own predictions)")
 ax.set_xlabel("decoder step t")
 ax.set_ylabel("MSE over the 76 windows")
 ax.set_title("Error along the window")
-ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8)
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
 ax = axes[1]
 i = 49
 ax.plot(data.dec_y[i, :, 0], color="0.6", lw=4, alpha=0.5, label="truth")
@@ -58,5 +81,5 @@ ax.plot(y_forced[i, :, 0], "o", ms=3, label="teacher-forced")
 ax.plot(y_free[i, :, 0], "-", label="autoregressive")
 ax.set_xlabel("decoder step t")
 ax.set_title(f"Window {i}")
-ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=8)
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
 save_figure(fig, "inference-steps")

@@ -6,7 +6,7 @@ import time
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _site import record, save_figure, sci
+from _site import cpu_label, record, save_figure, sci
 
 import minilstm as ml
 from minilstm import article
@@ -37,11 +37,11 @@ for cell, name in CELLS.items():
         model = ml.Seq2Seq(article.UNITS, seed=0, cell=cell)
         if task == "sin_cos":
             reaches[cell, "initialisation"] = reach(model, data.enc_x)
-        start = time.perf_counter()
+        start = time.process_time()
         history = model.fit(
             data.enc_x, data.dec_x, data.dec_y, epochs=EPOCHS, verbose=0
         )
-        seconds = time.perf_counter() - start
+        seconds = time.process_time() - start
         if task == "sin_cos":
             reaches[cell, f"after {EPOCHS} epochs"] = reach(model, data.enc_x)
         mse = float(np.mean((model.predict(data.enc_x) - data.dec_y) ** 2))
@@ -71,6 +71,7 @@ save_figure(fig, "why-gates-reach")
 
 T = load_task("sin_cos").enc_x.shape[1]
 record(
+    cpu=cpu_label(),
     epochs=EPOCHS,
     steps_back=T - 1,
     **{
