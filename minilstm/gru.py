@@ -47,6 +47,7 @@ def gate_blocks(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
 
 
+# assignment: gru_step_forward
 def gru_cell_forward(
     a: np.ndarray, u: np.ndarray, h_prev: np.ndarray
 ) -> tuple[np.ndarray, CellCache]:
@@ -69,6 +70,7 @@ def gru_cell_forward(
     return h, CellCache(h_prev, z, r, h_tilde, u_h)
 
 
+# assignment: gru_step_backward
 def gru_cell_backward(
     dh: np.ndarray, cache: CellCache
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -113,6 +115,7 @@ class StepCache(NamedTuple):
     cell: CellCache
 
 
+# assignment: gru_step_forward
 def gru_step_forward(
     x: np.ndarray,
     h_prev: np.ndarray,
@@ -141,6 +144,7 @@ def gru_step_forward(
     return h, StepCache(x, kernel, recurrent_kernel, cell)
 
 
+# assignment: gru_step_backward
 def gru_step_backward(dh: np.ndarray, cache: StepCache) -> tuple[np.ndarray, ...]:
     """Backward of ``gru_step_forward``.
 

@@ -35,6 +35,7 @@ class StepCache(NamedTuple):
     h: np.ndarray  # (N, H) the new state, whose tanh derivative the backward needs
 
 
+# assignment: rnn_step_forward
 def rnn_step_forward(
     x: np.ndarray,
     h_prev: np.ndarray,
@@ -62,6 +63,7 @@ def rnn_step_forward(
     return h, StepCache(x, h_prev, kernel, recurrent_kernel, h)
 
 
+# assignment: rnn_step_backward
 def rnn_step_backward(dh: np.ndarray, cache: StepCache) -> tuple[np.ndarray, ...]:
     """Backward of ``rnn_step_forward``: its two lines in reverse.
 

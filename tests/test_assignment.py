@@ -17,7 +17,7 @@ import minilstm
 from minilstm.assignment import PARTS, grade, init_workspace
 from minilstm.assignment.__main__ import main
 from minilstm.assignment.grader import table
-from minilstm.assignment.parts import END_TO_END
+from minilstm.assignment.parts import DEFAULT_PARTS, END_TO_END
 from minilstm.assignment.workspace import (
     find_markers,
     library_markers,
@@ -26,7 +26,9 @@ from minilstm.assignment.workspace import (
 )
 
 LIBRARY = Path(minilstm.__file__).parent
-TOTAL = sum(p.points for p in PARTS.values()) + END_TO_END.points
+TOTAL = sum(PARTS[name].points for name in DEFAULT_PARTS) + END_TO_END.points
+# Handed out only when named (--parts): the SimpleRNN and GRU steps.
+OPT_IN = [name for name in PARTS if name not in DEFAULT_PARTS]
 
 
 def plant(workspace: Path, module: str, qualname: str, body: str) -> Path:
@@ -56,7 +58,11 @@ def scores(results) -> dict[str, int]:
     return {r.part: r.score for r in results}
 
 
-FULL = {name: part.points for name, part in {**PARTS, "end_to_end": END_TO_END}.items()}
+# The scores of a default workspace with the library's code in it.
+FULL = {
+    **{name: PARTS[name].points for name in DEFAULT_PARTS},
+    "end_to_end": END_TO_END.points,
+}
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +75,13 @@ def test_every_part_is_marked_in_the_library_and_has_a_hint_per_function():
     assert {m.part for m in marked} == set(PARTS)
     for name, part in PARTS.items():
         assert {m.qualname for m in marked if m.part == name} == set(part.hints)
-    assert sum(p.points for p in PARTS.values()) + END_TO_END.points == 100
+    assert TOTAL == 100
+    assert OPT_IN == [
+        "rnn_step_forward",
+        "rnn_step_backward",
+        "gru_step_forward",
+        "gru_step_backward",
+    ]
 
 
 def test_a_marker_may_have_other_comments_below_it_but_must_reach_a_def():
@@ -153,8 +165,31 @@ def test_a_fresh_workspace_scores_zero_with_a_message_per_part(tmp_path):
         if r.part in PARTS:
             assert any(m.qualname in r.output for m in marked if m.part == r.part)
     report = table(results)
-    for part in PARTS.values():
-        assert f"- {part.title} ({part.name}): " in report
+    for name in DEFAULT_PARTS:
+        assert f"- {PARTS[name].title} ({name}): " in report
+
+
+def test_the_opt_in_parts_are_not_handed_out_unless_named(tmp_path):
+    workspace = init_workspace(tmp_path / "ws")
+    manifest = json.loads((workspace / "assignment.json").read_text())
+    assert manifest["parts"] == DEFAULT_PARTS
+    for module in ("simple_rnn.py", "gru.py"):
+        assert (workspace / "minilstm" / module).read_text() == (
+            LIBRARY / module
+        ).read_text()
+
+
+def test_the_opt_in_parts_score_full_with_the_library_and_zero_as_stubs(tmp_path):
+    solution = init_workspace(tmp_path / "solution", parts=OPT_IN, solution=True)
+    results = grade(solution)
+    # The end-to-end model runs none of these parts, so it is left out.
+    assert scores(results) == {name: PARTS[name].points for name in OPT_IN}
+    results = grade(init_workspace(tmp_path / "stubs", parts=OPT_IN))
+    assert scores(results) == dict.fromkeys(OPT_IN, 0)
+    marked = library_markers()
+    for r in results:
+        assert "is not written yet" in r.output
+        assert any(m.qualname in r.output for m in marked if m.part == r.part)
 
 
 FORGET_GATE_USES_C_T = """
@@ -197,7 +232,66 @@ for _ in range(steps):
     ys.append(h @ self.dense.kernel + self.dense.bias)
 return np.stack(ys, axis=1)
 """
+RNN_CACHE_HOLDS_Z = """
+z = x @ kernel + h_prev @ recurrent_kernel + bias
+return np.tanh(z), StepCache(x, h_prev, kernel, recurrent_kernel, z)
+"""
+RNN_TANH_GRAD_OF_OUTPUT = """
+x, h_prev, kernel, recurrent_kernel, h = cache
+dz = dh * (1 - np.tanh(h) ** 2)
+return dz @ kernel.T, dz @ recurrent_kernel.T, x.T @ dz, h_prev.T @ dz, dz.sum(axis=0)
+"""
+# The original GRU's candidate, (r * h_prev) U_h, where Keras's default (and minilstm's)
+# has r * (h_prev U_h + b'_h).
+GRU_RESET_BEFORE = """
+H = h_prev.shape[1]
+a = x @ kernel + bias[0]
+u = h_prev @ recurrent_kernel + bias[1]
+a_z, a_r, a_h = gate_blocks(a)
+u_z, u_r, _ = gate_blocks(u)
+z = sigmoid(a_z + u_z)
+r = sigmoid(a_r + u_r)
+u_h = (r * h_prev) @ recurrent_kernel[:, 2 * H :] + bias[1, 2 * H :]
+h_tilde = np.tanh(a_h + u_h)
+h = z * h_prev + (1 - z) * h_tilde
+cell = CellCache(h_prev, z, r, h_tilde, u_h)
+return h, StepCache(x, kernel, recurrent_kernel, cell)
+"""
+GRU_Z_SWAPPED_BACKWARD = """
+h_prev, z, r, h_tilde, u_h = cache
+dz = dh * (h_tilde - h_prev)
+da_h = dh * z * (1 - h_tilde**2)
+da_z = dz * z * (1 - z)
+da_r = da_h * u_h * r * (1 - r)
+da = np.concatenate((da_z, da_r, da_h), axis=1)
+du = np.concatenate((da_z, da_r, da_h * r), axis=1)
+return da, du, dh * (1 - z)
+"""
 PLANTED = {
+    "rnn_step_forward": (
+        "simple_rnn.py",
+        "rnn_step_forward",
+        RNN_CACHE_HOLDS_Z,
+        ["does not give the library's", "holds the pre-activation z"],
+    ),
+    "rnn_step_backward": (
+        "simple_rnn.py",
+        "rnn_step_backward",
+        RNN_TANH_GRAD_OF_OUTPUT,
+        ["1 - tanh(h)^2; h is already tanh(z)"],
+    ),
+    "gru_step_forward": (
+        "gru.py",
+        "gru_step_forward",
+        GRU_RESET_BEFORE,
+        ["gru_step_forward with", "applied before the recurrent product"],
+    ),
+    "gru_step_backward": (
+        "gru.py",
+        "gru_cell_backward",
+        GRU_Z_SWAPPED_BACKWARD,
+        ["gru_cell_backward with", "z and 1 - z are swapped"],
+    ),
     "lstm_step_backward": (
         "lstm.py",
         "lstm_cell_backward",
@@ -228,12 +322,15 @@ PLANTED = {
 @pytest.mark.parametrize("part", sorted(PLANTED))
 def test_a_planted_mistake_costs_exactly_its_part_and_is_named(part, tmp_path):
     module, qualname, body, diagnosis = PLANTED[part]
-    workspace = init_workspace(tmp_path / "ws", solution=True)
+    # An opt-in part is handed out with the default ones, which must keep full marks.
+    parts = DEFAULT_PARTS if part in DEFAULT_PARTS else [*DEFAULT_PARTS, part]
+    workspace = init_workspace(tmp_path / "ws", parts=parts, solution=True)
     if f"library_{qualname}" in body:
         keep_library_copy(workspace, module, qualname)
     plant(workspace, module, qualname, body)
     results = grade(workspace)
     assert scores(results) == {**FULL, part: 0}
+    assert [r.part for r in results] == [*parts, "end_to_end"]
     (failed,) = [r for r in results if r.score < r.max_score]
     assert failed.part == part
     for words in diagnosis:
@@ -254,7 +351,98 @@ for _ in range(steps):
     ys.append(y_prev)
 return np.stack(ys, axis=1)
 """
+RNN_BACKWARD = """
+x, h_prev, kernel, recurrent_kernel, h = cache
+dz = dh * (1 - h**2)
+return dz @ kernel.T, {dh_prev}, x.T @ dz, {state}.T @ dz, dz.sum(axis=0)
+"""
+GRU_STEP_BACKWARD = """
+x, kernel, recurrent_kernel, cell = cache
+da, du, dh_skip = gru_cell_backward(dh, cell)
+dbias = np.stack((da.sum(axis=0), {db_rec}.sum(axis=0)))
+dh_prev = {dh_prev}
+return da @ kernel.T, dh_prev, x.T @ da, cell.h_prev.T @ du, dbias
+"""
 OTHER_MISTAKES = [
+    (
+        "rnn_step_forward",
+        "simple_rnn.py",
+        "rnn_step_forward",
+        "z = x @ kernel + h_prev @ recurrent_kernel + bias\n"
+        "return z, StepCache(x, h_prev, kernel, recurrent_kernel, z)",
+        "h = x W + h_prev U + b misses its tanh",
+    ),
+    (
+        "rnn_step_backward",
+        "simple_rnn.py",
+        "rnn_step_backward",
+        RNN_BACKWARD.format(dh_prev="dz", state="h_prev"),
+        "dh_prev misses the U^T product",
+    ),
+    (
+        "rnn_step_backward",
+        "simple_rnn.py",
+        "rnn_step_backward",
+        RNN_BACKWARD.format(dh_prev="dz @ recurrent_kernel", state="h_prev"),
+        "dh_prev = dz U, with U untransposed",
+    ),
+    (
+        "rnn_step_backward",
+        "simple_rnn.py",
+        "rnn_step_backward",
+        RNN_BACKWARD.format(dh_prev="dz @ recurrent_kernel.T", state="h"),
+        "drecurrent_kernel uses the new state h",
+    ),
+    (
+        "gru_step_forward",
+        "gru.py",
+        "gru_cell_forward",
+        "a_z, a_r, a_h = gate_blocks(a)\n"
+        "u_z, u_r, u_h = gate_blocks(u)\n"
+        "z, r = sigmoid(a_z + u_z), sigmoid(a_r + u_r)\n"
+        "h_tilde = np.tanh(a_h + r * u_h)\n"
+        "h = (1 - z) * h_prev + z * h_tilde\n"
+        "return h, CellCache(h_prev, z, r, h_tilde, u_h)",
+        "z and 1 - z are swapped",
+    ),
+    (
+        "gru_step_forward",
+        "gru.py",
+        "gru_step_forward",
+        "a = x @ kernel + bias[0] + bias[1]\n"
+        "h, cell = gru_cell_forward(a, h_prev @ recurrent_kernel, h_prev)\n"
+        "return h, StepCache(x, kernel, recurrent_kernel, cell)",
+        "the input and recurrent biases are added as one",
+    ),
+    (
+        "gru_step_backward",
+        "gru.py",
+        "gru_step_backward",
+        GRU_STEP_BACKWARD.format(db_rec="du", dh_prev="du @ recurrent_kernel.T"),
+        "dh_prev misses the path that skips U",
+    ),
+    (
+        "gru_step_backward",
+        "gru.py",
+        "gru_step_backward",
+        GRU_STEP_BACKWARD.format(
+            db_rec="da", dh_prev="dh_skip + du @ recurrent_kernel.T"
+        ),
+        "the recurrent bias b' gets the input bias's gradient",
+    ),
+    (
+        "gru_step_backward",
+        "gru.py",
+        "gru_cell_backward",
+        "h_prev, z, r, h_tilde, u_h = cache\n"
+        "dz = dh * (h_prev - h_tilde)\n"
+        "da_h = dh * (1 - z) * (1 - h_tilde**2)\n"
+        "da_z = dz * z * (1 - z)\n"
+        "da_r = da_h * u_h * r * (1 - r)\n"
+        "da = np.concatenate((da_z, da_r, da_h), axis=1)\n"
+        "return da, da.copy(), dh * z",
+        "du_h misses the reset gate",
+    ),
     (
         "dense_backward",
         "dense.py",

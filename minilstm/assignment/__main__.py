@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from minilstm.assignment.grader import grade, made_elsewhere, table, to_json
-from minilstm.assignment.parts import END_TO_END, PARTS, parse_points
+from minilstm.assignment.parts import DEFAULT_PARTS, END_TO_END, PARTS, parse_points
 from minilstm.assignment.workspace import init_workspace
 from minilstm.cli import ArgumentParser, positive_float, positive_int, run
 
@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
         nargs="+",
         choices=list(PARTS),
         metavar="PART",
-        help=f"the parts to hand out, from: {', '.join(PARTS)} (default: all)",
+        help=f"the parts to hand out, from: {', '.join(PARTS)} "
+        f"(default: {', '.join(DEFAULT_PARTS)})",
     )
     init.add_argument(
         "--solution",
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         except (FileExistsError, ValueError) as exc:
             parser.error(str(exc))
-        parts = args.parts or list(PARTS)
+        parts = args.parts or DEFAULT_PARTS
         print(
             f"wrote {path} with the parts {', '.join(parts)}; see {path / 'README.md'}"
         )

@@ -10,6 +10,7 @@ import numpy as np
 
 from minilstm import dense, losses, optimizers, seq2seq
 from minilstm.assignment import mistakes
+from minilstm.assignment.checks_cells import CELL_CHECKS
 from minilstm.assignment.checks_lstm import (
     check_bptt,
     check_lstm_step_backward,
@@ -292,5 +293,6 @@ CHECKS = {
     "mse_backward": check_mse_backward,
     "adam": check_adam,
     "predict": check_predict,
+    **CELL_CHECKS,
     "end_to_end": check_end_to_end,
 }

@@ -51,8 +51,8 @@ def read_manifest(workspace: Path) -> dict:
 
 
 def workspace_parts(workspace: Path) -> list[str]:
-    """The parts handed out in this workspace (from its manifest; all if it has
-    none)."""
+    """The parts handed out in this workspace (from its manifest; the default ones if
+    it has none)."""
     return check_parts(read_manifest(workspace).get("parts"))
 
 

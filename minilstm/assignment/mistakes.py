@@ -209,3 +209,331 @@ ADAM = [
         {"keep_slots": False},
     ),
 ]
+
+
+def rnn_step_forward(
+    x: np.ndarray,
+    h_prev: np.ndarray,
+    kernel: np.ndarray,
+    recurrent_kernel: np.ndarray,
+    bias: np.ndarray,
+    activation: str = "tanh",
+    recurrent: bool = True,
+    with_bias: bool = True,
+) -> np.ndarray:
+    """h of one SimpleRNN step with the mistakes switched on.
+
+    Args:
+        x: (N, D) input.
+        h_prev: (N, H) previous state.
+        kernel: (D, H) W.
+        recurrent_kernel: (H, H) U.
+        bias: (H,) b.
+        activation: "tanh" (right), "sigmoid" or "none".
+        recurrent: False leaves out h_prev U.
+        with_bias: False leaves out b.
+    """
+    z = x @ kernel + (h_prev @ recurrent_kernel if recurrent else 0.0)
+    z = z + (bias if with_bias else 0.0)
+    return {"tanh": np.tanh, "sigmoid": sigmoid, "none": lambda a: a}[activation](z)
+
+
+RNN_STEP_FORWARD = [
+    ("h = x W + h_prev U + b misses its tanh: h = tanh(z)", {"activation": "none"}),
+    ("h goes through sigmoid; the SimpleRNN's h is tanh(z)", {"activation": "sigmoid"}),
+    (
+        "the previous state is not used: z = x W + h_prev U + b",
+        {"recurrent": False},
+    ),
+    ("the bias b is missing: z = x W + h_prev U + b", {"with_bias": False}),
+]
+# The forward's cache is checked through the library's backward, which writes tanh' as
+# 1 - h^2 from the cached output: a pre-activation cached instead is a named mistake.
+RNN_CACHE_HOLDS_Z = (
+    "the StepCache holds the pre-activation z where the backward needs the output "
+    "h = tanh(z): it writes tanh' as 1 - h^2, from the output"
+)
+
+
+def rnn_step_backward(
+    dh: np.ndarray,
+    x: np.ndarray,
+    h_prev: np.ndarray,
+    kernel: np.ndarray,
+    recurrent_kernel: np.ndarray,
+    bias: np.ndarray,
+    tanh_grad: str = "output",
+    dh_prev: str = "U^T",
+    dU_state: str = "h_prev",
+) -> tuple[np.ndarray, ...]:
+    """The five gradients of one SimpleRNN step with a mistake switched on.
+
+    Args:
+        dh: (N, H) gradient on h.
+        x: (N, D) input.
+        h_prev: (N, H) previous state.
+        kernel: (D, H) W.
+        recurrent_kernel: (H, H) U.
+        bias: (H,) b.
+        tanh_grad: "output" (1 - h^2, right), "tanh_of_output" (1 - tanh(h)^2, the
+            pre-activation's formula applied to the output) or "none".
+        dh_prev: "U^T" (right), "U" (the product untransposed) or "none" (dz itself).
+        dU_state: "h_prev" (right) or "h" (the new state in dU).
+    """
+    h = np.tanh(x @ kernel + h_prev @ recurrent_kernel + bias)
+    derivative = {
+        "output": 1 - h * h,
+        "tanh_of_output": 1 - np.tanh(h) ** 2,
+        "none": np.ones_like(h),
+    }[tanh_grad]
+    dz = dh * derivative
+    back = {
+        "U^T": dz @ recurrent_kernel.T,
+        "U": dz @ recurrent_kernel,
+        "none": dz,
+    }[dh_prev]
+    state = h if dU_state == "h" else h_prev
+    return dz @ kernel.T, back, x.T @ dz, state.T @ dz, dz.sum(axis=0)
+
+
+RNN_STEP_BACKWARD = [
+    (
+        "tanh' is written with the pre-activation's formula on the output, "
+        "1 - tanh(h)^2; h is already tanh(z), so tanh'(z) = 1 - h^2",
+        {"tanh_grad": "tanh_of_output"},
+    ),
+    (
+        "dz misses tanh's derivative: h = tanh(z) gives dz = dh * (1 - h^2)",
+        {"tanh_grad": "none"},
+    ),
+    (
+        "dh_prev misses the U^T product: z = x W + h_prev U + b gives dh_prev = dz U^T",
+        {"dh_prev": "none"},
+    ),
+    (
+        "dh_prev = dz U, with U untransposed; it is dz U^T (U is square, so the "
+        "shapes fit either way)",
+        {"dh_prev": "U"},
+    ),
+    (
+        "drecurrent_kernel uses the new state h; U multiplies h_prev, so dU = "
+        "h_prev^T dz",
+        {"dU_state": "h"},
+    ),
+]
+
+
+def _gru_blocks(a: np.ndarray, order: str) -> tuple[np.ndarray, ...]:
+    """The blocks z, r, h of an (N, 3H) array whose blocks stand in ``order``."""
+    H = a.shape[1] // 3
+    block = {name: a[:, k * H : (k + 1) * H] for k, name in enumerate(order)}
+    return block["z"], block["r"], block["h"]
+
+
+def gru_cell_forward(
+    a: np.ndarray,
+    u: np.ndarray,
+    h_prev: np.ndarray,
+    order: str = "zrh",
+    swap_z: bool = False,
+) -> np.ndarray:
+    """h of one GRU cell with the mistakes switched on.
+
+    Args:
+        a: (N, 3H) x W + b.
+        u: (N, 3H) h_prev U + b'.
+        h_prev: (N, H) previous state.
+        order: the order in which the blocks are read ("zrh" is Keras's).
+        swap_z: True keeps the old state with 1 - z and lets the candidate in with z.
+    """
+    a_z, a_r, a_h = _gru_blocks(a, order)
+    u_z, u_r, u_h = _gru_blocks(u, order)
+    z, r = sigmoid(a_z + u_z), sigmoid(a_r + u_r)
+    h_tilde = np.tanh(a_h + r * u_h)
+    if swap_z:
+        return (1 - z) * h_prev + z * h_tilde
+    return z * h_prev + (1 - z) * h_tilde
+
+
+_Z_SWAPPED = (
+    "z and 1 - z are swapped: Keras's GRU keeps the old state with z, h = z * h_prev "
+    "+ (1 - z) * h~"
+)
+GRU_CELL_FORWARD = [
+    (_Z_SWAPPED, {"swap_z": True}),
+    (
+        "the blocks are read in the order r, z, h (PyTorch's); Keras's order is z "
+        "(update), r (reset), h (candidate)",
+        {"order": "rzh"},
+    ),
+]
+
+
+def gru_step_forward(
+    x: np.ndarray,
+    h_prev: np.ndarray,
+    kernel: np.ndarray,
+    recurrent_kernel: np.ndarray,
+    bias: np.ndarray,
+    reset_before: bool = False,
+    one_bias: bool = False,
+    order: str = "zrh",
+    swap_z: bool = False,
+) -> np.ndarray:
+    """h of one GRU step with the mistakes switched on.
+
+    Args:
+        x: (N, D) input.
+        h_prev: (N, H) previous state.
+        kernel: (D, 3H) W.
+        recurrent_kernel: (H, 3H) U.
+        bias: (2, 3H) b and b'.
+        reset_before: True applies the reset gate to h_prev before the product with
+            U_h (the original GRU, Keras's reset_after=False).
+        one_bias: True adds b + b' with x W, and nothing with h_prev U.
+        order: as in ``gru_cell_forward``.
+        swap_z: as in ``gru_cell_forward``.
+    """
+    b, b_rec = (bias[0] + bias[1], 0 * bias[1]) if one_bias else bias
+    a = x @ kernel + b
+    u = h_prev @ recurrent_kernel + b_rec
+    if not reset_before:
+        return gru_cell_forward(a, u, h_prev, order, swap_z)
+    a_z, a_r, a_h = _gru_blocks(a, order)
+    u_z, u_r, _ = _gru_blocks(u, order)
+    z, r = sigmoid(a_z + u_z), sigmoid(a_r + u_r)
+    _, _, U_h = _gru_blocks(recurrent_kernel, order)
+    _, _, b_h = _gru_blocks(b_rec[None], order)
+    h_tilde = np.tanh(a_h + (r * h_prev) @ U_h + b_h)
+    return (1 - z) * h_prev + z * h_tilde if swap_z else z * h_prev + (1 - z) * h_tilde
+
+
+GRU_STEP_FORWARD = [
+    (
+        "the reset gate is applied before the recurrent product, (r * h_prev) U_h "
+        "(the original GRU, Keras's reset_after=False); the default GRU applies it "
+        "after: h~ = tanh(a_h + r * (h_prev U_h + b'_h))",
+        {"reset_before": True},
+    ),
+    (
+        "the input and recurrent biases are added as one, b + b' with x W; b' goes "
+        "with h_prev U, inside the reset gate's product: r * (h_prev U_h + b'_h)",
+        {"one_bias": True},
+    ),
+    *GRU_CELL_FORWARD,
+]
+
+
+def gru_cell_backward(
+    dh: np.ndarray,
+    a: np.ndarray,
+    u: np.ndarray,
+    h_prev: np.ndarray,
+    swap_z: bool = False,
+    du_h_reset: bool = True,
+    tanh_grad: str = "output",
+    sigmoid_grad: str = "output",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(da, du, dh_prev) of one GRU cell with a mistake switched on.
+
+    Args:
+        dh: (N, H) gradient on h.
+        a: (N, 3H) x W + b.
+        u: (N, 3H) h_prev U + b'.
+        h_prev: (N, H) previous state.
+        swap_z: True walks back h = (1 - z) * h_prev + z * h~ (z and 1 - z swapped).
+        du_h_reset: False leaves the reset gate out of du_h.
+        tanh_grad: "output" (1 - h~^2, right) or "tanh_of_output" (1 - tanh(h~)^2).
+        sigmoid_grad: "output" (s (1 - s), right) or "sigmoid_of_output"
+            (sigmoid(s) (1 - sigmoid(s))).
+    """
+    a_z, a_r, a_h = _gru_blocks(a, "zrh")
+    u_z, u_r, u_h = _gru_blocks(u, "zrh")
+    z, r = sigmoid(a_z + u_z), sigmoid(a_r + u_r)
+    h_tilde = np.tanh(a_h + r * u_h)
+    keep = 1 - z if swap_z else z
+    dz = dh * (h_tilde - h_prev if swap_z else h_prev - h_tilde)
+    dh_tilde = dh * (1 - keep)
+    if tanh_grad == "tanh_of_output":
+        da_h = dh_tilde * (1 - np.tanh(h_tilde) ** 2)
+    else:
+        da_h = dh_tilde * (1 - h_tilde * h_tilde)
+    dr = da_h * u_h
+    du_h = da_h * r if du_h_reset else da_h
+
+    def sigmoid_derivative(s: np.ndarray) -> np.ndarray:
+        t = sigmoid(s) if sigmoid_grad == "sigmoid_of_output" else s
+        return t * (1 - t)
+
+    da_z, da_r = dz * sigmoid_derivative(z), dr * sigmoid_derivative(r)
+    da = np.concatenate([da_z, da_r, da_h], axis=1)
+    du = np.concatenate([da_z, da_r, du_h], axis=1)
+    return da, du, dh * keep
+
+
+GRU_CELL_BACKWARD = [
+    (_Z_SWAPPED + "; dz = dh * (h_prev - h~)", {"swap_z": True}),
+    (
+        "du_h misses the reset gate: h~ = tanh(a_h + r * u_h) gives du_h = da_h * r",
+        {"du_h_reset": False},
+    ),
+    (
+        "tanh' is written with the pre-activation's formula on the output, "
+        "1 - tanh(h~)^2; h~ is already a tanh, so its derivative is 1 - h~^2",
+        {"tanh_grad": "tanh_of_output"},
+    ),
+    (
+        "sigmoid' is written with the pre-activation's formula on the gate, "
+        "sigmoid(z) (1 - sigmoid(z)); z is already a sigmoid, so its derivative is "
+        "z (1 - z)",
+        {"sigmoid_grad": "sigmoid_of_output"},
+    ),
+]
+
+
+def gru_step_backward(
+    dh: np.ndarray,
+    x: np.ndarray,
+    h_prev: np.ndarray,
+    kernel: np.ndarray,
+    recurrent_kernel: np.ndarray,
+    bias: np.ndarray,
+    direct: bool = True,
+    one_bias: bool = False,
+    **cell: bool | str,
+) -> tuple[np.ndarray, ...]:
+    """The five gradients of one GRU step with a mistake switched on.
+
+    Args:
+        dh: (N, H) gradient on h.
+        x: (N, D) input.
+        h_prev: (N, H) previous state.
+        kernel: (D, 3H) W.
+        recurrent_kernel: (H, 3H) U.
+        bias: (2, 3H) b and b'.
+        direct: False leaves out the part of dh_prev that skips U (dh * z).
+        one_bias: True gives b' the gradient of b (as if both were added to x W).
+        **cell: the mistakes of ``gru_cell_backward``.
+    """
+    a = x @ kernel + bias[0]
+    u = h_prev @ recurrent_kernel + bias[1]
+    da, du, dh_skip = gru_cell_backward(dh, a, u, h_prev, **cell)
+    dh_prev = du @ recurrent_kernel.T + (dh_skip if direct else 0.0)
+    dbias = np.stack([da.sum(axis=0), (da if one_bias else du).sum(axis=0)])
+    return da @ kernel.T, dh_prev, x.T @ da, h_prev.T @ du, dbias
+
+
+GRU_STEP_BACKWARD = [
+    (
+        "dh_prev misses the path that skips U: h = z * h_prev + (1 - z) * h~ gives "
+        "dh * z directly, besides du U^T",
+        {"direct": False},
+    ),
+    (
+        "the recurrent bias b' gets the input bias's gradient, as if the two were "
+        "added as one; b' goes with h_prev U, so its gradient is du summed over the "
+        "batch",
+        {"one_bias": True},
+    ),
+    *GRU_CELL_BACKWARD,
+]

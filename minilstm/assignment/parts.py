@@ -3,8 +3,13 @@
 Which functions make up a part is not listed here: it is read from the library's own
 source, where a marker line ``# assignment: <part>`` stands right above each function of
 the part (``markers.find_markers``). This module only adds what the source cannot say:
-a title, the default points, and the hint the stub raises; ``points_for`` applies the
-points a teacher sets.
+a title, the default points, the hint the stub raises, and whether the part is handed
+out by default; ``points_for`` applies the points a teacher sets.
+
+The default parts are those of the LSTM encoder-decoder, which the end-to-end check
+trains. The SimpleRNN and GRU step parts are handed out only when a teacher names them
+(``--parts``): the encoder-decoder does not run them, and the default assignment stays
+the 100 points it was.
 """
 
 import json
@@ -19,6 +24,8 @@ class Part(NamedTuple):
     title: str
     points: int
     hints: dict[str, str]  # function qualname -> the hint its stub raises
+    # Handed out when no --parts are given; the end-to-end check trains these parts.
+    default: bool = True
 
 
 PARTS: dict[str, Part] = {
@@ -123,8 +130,79 @@ PARTS: dict[str, Part] = {
                 ),
             },
         ),
+        Part(
+            "rnn_step_forward",
+            "SimpleRNN step forward",
+            5,
+            {
+                "rnn_step_forward": (
+                    "z = x @ kernel + h_prev @ recurrent_kernel + bias; h = tanh(z); "
+                    "return (h, StepCache(x, h_prev, kernel, recurrent_kernel, h)): "
+                    "the cache keeps the output h, from which the backward writes "
+                    "tanh' as 1 - h^2."
+                ),
+            },
+            default=False,
+        ),
+        Part(
+            "rnn_step_backward",
+            "SimpleRNN step backward",
+            10,
+            {
+                "rnn_step_backward": (
+                    "h = tanh(z) gives dz = dh * (1 - h^2), with the cached output "
+                    "h; z = x W + h_prev U + b gives dx = dz W^T, dh_prev = dz U^T, "
+                    "dW = x^T dz, dU = h_prev^T dz, db = sum of dz over the batch."
+                ),
+            },
+            default=False,
+        ),
+        Part(
+            "gru_step_forward",
+            "GRU step forward",
+            10,
+            {
+                "gru_cell_forward": (
+                    "split a and u into the blocks z, r, h (Keras order, "
+                    "gate_blocks); z = sigmoid(a_z + u_z), r = sigmoid(a_r + u_r), "
+                    "h~ = tanh(a_h + r * u_h): the reset gate scales u_h after the "
+                    "product; h = z * h_prev + (1 - z) * h~; return (h, "
+                    "CellCache(h_prev, z, r, h~, u_h))."
+                ),
+                "gru_step_forward": (
+                    "a = x @ kernel + bias[0], u = h_prev @ recurrent_kernel + "
+                    "bias[1]: the two biases stay apart, b' goes with h_prev U; then "
+                    "gru_cell_forward; return (h, StepCache(...))."
+                ),
+            },
+            default=False,
+        ),
+        Part(
+            "gru_step_backward",
+            "GRU step backward",
+            20,
+            {
+                "gru_cell_backward": (
+                    "walk gru_cell_forward backwards: h = z * h_prev + (1 - z) * h~ "
+                    "gives dz, dh~ and the direct part of dh_prev; h~ = tanh(a_h + "
+                    "r * u_h) gives da_h, dr and du_h = da_h * r; the z and r blocks "
+                    "of da and du are equal; write each derivative with the output "
+                    "(1 - h~^2, z (1 - z))."
+                ),
+                "gru_step_backward": (
+                    "da, du and dh_prev from gru_cell_backward; a = x W + b and u = "
+                    "h_prev U + b' give dx = da W^T, dh_prev = (the direct part) + "
+                    "du U^T, dW = x^T da, dU = h_prev^T du, dbias = (sum of da, sum "
+                    "of du) over the batch."
+                ),
+            },
+            default=False,
+        ),
     )
 }
+
+# Handed out when a teacher names no parts.
+DEFAULT_PARTS: list[str] = [name for name, part in PARTS.items() if part.default]
 
 END_TO_END = Part("end_to_end", "End to end (training lowers the loss)", 10, {})
 
@@ -136,8 +214,10 @@ def points_for(
 
     Args:
         handed_out: the parts of the workspace; the end-to-end check is worth the same
-            share of their points as the default 10 are of all parts' 90 (at least 1),
-            unless ``chosen`` sets it (0 leaves it out).
+            share of the points of the default parts among them as the default 10
+            are of the default parts' 90 (at least 1), unless ``chosen`` sets it (0
+            leaves it out). The other parts add nothing to it: the end-to-end model
+            does not run them, so with only those it is left out.
         chosen: points a teacher set, by part name ("end_to_end" included); the others
             keep their defaults.
 
@@ -153,8 +233,8 @@ def points_for(
         raise ValueError(f"points must be whole numbers >= 0; not so for {wrong}")
     points = {name: chosen.get(name, part.points) for name, part in PARTS.items()}
     if END_TO_END.name not in chosen:
-        share = END_TO_END.points / sum(p.points for p in PARTS.values())
-        total = sum(points[name] for name in handed_out)
+        share = END_TO_END.points / sum(PARTS[name].points for name in DEFAULT_PARTS)
+        total = sum(points[name] for name in handed_out if PARTS[name].default)
         chosen[END_TO_END.name] = max(1, round(share * total)) if total else 0
     return {**points, END_TO_END.name: chosen[END_TO_END.name]}
 

@@ -27,7 +27,7 @@ from minilstm.assignment.child import Encoder
 from minilstm.assignment.compare import PartFailed, describe_error
 from minilstm.assignment.sandbox import ChildRun, Limits
 
-MODULES = ("lstm", "dense", "losses", "optimizers", "seq2seq")
+MODULES = ("lstm", "dense", "losses", "optimizers", "seq2seq", "simple_rnn", "gru")
 
 
 class Target(NamedTuple):

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import minilstm
-from minilstm.assignment.parts import END_TO_END, PARTS, points_for
+from minilstm.assignment.parts import DEFAULT_PARTS, END_TO_END, PARTS, points_for
 
 MARKER = re.compile(r"^\s*# assignment: (\w+)\s*$")
 MANIFEST = "assignment.json"
@@ -163,9 +163,9 @@ def stub_source(source: str, module: str, parts: list[str]) -> str:
 
 
 def check_parts(parts: list[str] | None) -> list[str]:
-    """The chosen part names, in the library's order (all of them for None)."""
+    """The chosen part names, in the library's order (the default parts for None)."""
     if parts is None:
-        return list(PARTS)
+        return list(DEFAULT_PARTS)
     unknown = sorted(set(parts) - set(PARTS))
     if unknown:
         raise ValueError(f"unknown parts {unknown}; choose from {list(PARTS)}")
@@ -183,7 +183,7 @@ def init_workspace(
 
     Args:
         directory: where to write; must not exist or be empty.
-        parts: part names (see ``PARTS``); None chooses all.
+        parts: part names (see ``PARTS``); None chooses the default ones.
         solution: keep the library's code in place (a reference solution that the grader
             must score full marks, to try a set-up before handing it out).
         points: points by part name, "end_to_end" included, for those that do not keep
