@@ -1,5 +1,5 @@
-"""``python -m minilstm.assignment init DIR`` and
-``python -m minilstm.assignment grade DIR``."""
+"""``python -m minilstm.assignment init DIR``, ``check DIR``, ``grade DIR``,
+``autograder OUT.zip`` and ``collect DIR``."""
 
 import json
 import sys
@@ -7,6 +7,7 @@ from pathlib import Path
 
 from minilstm.assignment.grader import grade, made_elsewhere, table, to_json
 from minilstm.assignment.parts import END_TO_END, PARTS, parse_points
+from minilstm.assignment.selfcheck import run_selfcheck
 from minilstm.assignment.workspace import init_workspace
 from minilstm.cli import ArgumentParser, positive_float, positive_int, run
 
@@ -40,6 +41,14 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SPEC",
         help="points a part is worth, as part=N or JSON files of {part: N} "
         "(end_to_end=0 leaves the end-to-end check out; default: its usual share)",
+    )
+    selfcheck = commands.add_parser(
+        "check",
+        help="run a workspace's self-check (NumPy only, without the installed library)",
+    )
+    selfcheck.add_argument("directory", type=Path, help="a workspace")
+    selfcheck.add_argument(
+        "parts", nargs="*", metavar="PART", help="the parts to check (default: all)"
     )
     check = commands.add_parser("grade", help="grade a workspace")
     check.add_argument(
@@ -76,6 +85,14 @@ def main(argv: list[str] | None = None) -> int:
         help="parts checked at once (default: one per CPU core)",
     )
     args = parser.parse_args(argv)
+    if args.command == "check":
+        try:
+            status = run_selfcheck(args.directory, args.parts, capture=False).returncode
+        except FileNotFoundError as exc:
+            parser.error(str(exc))
+        if status:  # 1: a part did not pass (``run`` would turn a return into 0)
+            sys.exit(status)
+        return 0
     try:
         points = parse_points(args.points)
     except ValueError as exc:
