@@ -5,6 +5,7 @@ import json
 import sys
 from pathlib import Path
 
+from minilstm.assignment.bundle import DEFAULT_USER, build_autograder, collect
 from minilstm.assignment.grader import grade, made_elsewhere, table, to_json
 from minilstm.assignment.parts import END_TO_END, PARTS, parse_points
 from minilstm.assignment.selfcheck import run_selfcheck
@@ -84,7 +85,58 @@ def main(argv: list[str] | None = None) -> int:
         type=positive_int,
         help="parts checked at once (default: one per CPU core)",
     )
+    check.add_argument(
+        "--user",
+        help="run the students' code as this user, e.g. one who cannot read the "
+        "installed minilstm (needs root)",
+    )
+    collect_ = commands.add_parser(
+        "collect", help="zip the module files a student edits, to hand in"
+    )
+    collect_.add_argument("directory", type=Path, help="the student's workspace")
+    collect_.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("submission.zip"),
+        help="the zip to write (default: submission.zip)",
+    )
+    bundle = commands.add_parser("autograder", help="build a Gradescope autograder zip")
+    bundle.add_argument("output", type=Path, help="the zip to write")
+    bundle.add_argument(
+        "--parts",
+        nargs="+",
+        choices=list(PARTS),
+        metavar="PART",
+        help=f"the parts to grade, from: {', '.join(PARTS)} (default: all)",
+    )
+    bundle.add_argument(
+        "--points",
+        nargs="+",
+        default=[],
+        metavar="SPEC",
+        help="points a part is worth, as part=N or JSON files of {part: N}",
+    )
+    bundle.add_argument(
+        "--user",
+        default=DEFAULT_USER,
+        help=f"the user the students' code runs as (default: {DEFAULT_USER}; "
+        "setup.sh creates it if missing)",
+    )
+    bundle.add_argument(
+        "--timeout", type=positive_float, default=60.0, help="seconds per part"
+    )
+    bundle.add_argument(
+        "--memory", type=positive_int, default=2048, help="MB of address space per part"
+    )
     args = parser.parse_args(argv)
+    if args.command == "collect":
+        try:
+            files = collect(args.directory, args.output)
+        except (FileNotFoundError, ValueError) as exc:
+            parser.error(str(exc))
+        print(f"wrote {args.output} with {', '.join(files)}; hand in that file")
+        return 0
     if args.command == "check":
         try:
             status = run_selfcheck(args.directory, args.parts, capture=False).returncode
@@ -98,6 +150,17 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
 
+    if args.command == "autograder":
+        path = build_autograder(
+            args.output,
+            args.parts,
+            points,
+            user=args.user,
+            timeout=args.timeout,
+            memory_mb=args.memory,
+        )
+        print(f"wrote {path}: upload it as the Gradescope autograder")
+        return 0
     if args.command == "init":
         try:
             path = init_workspace(
@@ -124,8 +187,9 @@ def main(argv: list[str] | None = None) -> int:
             jobs=args.jobs,
             memory_mb=args.memory,
             points=points,
+            user=args.user,
         )
-    except (FileNotFoundError, ValueError) as exc:
+    except (FileNotFoundError, ValueError, PermissionError) as exc:
         parser.error(str(exc))
     print(table(results))
     if args.json:
