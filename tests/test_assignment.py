@@ -503,8 +503,11 @@ def test_the_json_report_is_valid_and_adds_up(tmp_path, capsys):
     assert report["score"] == sum(t["score"] for t in report["tests"]) == TOTAL - 10
     assert sum(t["max_score"] for t in report["tests"]) == TOTAL
     assert report["output"] == f"minilstm assignment: {TOTAL - 10}/{TOTAL} points"
+    assert report["visibility"] == "visible"
     for test in report["tests"]:
-        assert set(test) == {"name", "score", "max_score", "output"}
+        fields = {"name", "score", "max_score", "output", "status", "visibility"}
+        assert set(test) == fields
+        assert test["status"] == ("failed" if "Adam" in test["name"] else "passed")
         assert (
             isinstance(test["output"], str) and 0 <= test["score"] <= test["max_score"]
         )

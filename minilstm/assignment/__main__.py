@@ -1,12 +1,14 @@
-"""``python -m minilstm.assignment init DIR`` and
-``python -m minilstm.assignment grade DIR``."""
+"""``python -m minilstm.assignment init DIR``, ``check DIR``, ``grade DIR``,
+``autograder OUT.zip`` and ``collect DIR``."""
 
 import json
 import sys
 from pathlib import Path
 
+from minilstm.assignment.bundle import DEFAULT_USER, build_autograder, collect
 from minilstm.assignment.grader import grade, made_elsewhere, table, to_json
 from minilstm.assignment.parts import DEFAULT_PARTS, END_TO_END, PARTS, parse_points
+from minilstm.assignment.selfcheck import run_selfcheck
 from minilstm.assignment.workspace import init_workspace
 from minilstm.cli import ArgumentParser, positive_float, positive_int, run
 
@@ -42,6 +44,14 @@ def main(argv: list[str] | None = None) -> int:
         help="points a part is worth, as part=N or JSON files of {part: N} "
         "(end_to_end=0 leaves the end-to-end check out; default: its usual share)",
     )
+    selfcheck = commands.add_parser(
+        "check",
+        help="run a workspace's self-check (NumPy only, without the installed library)",
+    )
+    selfcheck.add_argument("directory", type=Path, help="a workspace")
+    selfcheck.add_argument(
+        "parts", nargs="*", metavar="PART", help="the parts to check (default: all)"
+    )
     check = commands.add_parser("grade", help="grade a workspace")
     check.add_argument(
         "directory", type=Path, help="a workspace with the student's code"
@@ -76,12 +86,82 @@ def main(argv: list[str] | None = None) -> int:
         type=positive_int,
         help="parts checked at once (default: one per CPU core)",
     )
+    check.add_argument(
+        "--user",
+        help="run the students' code as this user, e.g. one who cannot read the "
+        "installed minilstm (needs root)",
+    )
+    collect_ = commands.add_parser(
+        "collect", help="zip the module files a student edits, to hand in"
+    )
+    collect_.add_argument("directory", type=Path, help="the student's workspace")
+    collect_.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("submission.zip"),
+        help="the zip to write (default: submission.zip)",
+    )
+    bundle = commands.add_parser("autograder", help="build a Gradescope autograder zip")
+    bundle.add_argument("output", type=Path, help="the zip to write")
+    bundle.add_argument(
+        "--parts",
+        nargs="+",
+        choices=list(PARTS),
+        metavar="PART",
+        help=f"the parts to grade, from: {', '.join(PARTS)} (default: all)",
+    )
+    bundle.add_argument(
+        "--points",
+        nargs="+",
+        default=[],
+        metavar="SPEC",
+        help="points a part is worth, as part=N or JSON files of {part: N}",
+    )
+    bundle.add_argument(
+        "--user",
+        default=DEFAULT_USER,
+        help=f"the user the students' code runs as (default: {DEFAULT_USER}; "
+        "setup.sh creates it if missing)",
+    )
+    bundle.add_argument(
+        "--timeout", type=positive_float, default=60.0, help="seconds per part"
+    )
+    bundle.add_argument(
+        "--memory", type=positive_int, default=2048, help="MB of address space per part"
+    )
     args = parser.parse_args(argv)
+    if args.command == "collect":
+        try:
+            files = collect(args.directory, args.output)
+        except (FileNotFoundError, ValueError) as exc:
+            parser.error(str(exc))
+        print(f"wrote {args.output} with {', '.join(files)}; hand in that file")
+        return 0
+    if args.command == "check":
+        try:
+            status = run_selfcheck(args.directory, args.parts, capture=False).returncode
+        except FileNotFoundError as exc:
+            parser.error(str(exc))
+        if status:  # 1: a part did not pass (``run`` would turn a return into 0)
+            sys.exit(status)
+        return 0
     try:
         points = parse_points(args.points)
     except ValueError as exc:
         parser.error(str(exc))
 
+    if args.command == "autograder":
+        path = build_autograder(
+            args.output,
+            args.parts,
+            points,
+            user=args.user,
+            timeout=args.timeout,
+            memory_mb=args.memory,
+        )
+        print(f"wrote {path}: upload it as the Gradescope autograder")
+        return 0
     if args.command == "init":
         try:
             path = init_workspace(
@@ -108,8 +188,9 @@ def main(argv: list[str] | None = None) -> int:
             jobs=args.jobs,
             memory_mb=args.memory,
             points=points,
+            user=args.user,
         )
-    except (FileNotFoundError, ValueError) as exc:
+    except (FileNotFoundError, ValueError, PermissionError) as exc:
         parser.error(str(exc))
     print(table(results))
     if args.json:

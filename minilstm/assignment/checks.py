@@ -33,7 +33,7 @@ from minilstm.gradcheck import numerical_gradient
 
 def check_dense_backward(s: Session) -> None:
     """dense_backward: dx, dkernel and dbias."""
-    rng = np.random.default_rng(40)
+    rng = s.rng(40)
     for N, T, H, O in [(3, 4, 5, 2), (1, 2, 3, 1), (2, 1, 2, 3)]:
         dense_backward_once(s, rng, N, T, H, O)
 
@@ -65,7 +65,7 @@ def dense_backward_once(
 
 def check_mse_backward(s: Session) -> None:
     """mse_backward, for several shapes and values of dloss."""
-    rng = np.random.default_rng(50)
+    rng = s.rng(50)
     for shape, dloss in [((3, 4, 2), 1.0), ((1, 5, 1), 0.5), ((2, 2, 3), 2.0)]:
         mse_backward_once(s, rng, shape, dloss)
 
@@ -117,7 +117,7 @@ def mse_hint(got: object, want: np.ndarray, dloss: float, shape: tuple) -> str:
 def check_adam(s: Session) -> None:
     """Adam.update_step: four steps against the library's Adam, default and other
     settings."""
-    rng = np.random.default_rng(60)
+    rng = s.rng(60)
     w0s = [rng.normal(size=(3, 4)), rng.normal(size=5)]
     grads = [[rng.normal(size=w.shape) for w in w0s] for _ in range(4)]
     # A large epsilon makes the place of epsilon in the formula visible in the numbers.
@@ -181,7 +181,7 @@ def adam_hint(
 def check_predict(s: Session) -> None:
     """Seq2Seq.predict: autoregressive decoding against the library's, for several
     shapes."""
-    rng = np.random.default_rng(70)
+    rng = s.rng(70)
     for N, T_enc, D, O, H, steps in [
         (3, 5, 1, 1, 4, 7),
         (2, 4, 2, 3, 3, None),

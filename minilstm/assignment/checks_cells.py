@@ -85,7 +85,7 @@ def compare_step_gradients(
 
 def check_rnn_step_forward(s: Session) -> None:
     """rnn_step_forward: h, and a cache the library's backward can use."""
-    rng = np.random.default_rng(110)
+    rng = s.rng(110)
     for N, D, H in SHAPES:
         rnn_forward_once(s, rng, N, D, H)
 
@@ -137,7 +137,7 @@ def rnn_forward_once(
 
 def check_rnn_step_backward(s: Session) -> None:
     """rnn_step_backward: its five gradients."""
-    rng = np.random.default_rng(120)
+    rng = s.rng(120)
     for N, D, H in SHAPES:
         rnn_backward_once(s, rng, N, D, H)
 
@@ -173,7 +173,7 @@ def rnn_backward_once(
 def check_gru_step_forward(s: Session) -> None:
     """gru_cell_forward, gru_step_forward: h, and caches the library's backward can
     use."""
-    rng = np.random.default_rng(130)
+    rng = s.rng(130)
     for N, D, H in SHAPES:
         gru_forward_once(s, rng, N, D, H)
 
@@ -247,7 +247,7 @@ def gru_forward_once(
 def check_gru_step_backward(s: Session) -> None:
     """gru_cell_backward (da and du block by block, dh_prev) and the five gradients of
     gru_step_backward."""
-    rng = np.random.default_rng(140)
+    rng = s.rng(140)
     for N, D, H in SHAPES:
         gru_backward_once(s, rng, N, D, H)
 

@@ -40,7 +40,7 @@ def lstm_inputs(rng: np.random.Generator, N: int, D: int, H: int) -> list[np.nda
 def check_lstm_step_forward(s: Session) -> None:
     """lstm_cell_forward, lstm_step_forward: h, c, and caches the library's backward can
     use."""
-    rng = np.random.default_rng(10)
+    rng = s.rng(10)
     for N, D, H in [(3, 4, 5), (1, 2, 3), (2, 1, 2)]:
         step_forward_once(s, rng, N, D, H)
 
@@ -113,7 +113,7 @@ def step_forward_once(
 def check_lstm_step_backward(s: Session) -> None:
     """lstm_cell_backward (dz gate by gate, dc_prev) and the six gradients of
     lstm_step_backward."""
-    rng = np.random.default_rng(20)
+    rng = s.rng(20)
     for N, D, H in [(3, 4, 5), (1, 2, 3), (2, 1, 2)]:
         step_backward_once(s, rng, N, D, H)
 
@@ -172,7 +172,7 @@ def step_backward_once(
 def check_bptt(s: Session) -> None:
     """lstm_backward: six gradients, with initial states and gradients on the final
     state."""
-    rng = np.random.default_rng(30)
+    rng = s.rng(30)
     for N, T, D, H in [(2, 5, 3, 4), (1, 3, 1, 2), (3, 1, 2, 3)]:
         bptt_once(s, rng, N, T, D, H)
 

@@ -21,7 +21,13 @@ from typing import NamedTuple
 from minilstm.assignment import checks
 from minilstm.assignment.compare import PartFailed
 from minilstm.assignment.parts import END_TO_END, PARTS, points_for
-from minilstm.assignment.sandbox import KEEP, ChildRun, Limits, run_child
+from minilstm.assignment.sandbox import (
+    KEEP,
+    ChildRun,
+    Limits,
+    check_user,
+    run_child,
+)
 from minilstm.assignment.session import Recorder, Replayer
 from minilstm.assignment.workspace import (
     MANIFEST,
@@ -125,6 +131,7 @@ def grade(
     jobs: int | None = None,
     memory_mb: int = Limits().memory_mb,
     points: dict[str, int] | None = None,
+    user: str | None = None,
 ) -> list[TestResult]:
     """Check each part of a workspace, then the whole model end to end.
 
@@ -137,6 +144,7 @@ def grade(
         memory_mb: the address space each part's process may use.
         points: points by part name, over those of the workspace's manifest (which
             ``init_workspace`` wrote; see ``points_for`` for the defaults).
+        user: run the students' code as this user (needs root; None: as the grader).
 
     Returns:
         one ``TestResult`` per check, in the order of ``parts``.
@@ -147,10 +155,12 @@ def grade(
     handed_out = workspace_parts(workspace)
     chosen = {**read_manifest(workspace).get("points", {}), **(points or {})}
     worth = points_for(handed_out, chosen)
+    if user is not None:
+        check_user(user)  # before any part, rather than once in each
     if parts is None:
         parts = handed_out + ([END_TO_END.name] if worth[END_TO_END.name] else [])
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        limits = Limits(timeout=timeout, memory_mb=memory_mb)
+        limits = Limits(timeout=timeout, memory_mb=memory_mb, user=user)
         runs = list(pool.map(lambda name: run_part(workspace, name, limits), parts))
     results = []
     for name, result in zip(parts, runs, strict=True):
@@ -196,18 +206,21 @@ def short(summary: str, width: int = 64) -> str:
 
 def to_json(results: list[TestResult]) -> dict:
     """The layout common course autograders read (Gradescope's results.json): the total
-    ``score``, a summary ``output``, and ``tests``, one per part with name, score,
-    max_score and output."""
+    ``score``, a summary ``output``, ``visibility``, and ``tests``, one per part with
+    name, score, max_score, output, status ("passed" or "failed") and visibility."""
     total, most = sum(r.score for r in results), sum(r.max_score for r in results)
     return {
         "score": total,
         "output": f"minilstm assignment: {total}/{most} points",
+        "visibility": "visible",
         "tests": [
             {
                 "name": f"{r.title} ({r.part})",
                 "score": r.score,
                 "max_score": r.max_score,
                 "output": r.output,
+                "status": "passed" if r.summary == "ok" else "failed",
+                "visibility": "visible",
             }
             for r in results
         ],

@@ -8,7 +8,9 @@ prints cannot fill the grader's memory or disk.
 """
 
 import os
+import pwd
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -28,6 +30,9 @@ class Limits(NamedTuple):
     timeout: float = 60.0  # seconds for the whole part
     memory_mb: int = 2048  # address space; NumPy and Python start with about 600 MB
     file_mb: int = 256  # largest file the process may write (its saved outputs)
+    # The user the process runs as (None: the grader's own). Needs root; an autograder
+    # runs students' code as a user who cannot read the reference.
+    user: str | None = None
 
 
 class Captured:
@@ -85,9 +90,50 @@ def numpy_only_site(run_dir: Path) -> None:
             (site / path.name).symlink_to(path)
 
 
+def check_user(user: str) -> pwd.struct_passwd:
+    """The password entry of ``user``, whom the grader can run code as.
+
+    Args:
+        user: a user name.
+
+    Raises:
+        PermissionError: the grader does not run as root.
+        ValueError: there is no such user.
+    """
+    if os.geteuid() != 0:
+        raise PermissionError(f"running the students' code as {user!r} needs root")
+    try:
+        return pwd.getpwnam(user)
+    except KeyError:
+        raise ValueError(f"there is no user {user!r}") from None
+
+
+def as_user(run_dir: Path, user: str | None) -> dict:
+    """The ``Popen`` options that run the child as ``user``, who is also given
+    ``run_dir`` (to write its outputs in); none for None.
+
+    Args:
+        run_dir: the part's folder of plan, inputs and outputs.
+        user: a user name, or None.
+
+    Raises:
+        PermissionError: a user is asked for, but the grader does not run as root.
+    """
+    if user is None:
+        return {}
+    entry = check_user(user)
+    for path in [run_dir, *run_dir.rglob("*")]:
+        os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
+    # Popen switches user in C after the fork (no preexec_fn, which is unsafe with the
+    # grader's threads), dropping root's supplementary groups as well.
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+
+
 def run_child(run_dir: Path, limits: Limits) -> ChildRun:
     """Run ``child.py`` on ``run_dir`` within ``limits``; see the module's docstring."""
     numpy_only_site(run_dir)
+    # A copy in the run's folder: the child's user may not read the grader's package.
+    child = shutil.copy(CHILD, run_dir / CHILD.name)
     memory = limits.memory_mb * 2**20
     size = limits.file_mb * 2**20
 
@@ -103,7 +149,7 @@ def run_child(run_dir: Path, limits: Limits) -> ChildRun:
         "OMP_NUM_THREADS": "1",
     }
     process = subprocess.Popen(
-        [sys.executable, "-I", "-S", "-B", str(CHILD), str(run_dir)],
+        [sys.executable, "-I", "-S", "-B", str(child), str(run_dir)],
         cwd=run_dir,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -111,6 +157,7 @@ def run_child(run_dir: Path, limits: Limits) -> ChildRun:
         stderr=subprocess.PIPE,
         preexec_fn=bound,  # only setrlimit, which takes no lock the parent may hold
         start_new_session=True,  # its own process group, so that a kill reaches all
+        **as_user(run_dir, limits.user),
     )
     stdout, stderr = Captured(process.stdout), Captured(process.stderr)
     try:

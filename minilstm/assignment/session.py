@@ -71,12 +71,24 @@ class PlanEncoder(Encoder):
 
 
 class Session:
-    """What a check gets: the student's modules by name, and ``call``."""
+    """What a check gets: the student's modules by name, ``rng`` and ``call``."""
+
+    # Added to every seed a check asks ``rng`` for: the self-check's inputs
+    # (``selfcheck``) are drawn like the grader's but differ from them.
+    seed_shift = 0
 
     def __init__(self, workspace: Path) -> None:
         self.root = workspace
         for name in MODULES:
             setattr(self, name, Module(name))
+
+    def rng(self, seed: int) -> np.random.Generator:
+        """The random generator a check draws its inputs from.
+
+        Args:
+            seed: the check's own seed (the grader's inputs are the same every run).
+        """
+        return np.random.default_rng(seed + self.seed_shift)
 
     def call(self, label: str, target: Target, *args: Any, **kwargs: Any) -> Any:
         """Call a student's function.

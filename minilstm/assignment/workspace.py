@@ -179,7 +179,8 @@ def init_workspace(
     points: dict[str, int] | None = None,
 ) -> Path:
     """Write a student workspace: the minilstm package with the chosen parts stubbed,
-    a README for the student and the manifest the grader reads.
+    a README for the student, the manifest the grader reads, and the self-check
+    (``selfcheck.py`` and its data; see ``selfcheck``).
 
     Args:
         directory: where to write; must not exist or be empty.
@@ -213,6 +214,10 @@ def init_workspace(
         "library_digest": library_digest(),
     }
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    # Imported here: the self-check records the checks, which import this module.
+    from minilstm.assignment.selfcheck import write_selfcheck
+
+    write_selfcheck(directory, parts)
     (directory / "README.md").write_text(student_readme(parts, marked, points))
     return directory
 
@@ -267,6 +272,14 @@ Total: {total} points.
 From this folder, `python -m minilstm.demo` trains the sin -> cos model with your
 functions (it stops with your `NotImplementedError` until the parts it needs are
 written). Python code run from this folder imports this copy of `minilstm`.
+
+## Check your parts
+
+`python selfcheck.py` (or `python selfcheck.py bptt adam` for some parts) runs your
+functions on the inputs in `selfcheck_data/` and prints, for every output, its relative
+error against the reference's outputs stored there. Your error should be below 1e-8;
+correct code gives about 1e-15. It needs NumPy only, and it imports the minilstm of this
+folder whatever else is installed. The grader uses other inputs.
 
 ## Check your gradients
 

@@ -1,0 +1,174 @@
+"""Self-checks a student runs without the answer key.
+
+``init_workspace`` calls ``write_selfcheck``: each handed-out part's check runs once
+with the library standing in for the student (a ``Recorder``, as in grading) but on
+other inputs than the grader's (``Session.seed_shift``), and every call's inputs and the
+library's outputs go into the workspace as ``selfcheck_data/<part>.json`` and ``.npz``
+(no pickles). ``selfcheck.py``, a copy of ``selfcheck_script.py``, imports only NumPy
+and the workspace's own ``minilstm``: it makes the same calls on the student's code and
+prints the relative error of each output against the shipped one.
+
+``python -m minilstm.assignment check DIR`` runs that script with ``python -I -S`` and a
+path holding the workspace and NumPy alone, so the installed minilstm (the answer key)
+is out of its reach, as it is on a student's machine without minilstm.
+"""
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from minilstm.assignment import checks
+from minilstm.assignment.child import Encoder
+from minilstm.assignment.parts import PARTS
+from minilstm.assignment.sandbox import numpy_only_site
+from minilstm.assignment.session import Handle, Recorder, Target
+
+SCRIPT = "selfcheck.py"
+DATA_DIR = "selfcheck_data"
+TEMPLATE = Path(__file__).with_name("selfcheck_script.py")
+# The self-check's seeds are the grader's plus this: same kinds of inputs, other values.
+SEED_SHIFT = 1000
+
+# Names for the outputs of each function, as its docstring calls them (nested like the
+# result); functions not listed here get their outputs numbered.
+OUTPUT_NAMES: dict[str, object] = {
+    "lstm_cell_forward": [["h", "c"], "cache"],
+    "lstm_step_forward": [["h", "c"], "cache"],
+    "lstm_cell_backward": ["dz", "dc_prev"],
+    "lstm_step_backward": [
+        "dx",
+        "dh_prev",
+        "dc_prev",
+        "dkernel",
+        "drecurrent_kernel",
+        "dbias",
+    ],
+    "lstm_backward": ["dx", "dh0", "dc0", "dkernel", "drecurrent_kernel", "dbias"],
+    "dense_backward": ["dx", "dkernel", "dbias"],
+    "mse_backward": "dy_pred",
+    "Seq2Seq.predict": "y",
+}
+# What to call the arguments a call changes in place, by function.
+ARGUMENT_NAMES: dict[str, object] = {"Adam.update_step": ["grads", "variables"]}
+
+
+class ExpectEncoder(Encoder):
+    """Encodes the library's results as the expected ones: arrays are copied (a later
+    call may change them in place) and objects become their type's name."""
+
+    def __init__(self, key: str, objects: dict) -> None:
+        super().__init__(key)
+        self.objects = objects
+
+    def encode(self, value: object, depth: int = 0) -> object:
+        """As ``Encoder.encode``; a Handle becomes the name of the library's object."""
+        if isinstance(value, Handle):
+            return {"object": type(self.objects[value.step]).__name__}
+        if isinstance(value, np.ndarray):
+            value = value.copy()
+        return super().encode(value, depth)
+
+
+class KeyRecorder(Recorder):
+    """A ``Recorder`` on the self-check's inputs that also keeps what each call of the
+    library returned (and, when asked, its arguments after the call)."""
+
+    seed_shift = SEED_SHIFT
+
+    def __init__(self, workspace: Path) -> None:
+        super().__init__(workspace)
+        self.expected = ExpectEncoder("want", self.objects)
+
+    def call(self, label: str, target: Target, *args: Any, **kwargs: Any) -> Any:
+        """As ``Recorder.call``, keeping the library's result in the step.
+
+        Args:
+            label: the function's name as the student knows it.
+            target: the function.
+            *args: its arguments.
+            **kwargs: its keyword arguments (``record_args`` as for ``Session.call``).
+        """
+        record_args = kwargs.get("record_args", False)
+        result = super().call(label, target, *args, **kwargs)
+        step = self.steps[-1]
+        step["want"] = self.expected.encode(result)
+        step["names"] = OUTPUT_NAMES.get(label, "result")
+        if record_args:
+            # The library's call changed the check's arrays in place, as the
+            # student's must.
+            step["want_args"] = self.expected.encode(list(args))
+            step["arg_names"] = ARGUMENT_NAMES.get(label, "argument")
+        return result
+
+
+def record_part(workspace: Path, part: str) -> tuple[dict, dict[str, np.ndarray]]:
+    """The calls of one part's self-check and their arrays (inputs and expected).
+
+    Args:
+        workspace: the workspace the check is recorded for.
+        part: the part's name.
+    """
+    recorder = KeyRecorder(workspace)
+    checks.CHECKS[part](recorder)
+    spec = {"part": part, "title": PARTS[part].title, "steps": recorder.steps}
+    return spec, {**recorder.encoder.arrays, **recorder.expected.arrays}
+
+
+def write_selfcheck(workspace: Path, parts: list[str]) -> None:
+    """Write ``selfcheck.py`` and the data of each part's self-check into a workspace.
+
+    Args:
+        workspace: the new workspace.
+        parts: the handed-out parts, in the library's order.
+    """
+    data = workspace / DATA_DIR
+    data.mkdir()
+    for part in parts:
+        spec, arrays = record_part(workspace, part)
+        (data / f"{part}.json").write_text(json.dumps(spec) + "\n")
+        np.savez_compressed(data / f"{part}.npz", **arrays)
+    (data / "parts.json").write_text(json.dumps(parts) + "\n")
+    shutil.copyfile(TEMPLATE, workspace / SCRIPT)
+
+
+def run_selfcheck(
+    workspace: str | Path,
+    parts: list[str] | None = None,
+    timeout: float | None = None,
+    capture: bool = True,
+) -> subprocess.CompletedProcess:
+    """Run a workspace's ``selfcheck.py`` with only the workspace and NumPy importable.
+
+    Args:
+        workspace: a folder made by ``init_workspace``.
+        parts: the parts to check (None: every part the workspace has data for).
+        timeout: seconds before the check is stopped (None: no limit).
+        capture: keep the output in the result (else it goes to this process's).
+
+    Returns:
+        the finished process, its output as text when captured.
+    """
+    workspace = Path(workspace).resolve()
+    script = workspace / SCRIPT
+    if not script.exists():
+        raise FileNotFoundError(f"{workspace} has no {SCRIPT}")
+    with tempfile.TemporaryDirectory() as tmp:
+        numpy_only_site(Path(tmp))
+        # -I -S: neither the environment nor site-packages (where the installed
+        # minilstm would be) reach the path; the script adds its folder, then NumPy's.
+        command = [sys.executable, "-I", "-S", "-B", str(script)]
+        command += ["--path", str(Path(tmp) / "site"), *(parts or [])]
+        return subprocess.run(
+            command,
+            cwd=workspace,
+            capture_output=capture,
+            text=True,
+            timeout=timeout,
+            env={"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1"},
+        )
