@@ -18,6 +18,7 @@ from test_assignment import (
 from minilstm.assignment import PARTS, init_workspace
 from minilstm.assignment.__main__ import main
 from minilstm.assignment.checks import CHECKS
+from minilstm.assignment.parts import DEFAULT_PARTS
 from minilstm.assignment.selfcheck import record_part, run_selfcheck
 from minilstm.assignment.session import Recorder
 
@@ -35,7 +36,9 @@ def verdicts(output: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def solution(tmp_path_factory):
-    return init_workspace(tmp_path_factory.mktemp("ws") / "solution", solution=True)
+    """A workspace with every part handed out, the opt-in SimpleRNN and GRU ones too."""
+    path = tmp_path_factory.mktemp("ws") / "solution"
+    return init_workspace(path, parts=list(PARTS), solution=True)
 
 
 def test_the_reference_code_passes_every_part(solution):
@@ -70,7 +73,10 @@ def test_a_planted_mistake_fails_its_part_only(part, module, qualname, body, tmp
         keep_library_copy(workspace, module, qualname)
     run = run_selfcheck(plant(workspace, module, qualname, body))
     assert run.returncode == 1
-    assert verdicts(run.stdout) == {**dict.fromkeys(PARTS, "passed"), part: "failed"}
+    assert verdicts(run.stdout) == {
+        **dict.fromkeys(DEFAULT_PARTS, "passed"),
+        part: "failed",
+    }
     assert "first problem: " in run.stdout and "too large" in run.stdout
 
 
