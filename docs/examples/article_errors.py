@@ -1,9 +1,8 @@
 """What the article got wrong: each error of its listing, redone in NumPy, and its
 effect."""
 
-import matplotlib.pyplot as plt
 import numpy as np
-from _site import record, save_figure, sci
+from _site import panels, record, save_figure, sci
 
 import minilstm as ml
 from minilstm import article
@@ -53,8 +52,14 @@ def draw(ax, data, y, title):
     ax.plot(data.x, data.seq_out, color="0.6", lw=4, alpha=0.5, label="truth")
     for i in article.START_POINTS:
         ax.plot(data.x[i : i + article.WINDOW], y[i, :, 0], lw=1.5, label=f"window {i}")
-    ax.set_title(title, fontsize=10)
-    ax.set_xlabel("x")
+    ax.set_title(title, fontsize=11)
+
+
+def finish(fig, axes) -> None:
+    """The x axis labelled once, under the bottom panel; one legend for both panels,
+    under the figure, in a row."""
+    axes[-1].set_xlabel("x")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=5)
 
 
 sin_cos, model = train("sin_cos")
@@ -73,7 +78,7 @@ record(
     right=sci(mse(y_right, sin_cos)),
     ratio=f"{float(f'{ratio:.1g}'):,.0f}",
 )
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.2), sharey=True)
+fig, axes = panels(2, sharex=True, sharey=True)
 draw(
     axes[0],
     sin_cos,
@@ -86,7 +91,7 @@ draw(
     y_right,
     f"corrected: predictions fed back (MSE {mse(y_right, sin_cos):.1e})",
 )
-axes[0].legend(fontsize=7, ncol=2)
+finish(fig, axes)
 save_figure(fig, "errors-feedback")
 
 # Error 2: the damped oscillation decoded with the sin -> cos model
@@ -98,10 +103,10 @@ print(
 )
 print(f"   damped decoded by its own model:        MSE {mse(y_own, damped):.1e}")
 record(wrong_model=sci(mse(y_wrong_model, damped)), own=sci(mse(y_own, damped)))
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.2), sharey=True)
+fig, axes = panels(2, sharex=True, sharey=True)
 draw(axes[0], damped, y_wrong_model, "as the listing decodes: the sin → cos model")
 draw(axes[1], damped, y_own, f"corrected: its own model (MSE {mse(y_own, damped):.1e})")
-axes[0].legend(fontsize=7, ncol=2)
+finish(fig, axes)
 save_figure(fig, "errors-wrong-model")
 
 

@@ -1,9 +1,8 @@
 """The task and the data: the article's arrays, their shapes, and pictures of the
 windows."""
 
-import matplotlib.pyplot as plt
 import numpy as np
-from _site import record, save_figure, sci
+from _site import panels, record, save_figure, sci
 
 import minilstm as ml
 
@@ -41,16 +40,14 @@ record(copy_loss=sci(copy_loss), copy_mse=sci(copy_mse))
 
 i, T = 30, article.WINDOW
 steps = np.arange(T)
-fig, axes = plt.subplots(
-    1, 2, figsize=(10, 3.3), gridspec_kw={"width_ratios": [1.4, 1]}
-)
+fig, axes = panels(2)
 ax = axes[0]
 ax.plot(data.x, data.seq_in, color="C0", label=r"$\sin x$ (encoder curve)")
 ax.plot(data.x, data.seq_out, color="C1", label=r"$\cos x$ (decoder curve)")
 ax.axvspan(data.x[i], data.x[i + T - 1], color="0.85", label=f"window {i}")
 ax.set_xlabel("x")
 ax.set_title(f"{article.NUM_POINTS} points; window i covers points i ... i+{T - 1}")
-ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3)
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=3)
 ax = axes[1]
 ax.plot(
     steps,
@@ -73,15 +70,15 @@ ax.plot(
 )
 ax.set_xlabel("time step t")
 ax.set_title(f"window {i}, step by step")
-ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=1)
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=1)
 save_figure(fig, "data-window")
 
-fig, axes = plt.subplots(1, 3, figsize=(11, 2.8))
+fig, axes = panels(3, height=2.9)
 for ax, name in zip(axes, ("sin_cos", "damped", "square_sqrt"), strict=True):
     task = load_task(name)
     ax.plot(task.x, task.seq_in, label=TASKS[name].encoder_label + " (in)")
     ax.plot(task.x, task.seq_out, label=TASKS[name].decoder_label + " (out)")
     ax.set_title(name)
     ax.set_xlabel("x")
-    ax.legend(fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2)
 save_figure(fig, "data-tasks")

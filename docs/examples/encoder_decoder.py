@@ -60,58 +60,85 @@ def box(ax, x, y, text, colour):
             ec="0.3",
         )
     )
-    ax.text(x, y, text, ha="center", va="center", fontsize=9)
+    ax.text(x, y, text, ha="center", va="center", fontsize=11)
 
 
 def arrow(ax, start, end, colour="0.3", style="-|>"):
     ax.add_patch(
-        FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=10, color=colour)
+        FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=12, color=colour)
     )
 
 
-fig, ax = plt.subplots(figsize=(11, 3.6))
-enc = [0, 1, 2, 3.4]
-dec = [5.2, 6.2, 7.2, 8.6]
+# Two rows, so that the picture fits a page's column at 7 inches: the encoder on top,
+# its final state carried down to the decoder below.
+fig, ax = plt.subplots(figsize=(7, 6.6))
+cols = [0, 1, 2, 3.4]
+y_enc, y_dec = 5.9, 1.0
 enc_labels = ["$x_0$", "$x_1$", "$x_2$", "$x_{23}$"]
 dec_in = ["0", "$y_0$", "$y_1$", "$y_{22}$"]
-for k, x in enumerate(enc):
-    box(ax, x, 1, "LSTM", "#c6dbef")
-    ax.text(x, -0.1, enc_labels[k], ha="center", fontsize=10)
-    arrow(ax, (x, 0.15), (x, 0.66))
-for k, x in enumerate(dec):
-    box(ax, x, 1, "LSTM", "#fdd0a2")
-    box(ax, x, 2.25, "Dense", "#c7e9c0")
-    arrow(ax, (x, 1.34), (x, 1.91))
-    ax.text(x, 2.95, rf"$\hat y_{{{[0, 1, 2, 23][k]}}}$", ha="center", fontsize=10)
-    arrow(ax, (x, 2.59), (x, 2.9))
-    ax.text(x, -0.1, dec_in[k], ha="center", fontsize=10)
-    arrow(ax, (x, 0.15), (x, 0.66))
-for a, b in ((0, 1), (1, 2), (5.2, 6.2), (6.2, 7.2)):
-    arrow(ax, (a + 0.46, 1), (b - 0.46, 1))
-for a, b in ((2, 3.4), (7.2, 8.6)):
-    ax.text((a + b) / 2, 1, "...", ha="center", va="center", fontsize=12)
-arrow(ax, (3.4 + 0.46, 1), (5.2 - 0.46, 1), colour="C3")
-ax.text(4.3, 1.15, "final $(h, c)$", ha="center", fontsize=9, color="C3")
+for k, x in enumerate(cols):
+    box(ax, x, y_enc, "LSTM", "#c6dbef")
+    ax.text(x, y_enc - 1.1, enc_labels[k], ha="center", fontsize=12)
+    arrow(ax, (x, y_enc - 0.85), (x, y_enc - 0.34))
+    box(ax, x, y_dec, "LSTM", "#fdd0a2")
+    box(ax, x, y_dec + 1.25, "Dense", "#c7e9c0")
+    arrow(ax, (x, y_dec + 0.34), (x, y_dec + 0.91))
+    ax.text(
+        x, y_dec + 1.95, rf"$\hat y_{{{[0, 1, 2, 23][k]}}}$", ha="center", fontsize=12
+    )
+    arrow(ax, (x, y_dec + 1.59), (x, y_dec + 1.9))
+    ax.text(x, y_dec - 1.1, dec_in[k], ha="center", fontsize=12)
+    arrow(ax, (x, y_dec - 0.85), (x, y_dec - 0.34))
+for y in (y_enc, y_dec):
+    for a, b in ((0, 1), (1, 2)):
+        arrow(ax, (a + 0.46, y), (b - 0.46, y))
+    ax.text(2.7, y, "...", ha="center", va="center", fontsize=13)
+# The final (h, c): out of the last encoder step, round the right, back along
+# under the encoder's inputs, and into the first decoder step from the left.
+y_route, x_right, x_left = y_enc - 1.45, 4.15, -0.75
+ax.plot(
+    [3.4 + 0.46, x_right, x_right, x_left, x_left],
+    [y_enc, y_enc, y_route, y_route, y_dec],
+    color="C3",
+    lw=1.3,
+)
+arrow(ax, (x_left, y_dec), (-0.46, y_dec), colour="C3")
 ax.text(
     1.7,
-    1.75,
+    y_route,
+    "final $(h, c)$",
+    ha="center",
+    va="center",
+    fontsize=11,
+    color="C3",
+    bbox={"fc": "white", "ec": "none"},
+)
+ax.text(
+    1.7,
+    y_enc + 0.5,
     "encoder: reads the window of sin x,\nits outputs are discarded",
     ha="center",
-    fontsize=9,
+    va="bottom",
+    fontsize=11,
 )
 ax.text(
-    6.9, 3.35, "decoder + Dense: writes the window of cos x", ha="center", fontsize=9
+    1.7,
+    y_dec + 2.35,
+    "decoder + Dense: writes the window of cos x",
+    ha="center",
+    va="bottom",
+    fontsize=11,
 )
 ax.text(
-    6.9,
-    -0.5,
+    1.7,
+    y_dec - 1.3,
     "decoder input: the previous value, true in training,\n"
     "predicted when decoding alone",
     ha="center",
     va="top",
-    fontsize=9,
+    fontsize=11,
 )
-ax.set_xlim(-0.7, 9.3)
-ax.set_ylim(-1.3, 3.6)
+ax.set_xlim(-1.0, 4.4)
+ax.set_ylim(-1.2, 7.0)
 ax.axis("off")
 save_figure(fig, "encoder-decoder")

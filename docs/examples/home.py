@@ -42,7 +42,7 @@ record(
     windows=len(data.enc_x),
 )
 
-fig, ax = plt.subplots(figsize=(8, 3.2))
+fig, ax = plt.subplots(figsize=(7, 3.2))
 ax.plot(data.x, data.seq_out, color="0.6", lw=4, alpha=0.5, label=r"$y=\cos x$ (truth)")
 for i in article.START_POINTS:
     ax.plot(
@@ -50,7 +50,8 @@ for i in article.START_POINTS:
     )
 ax.set_xlabel("x")
 ax.set_title(
-    "minilstm decodes cos x from windows of sin x, feeding back its own predictions"
+    "minilstm decodes cos x from windows of sin x,\nfeeding back its own predictions"
 )
-ax.legend(ncol=3, fontsize=8, loc="lower left")
+# Under the axes, where it covers no curve.
+ax.legend(ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.2))
 save_figure(fig, "home-sin-cos")

@@ -1,8 +1,7 @@
 """The LSTM cell page: the weights of a layer, their blocks, and the two activations."""
 
-import matplotlib.pyplot as plt
 import numpy as np
-from _site import record, save_figure
+from _site import panels, record, save_figure
 
 # --8<-- [start:weights]
 import minilstm as ml
@@ -45,7 +44,7 @@ record(
 )
 
 z = np.linspace(-6, 6, 400)
-fig, axes = plt.subplots(1, 2, figsize=(9, 3))
+fig, axes = panels(2, height=2.7, sharex=True)
 for ax, f, df, name, value_range in (
     (axes[0], sigmoid, sigmoid_grad, r"\sigma", "(0, 1): a gate"),
     (axes[1], tanh, tanh_grad, r"\tanh", "(-1, 1): a value"),
@@ -54,6 +53,6 @@ for ax, f, df, name, value_range in (
     ax.plot(z, out, label=f"${name}(z)$")
     ax.plot(z, df(out), "--", label=f"${name}'(z)$, from the output")
     ax.set_title(f"${name}$, range {value_range}")
-    ax.set_xlabel("z")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(loc="upper left")
+axes[-1].set_xlabel("z")
 save_figure(fig, "lstm-activations")

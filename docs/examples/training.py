@@ -5,7 +5,7 @@ import time
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _site import cpu_label, record, save_figure, sci
+from _site import cpu_label, panels, record, save_figure, sci
 
 import minilstm as ml
 from minilstm import article
@@ -58,7 +58,7 @@ ax.set_title(
 ax.legend()
 save_figure(fig, "training-loss")
 
-fig, axes = plt.subplots(1, 3, figsize=(12, 3))
+fig, axes = panels(3, height=2.7)
 for ax, (name, (data, model, _)) in zip(axes, results.items(), strict=True):
     y = model.predict(data.enc_x)
     ax.plot(data.x, data.seq_out, color="0.6", lw=4, alpha=0.5, label="truth")
@@ -66,5 +66,5 @@ for ax, (name, (data, model, _)) in zip(axes, results.items(), strict=True):
         ax.plot(data.x[i : i + article.WINDOW], y[i, :, 0], lw=1.5, label=f"window {i}")
     ax.set_title(f"{name}: {TASKS[name].decoder_label}")
     ax.set_xlabel("x")
-axes[0].legend(fontsize=7, ncol=2)
+fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=5)
 save_figure(fig, "training-tasks")

@@ -4,9 +4,8 @@ cells on the three tasks. Kept short for the site build: one seed and EPOCHS epo
 
 import time
 
-import matplotlib.pyplot as plt
 import numpy as np
-from _site import cpu_label, record, save_figure, sci
+from _site import cpu_label, panels, record, save_figure, sci
 
 import minilstm as ml
 from minilstm import article
@@ -55,18 +54,17 @@ for task, name, count, loss, mse, seconds in rows:
         f"| {task} | {name} | {count:,} | {sci(loss)} | {sci(mse)} | {seconds:.1f} s |"
     )
 
-fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
+fig, axes = panels(2, height=3, sharex=True, sharey=True)
 for ax, when in zip(axes, ("initialisation", f"after {EPOCHS} epochs"), strict=True):
     for cell, name in CELLS.items():
         norms = reaches[cell, when]
         ax.semilogy(norms, marker="o", ms=3, color=COLORS[cell], label=name)
-    ax.set(
-        title=f"at {when}" if when == "initialisation" else when, xlabel="distance k"
-    )
-axes[0].set_ylabel(r"$\|\partial L / \partial x_{t-k}\|$" + "\n(relative to k = 0)")
-axes[1].legend()
-TITLE = "Gradient from the encoder's final state back to each input (sin → cos)"
-fig.suptitle(TITLE, y=1.04)
+    ax.set_title(f"at {when}" if when == "initialisation" else when)
+    ax.set_ylabel(r"$\|\partial L / \partial x_{t-k}\|$" + "\n(relative to k = 0)")
+axes[-1].set_xlabel("distance k")
+axes[-1].legend(loc="lower left")
+TITLE = "Gradient from the encoder's final state\nback to each input (sin → cos)"
+fig.suptitle(TITLE)
 save_figure(fig, "why-gates-reach")
 
 T = load_task("sin_cos").enc_x.shape[1]
