@@ -164,3 +164,4 @@ def test_sides_alternate_which_goes_first():
 def test_comparison_wording():
     assert bench.versus(other=6.0, mine=1.0) == "6.0x faster"
     assert bench.versus(other=1.0, mine=1.5) == "1.50x slower"
+    assert bench.versus(other=1.05, mine=1.0) == "1.05x faster"
