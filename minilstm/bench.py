@@ -219,7 +219,17 @@ class KerasSide:
         self.keras, self.ref = keras, reference_keras
 
     def fit_seconds(self, epochs: int, seed: int, dtype: str = "float32") -> float:
-        """A fresh model's ``fit``, its first-call tracing included; Keras's float32."""
+        """A fresh model's ``fit``, its first-call tracing included.
+
+        Args:
+            epochs: epochs to train.
+            seed: Keras's random seed, for the initial weights.
+            dtype: float32 only, Keras's default, which the reference builds in.
+
+        Returns:
+            The seconds ``fit`` took.
+        """
+        check_keras_dtype(dtype)
         data = article_data()
         self.keras.utils.set_random_seed(seed)
         model = self.ref.build_training_model(**model_settings(data))
@@ -235,7 +245,12 @@ class KerasSide:
 
     def prepare_decode(self, dtype: str = "float32") -> None:
         """The reference's batched decode of the 76 windows, with the weights of the
-        minilstm model the other side decodes with, warmed up; Keras's float32."""
+        minilstm model the other side decodes with, warmed up.
+
+        Args:
+            dtype: float32 only, Keras's default, which the reference builds in.
+        """
+        check_keras_dtype(dtype)
         data = article_data()
         model = self.ref.build_training_model(**model_settings(data))
         self.ref.weights_to_keras(ml.Seq2Seq(units=data.units, seed=0), model)
@@ -289,6 +304,11 @@ class TorchSide:
     name = "PyTorch"
 
     def __init__(self, threads: int | None) -> None:
+        """Import PyTorch and give it ``threads`` threads.
+
+        Args:
+            threads: the bench's ``--threads``; None leaves PyTorch's own choice.
+        """
         # PyTorch is optional: imported here only, in the PyTorch side's own process.
         import torch
 
@@ -298,7 +318,16 @@ class TorchSide:
             torch.set_num_interop_threads(threads)
 
     def model(self, data: Data, dtype: str) -> Any:
-        """A fresh model for ``data`` in ``dtype``, PyTorch's own initial weights."""
+        """A fresh model for ``data`` in ``dtype``, PyTorch's own initial weights.
+
+        Args:
+            data: the arrays whose feature sizes, and the units, the model takes.
+            dtype: "float32" or "float64".
+
+        Returns:
+            The ``torch.nn.Module``; called with (enc_x, dec_x), it returns the
+            teacher-forced predictions.
+        """
         nn, torch_dtype = self.torch.nn, getattr(self.torch, dtype)
         input_dim, output_dim = data.enc_x.shape[2], data.dec_y.shape[2]
 
@@ -318,8 +347,16 @@ class TorchSide:
 
     def fit_seconds(self, epochs: int, seed: int, dtype: str = "float32") -> float:
         """A fresh model trained in a plain loop: a fresh order of the windows every
-        epoch, drawn as minilstm's ``fit`` draws it, in batches of the article's
-        size."""
+        epoch, drawn as minilstm's ``fit`` draws it, in batches of the article's size.
+
+        Args:
+            epochs: epochs to train.
+            seed: PyTorch's random seed, for the initial weights, and the batch order's.
+            dtype: "float32" or "float64".
+
+        Returns:
+            The seconds the training loop took.
+        """
         torch, data = self.torch, article_data()
         torch.manual_seed(seed)
         model = self.model(data, dtype)
@@ -385,6 +422,19 @@ class TorchSide:
             f"{torch.backends.cpu.get_cpu_capability()}, intra-op threads: "
             f"{torch.get_num_threads()}, float32 and float64"
         ]
+
+
+def check_keras_dtype(dtype: str) -> None:
+    """Refuse a dtype other than float32, the only one the Keras side runs in.
+
+    Args:
+        dtype: the dtype asked for.
+
+    Raises:
+        ValueError: for any other dtype.
+    """
+    if dtype != "float32":
+        raise ValueError(f"the Keras side runs in float32, Keras's default; got {dtype}")
 
 
 def epoch_timer_callback(keras: Any) -> Any:
