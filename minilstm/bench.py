@@ -1,22 +1,24 @@
-"""``python -m minilstm.bench``: how fast minilstm is, measured side by side with Keras.
+"""``python -m minilstm.bench``: how fast minilstm is, beside PyTorch and Keras.
 
-One run measures, alternating the two sides round by round and quoting medians:
+One run measures, alternating the sides round by round and quoting medians:
 
-- the article's workload (sin -> cos, window 24, 75 units, batch 10, 35 epochs, Adam):
-  minilstm's ``fit`` against the Keras reference's ``fit`` of a freshly built model, so
-  that Keras's first-call tracing is included, as a user pays for it; and the batched
-  autoregressive decoding of all 76 windows against ``reference_keras.decode``, warm;
+- the article's workload (sin -> cos, window 24, 75 units, batch 10, 35 epochs, Adam),
+  in float32 on every side and in float64 on minilstm's and PyTorch's: ``fit`` of a
+  fresh model (the Keras reference's ``fit`` includes its first-call tracing, as a user
+  pays for it; PyTorch's ``nn.LSTM`` encoder and decoder train in a plain loop), and the
+  batched autoregressive decoding of all 76 windows, warm;
 - the floor: the recurrent matrix products of that training alone (h U forward and
   dz U^T backward, every step of every batch of every epoch), with the same BLAS;
 - a scaling sweep, one setting at a time from the article's (sequence length, units,
   batch size): the time of one training epoch on each side, once warm;
-- minilstm in float32 against float64, and the peak memory of minilstm-only runs.
+- the peak memory of minilstm-only runs.
 
-Each side runs in a process of its own, as it would for a user: TensorFlow's thread
-pools, once loaded, would otherwise compete with NumPy's BLAS threads. It prints
-Markdown tables and writes them and the sweep's plot into ``--out``. Without TensorFlow
-(or with ``--no-keras``) the Keras columns are skipped with a note. ``--quick`` runs
-everything once on tiny sizes. How to read the results: docs/performance.md.
+Each side runs in a process of its own, as it would for a user: TensorFlow's and
+PyTorch's thread pools, once loaded, would otherwise compete with NumPy's BLAS threads.
+It prints Markdown tables and writes them and the sweep's plot into ``--out``. Without
+TensorFlow or PyTorch (or with ``--no-keras``, ``--no-pytorch``) their columns are
+skipped with a note. ``--quick`` runs everything once on tiny sizes. How to read the
+results: docs/performance.md.
 """
 
 import gc
@@ -41,7 +43,16 @@ from minilstm.cli import ArgumentParser, positive_int, run, writable_folder
 from minilstm.data import load_task, make_windows
 
 PROG = "python -m minilstm.bench"
-SIDES = ("minilstm", "Keras")
+# The headline's runs, a side and its dtype each; Keras runs at its default float32.
+RUNS = (
+    ("minilstm", "float32"),
+    ("PyTorch", "float32"),
+    ("Keras", "float32"),
+    ("minilstm", "float64"),
+    ("PyTorch", "float64"),
+)
+# The scaling sweep compares minilstm with Keras only, to keep one run within minutes.
+SWEEP_SIDES = ("minilstm", "Keras")
 THREAD_SETTINGS = (
     "OPENBLAS_NUM_THREADS",
     "OMP_NUM_THREADS",
@@ -88,7 +99,8 @@ QUICK = Sizes(
 
 
 def seconds_of(fn: Callable[[], Any], repeats: int = 1) -> float:
-    """The median wall time of ``repeats`` calls of fn, each after a gc.collect()."""
+    """The median wall time of ``repeats`` calls of fn, each after a garbage
+    collection."""
     times = []
     for _ in range(repeats):
         gc.collect()
@@ -129,7 +141,7 @@ def sweep_data(window: int, windows: int, units: int) -> Data:
     return Data(*make_windows(np.sin(x), np.cos(x), window), units)
 
 
-# --- the two sides, each living in a worker process of its own ----------------------
+# --- the sides, each living in a worker process of its own ----------------------------
 
 
 class MinilstmSide:
@@ -153,18 +165,21 @@ class MinilstmSide:
             )
         )
 
-    def prepare_decode(self) -> None:
+    def prepare_decode(self, dtype: str = "float64") -> None:
+        """Make the model that ``decode_seconds`` decodes with, and decode once.
+
+        Args:
+            dtype: the model's dtype.
+        """
         data = article_data()
-        model = ml.Seq2Seq(units=data.units, seed=0)
+        model = ml.Seq2Seq(units=data.units, seed=0, dtype=np.dtype(dtype))
         self.decode = lambda: model.predict(data.enc_x)
         self.decode()
 
     def decode_seconds(self, repeats: int) -> float:
-        """The median time of ``repeats`` decodes prepared by ``prepare_decode``."""
         return seconds_of(self.decode, repeats)
 
     def prepare_epoch(self, data: Data, batch_size: int) -> None:
-        """Build a model on ``data``, train one epoch in batches of ``batch_size``."""
         model = ml.Seq2Seq(units=data.units, seed=0)
         optimizer = ml.Adam()
         self.epoch = lambda: model.fit(
@@ -182,7 +197,6 @@ class MinilstmSide:
         return seconds_of(self.epoch)
 
     def floor_seconds(self, epochs: int) -> float:
-        """``matmul_floor`` of ``epochs`` epochs of the article's workload."""
         return matmul_floor(
             epochs,
             len(article_data().enc_x),
@@ -209,8 +223,18 @@ class KerasSide:
 
         self.keras, self.ref = keras, reference_keras
 
-    def fit_seconds(self, epochs: int, seed: int) -> float:
-        """A fresh model's ``fit``, its first-call tracing included."""
+    def fit_seconds(self, epochs: int, seed: int, dtype: str = "float32") -> float:
+        """A fresh model's ``fit``, its first-call tracing included.
+
+        Args:
+            epochs: epochs to train.
+            seed: Keras's random seed, for the initial weights.
+            dtype: float32 only, Keras's default, which the reference builds in.
+
+        Returns:
+            The seconds ``fit`` took.
+        """
+        check_keras_dtype(dtype)
         data = article_data()
         self.keras.utils.set_random_seed(seed)
         model = self.ref.build_training_model(**model_settings(data))
@@ -224,9 +248,14 @@ class KerasSide:
             )
         )
 
-    def prepare_decode(self) -> None:
+    def prepare_decode(self, dtype: str = "float32") -> None:
         """The reference's batched decode of the 76 windows, with the weights of the
-        minilstm model the other side decodes with, warmed up."""
+        minilstm model the other side decodes with, warmed up.
+
+        Args:
+            dtype: float32 only, Keras's default, which the reference builds in.
+        """
+        check_keras_dtype(dtype)
         data = article_data()
         model = self.ref.build_training_model(**model_settings(data))
         self.ref.weights_to_keras(ml.Seq2Seq(units=data.units, seed=0), model)
@@ -235,7 +264,6 @@ class KerasSide:
         self.decode()
 
     def decode_seconds(self, repeats: int) -> float:
-        """The median time of ``repeats`` decodes prepared by ``prepare_decode``."""
         return seconds_of(self.decode, repeats)
 
     def prepare_epoch(self, data: Data, batch_size: int) -> None:
@@ -274,6 +302,150 @@ class KerasSide:
         return [f"- Keras side: {version}), float32 (Keras's default)"]
 
 
+class TorchSide:
+    """The same model in PyTorch: an ``nn.LSTM`` encoder, an ``nn.LSTM`` decoder
+    started from the encoder's final (h, c), an ``nn.Linear`` on every decoder step,
+    trained with ``torch.optim.Adam`` at Keras's defaults on the MSE, in the same batch
+    order as minilstm's ``fit``."""
+
+    name = "PyTorch"
+
+    def __init__(self, threads: int | None) -> None:
+        """Import PyTorch and give it ``threads`` threads.
+
+        Args:
+            threads: the bench's ``--threads``; None leaves PyTorch's own choice.
+        """
+        # PyTorch is optional: imported here only, in the PyTorch side's own process.
+        import torch
+
+        self.torch = torch
+        if threads:
+            torch.set_num_threads(threads)
+            torch.set_num_interop_threads(threads)
+
+    def model(self, data: Data, dtype: str) -> Any:
+        """A fresh model for ``data`` in ``dtype``, PyTorch's own initial weights.
+
+        Args:
+            data: the arrays whose feature sizes, and the units, the model takes.
+            dtype: "float32" or "float64".
+
+        Returns:
+            The ``torch.nn.Module``; called with (enc_x, dec_x), it returns the
+            teacher-forced predictions.
+        """
+        nn, torch_dtype = self.torch.nn, getattr(self.torch, dtype)
+        input_dim, output_dim = data.enc_x.shape[2], data.dec_y.shape[2]
+
+        class Seq2Seq(nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.encoder = nn.LSTM(input_dim, data.units, batch_first=True)
+                self.decoder = nn.LSTM(output_dim, data.units, batch_first=True)
+                self.dense = nn.Linear(data.units, output_dim)
+
+            def forward(self, enc_x: Any, dec_x: Any) -> Any:
+                _, state = self.encoder(enc_x)
+                hs, _ = self.decoder(dec_x, state)
+                return self.dense(hs)
+
+        return Seq2Seq().to(torch_dtype)
+
+    def fit_seconds(self, epochs: int, seed: int, dtype: str = "float32") -> float:
+        """A fresh model trained in a plain loop: a fresh order of the windows every
+        epoch, drawn as minilstm's ``fit`` draws it, in batches of the article's size.
+
+        Args:
+            epochs: epochs to train.
+            seed: PyTorch's random seed, for the initial weights, and the batch order's.
+            dtype: "float32" or "float64".
+
+        Returns:
+            The seconds the training loop took.
+        """
+        torch, data = self.torch, article_data()
+        torch.manual_seed(seed)
+        model = self.model(data, dtype)
+        # Keras's defaults, which minilstm's Adam shares (PyTorch's own eps is 1e-8).
+        optimizer = torch.optim.Adam(
+            model.parameters(),
+            lr=1e-3,
+            betas=(0.9, 0.999),
+            eps=1e-7,
+        )
+        loss = torch.nn.MSELoss()
+        batch_size, n = ARTICLE["batch_size"], len(data.enc_x)
+
+        def fit() -> None:
+            enc_x, dec_x, dec_y = (
+                torch.from_numpy(a).to(getattr(torch, dtype))
+                for a in (data.enc_x, data.dec_x, data.dec_y)
+            )
+            for epoch in range(epochs):
+                rng = np.random.default_rng([seed, epoch])
+                order = torch.from_numpy(rng.permutation(n))
+                for start in range(0, n, batch_size):
+                    batch = order[start : start + batch_size]
+                    optimizer.zero_grad()
+                    loss(model(enc_x[batch], dec_x[batch]), dec_y[batch]).backward()
+                    optimizer.step()
+
+        return seconds_of(fit)
+
+    def prepare_decode(self, dtype: str = "float32") -> None:
+        """The batched decode of the 76 windows: the encoder over the windows, then one
+        decoder step at a time, each prediction fed back; warmed up.
+
+        Args:
+            dtype: the model's dtype.
+        """
+        torch, data = self.torch, article_data()
+        model = self.model(data, dtype)
+        enc_x = torch.from_numpy(data.enc_x).to(getattr(torch, dtype))
+        steps, output_dim = data.enc_x.shape[1], data.dec_y.shape[2]
+
+        @torch.no_grad()
+        def decode() -> Any:
+            _, state = model.encoder(enc_x)
+            y_prev = enc_x.new_zeros((len(enc_x), 1, output_dim))
+            ys = []
+            for _ in range(steps):
+                h, state = model.decoder(y_prev, state)
+                y_prev = model.dense(h)
+                ys.append(y_prev)
+            return torch.cat(ys, dim=1)
+
+        self.decode = decode
+        self.decode()
+
+    def decode_seconds(self, repeats: int) -> float:
+        return seconds_of(self.decode, repeats)
+
+    def description(self) -> list[str]:
+        torch = self.torch
+        return [
+            f"- PyTorch side: PyTorch {torch.__version__}, CPU code "
+            f"{torch.backends.cpu.get_cpu_capability()}, intra-op threads: "
+            f"{torch.get_num_threads()}, float32 and float64"
+        ]
+
+
+def check_keras_dtype(dtype: str) -> None:
+    """Refuse a dtype other than float32, the only one the Keras side runs in.
+
+    Args:
+        dtype: the dtype asked for.
+
+    Raises:
+        ValueError: for any other dtype.
+    """
+    if dtype != "float32":
+        raise ValueError(
+            f"the Keras side runs in float32, Keras's default; got {dtype}"
+        )
+
+
 def epoch_timer_callback(keras: Any) -> Any:
     """A Keras callback that keeps the time of the last epoch in ``seconds``."""
 
@@ -288,7 +460,8 @@ def epoch_timer_callback(keras: Any) -> Any:
 
 
 def model_settings(data: Data) -> dict[str, int]:
-    """The keyword arguments of ``reference_keras.build_training_model`` for data."""
+    """The keyword arguments of ``reference_keras.build_training_model`` for
+    ``data``."""
     return {
         "units": data.units,
         "input_dim": data.enc_x.shape[2],
@@ -297,32 +470,46 @@ def model_settings(data: Data) -> dict[str, int]:
     }
 
 
-_SIDE: MinilstmSide | KerasSide | None = None  # in a worker process: the side it runs
+_SIDE: MinilstmSide | KerasSide | TorchSide | None = None  # in a worker: its side
 
 
-def in_worker(side: str, method: str, *args: Any) -> Any:
-    """Run in a worker: call ``method`` of the worker's side, made on first use."""
+def in_worker(side: str, threads: int | None, method: str, *args: Any) -> Any:
+    """Run in a worker: call ``method`` of the worker's side, made on first use.
+
+    Args:
+        side: "minilstm", "Keras" or "PyTorch".
+        threads: the bench's ``--threads``, which PyTorch takes as a call; the
+            other sides read it from the environment when their libraries load.
+        method: the side's method to call.
+        *args: its arguments.
+
+    Returns:
+        What the method returns.
+    """
     global _SIDE
     if _SIDE is None:
-        _SIDE = MinilstmSide() if side == "minilstm" else KerasSide()
+        if side == "PyTorch":
+            _SIDE = TorchSide(threads)
+        else:
+            _SIDE = MinilstmSide() if side == "minilstm" else KerasSide()
     return getattr(_SIDE, method)(*args)
 
 
 class Worker:
     """A process running one side; its calls block until they return."""
 
-    def __init__(self, side: str) -> None:
-        self.side = side
+    def __init__(self, side: str, threads: int | None = None) -> None:
+        self.side, self.threads = side, threads
         self.pool = multiprocessing.get_context("spawn").Pool(1)
 
     def __call__(self, method: str, *args: Any) -> Any:
-        return self.pool.apply(in_worker, (self.side, method, *args))
+        return self.pool.apply(in_worker, (self.side, self.threads, method, *args))
 
     def close(self) -> None:
         self.pool.terminate()
 
 
-# --- the measurements ---------------------------------------------------------------
+# --- the measurements -----------------------------------------------------------------
 
 
 def matmul_floor(
@@ -355,14 +542,16 @@ def matmul_floor(
     return seconds_of(run, repeats=3)
 
 
+Run = tuple[str, str]  # a side and its dtype
+
+
 @dataclass
 class Results:
-    """Everything measured: per side, the rounds' seconds; memory in MB."""
+    """Everything measured: per run (side, dtype), the rounds' seconds; memory in MB."""
 
-    fit: dict[str, list[float]] = field(default_factory=dict)
-    decode: dict[str, list[float]] = field(default_factory=dict)
+    fit: dict[Run, list[float]] = field(default_factory=dict)
+    decode: dict[Run, list[float]] = field(default_factory=dict)
     floor: float = 0.0
-    dtype_fit: dict[str, list[float]] = field(default_factory=dict)
     sweep: list[tuple[str, int, dict[str, float]]] = field(default_factory=list)
     memory: dict[str, float | None] = field(default_factory=dict)
     description: list[str] = field(default_factory=list)
@@ -371,31 +560,28 @@ class Results:
 
 def measure(sizes: Sizes, workers: dict[str, Worker], results: Results) -> None:
     """Run every measurement, alternating the sides."""
-    sides = list(workers)
-    mine = workers["minilstm"]
-    results.fit = {s: [] for s in sides}
-    for r, side in enumerate(alternate(sizes.rounds, sides)):
-        seconds = workers[side]("fit_seconds", sizes.epochs, r // len(sides))
-        results.fit[side].append(seconds)
-        progress(f"article fit, {side}: {seconds:.3f} s")
+    runs = [run for run in RUNS if run[0] in workers]
+    results.fit = {run: [] for run in runs}
+    for r, (side, dtype) in enumerate(alternate(sizes.rounds, runs)):
+        seconds = workers[side]("fit_seconds", sizes.epochs, r // len(runs), dtype)
+        results.fit[side, dtype].append(seconds)
+        progress(f"article fit, {side} {dtype}: {seconds:.3f} s")
 
-    results.decode = {s: [] for s in sides}
-    for side in sides:
-        workers[side]("prepare_decode")
-    for side in alternate(sizes.rounds, sides):
-        seconds = workers[side]("decode_seconds", sizes.decode_repeats)
-        results.decode[side].append(seconds)
-        progress(f"decode, {side}: {seconds * 1e3:.2f} ms")
+    # One model per dtype lives in a side's worker at a time: decode dtype by dtype.
+    results.decode = {run: [] for run in runs}
+    for dtype in dict.fromkeys(dtype for _, dtype in runs):
+        dtype_runs = [run for run in runs if run[1] == dtype]
+        for side, _ in dtype_runs:
+            workers[side]("prepare_decode", dtype)
+        for side, _ in alternate(sizes.rounds, dtype_runs):
+            seconds = workers[side]("decode_seconds", sizes.decode_repeats)
+            results.decode[side, dtype].append(seconds)
+            progress(f"decode, {side} {dtype}: {seconds * 1e3:.2f} ms")
 
-    results.floor = mine("floor_seconds", sizes.epochs)
+    results.floor = workers["minilstm"]("floor_seconds", sizes.epochs)
     progress(f"matrix-product floor: {results.floor:.3f} s")
 
-    results.dtype_fit = {"float64": [], "float32": []}
-    for r, dtype in enumerate(alternate(sizes.rounds, list(results.dtype_fit))):
-        seconds = mine("fit_seconds", sizes.epochs, r // 2, dtype)
-        results.dtype_fit[dtype].append(seconds)
-        progress(f"minilstm fit, {dtype}: {seconds:.3f} s")
-
+    sides = [side for side in SWEEP_SIDES if side in workers]
     for axis, values in sizes.sweep.items():
         for value in values:
             setting = {**ARTICLE, axis: value}
@@ -429,10 +615,8 @@ ARTICLE_RUN = """
     data = load_task("sin_cos")
     model = ml.Seq2Seq(units=article.UNITS, seed=0)
     batch_size = article.BATCH_SIZE
-    model.fit(
-        data.enc_x, data.dec_x, data.dec_y,
-        epochs={epochs}, batch_size=batch_size, verbose=0,
-    )
+    x, y = (data.enc_x, data.dec_x), data.dec_y
+    model.fit(*x, y, epochs={epochs}, batch_size=batch_size, verbose=0)
     model.predict(data.enc_x)
     assert "tensorflow" not in sys.modules"""
 DEMO_RUN = """
@@ -461,7 +645,8 @@ def peak_memory_mb(run: str) -> float | None:
 
 
 def measure_memory(sizes: Sizes, results: Results) -> None:
-    """The peak memory of minilstm-only runs, each in a fresh Python, into results."""
+    """The peak memory of minilstm-only runs, each in a fresh Python, into
+    ``results``."""
     results.memory["article workload, fit and decode"] = peak_memory_mb(
         ARTICLE_RUN.format(epochs=sizes.epochs)
     )
@@ -471,7 +656,7 @@ def measure_memory(sizes: Sizes, results: Results) -> None:
         progress(f"peak memory, {name}: {mb} MB")
 
 
-# --- the report ---------------------------------------------------------------------
+# --- the report -----------------------------------------------------------------------
 
 
 def cpu_name() -> str:
@@ -487,11 +672,16 @@ def cpu_name() -> str:
     return platform.processor() or "unknown"
 
 
+def load_average() -> str:
+    """The load average over 1, 5 and 15 minutes, or "unknown" where the OS has none."""
+    if not hasattr(os, "getloadavg"):
+        return "unknown"
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def environment() -> list[str]:
     """What the numbers depend on: versions, the BLAS and its kernel, the load."""
-    load = ""
-    if hasattr(os, "getloadavg"):
-        load = ", load average " + " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    load = ", load average " + load_average() if hasattr(os, "getloadavg") else ""
     simd = np.show_config(mode="dicts")["SIMD Extensions"]
     disabled = os.environ.get("NPY_DISABLE_CPU_FEATURES")
     lines = [
@@ -522,11 +712,12 @@ def environment() -> list[str]:
     return lines
 
 
-def versus(keras: float, mine: float) -> str:
-    """How minilstm compares, from the two times."""
-    if keras >= mine:
-        return f"{keras / mine:.1f}x faster"
-    return f"{mine / keras:.2f}x slower"
+def versus(other: float, mine: float) -> str:
+    """How minilstm compares with another side, from the two times: near par, where a
+    target of "as fast" is decided, with two decimals."""
+    if other >= mine:
+        return f"{other / mine:.{2 if other < 2 * mine else 1}f}x faster"
+    return f"{mine / other:.2f}x slower"
 
 
 def report(results: Results, sizes: Sizes) -> str:
@@ -534,41 +725,66 @@ def report(results: Results, sizes: Sizes) -> str:
     out = ["# minilstm benchmark", "", *results.description]
     out.append(
         f"- medians of {sizes.rounds} rounds (sweep: {sizes.sweep_rounds}), sides "
-        "alternating"
+        "alternating; a comparison of the headline is the median of its rounds' ratios"
     )
     out += ["", *(f"> {note}" for note in results.notes)] if results.notes else []
-    fit = {s: statistics.median(v) for s, v in results.fit.items()}
-    decode = {s: statistics.median(v) for s, v in results.decode.items()}
-    f64, f32 = (statistics.median(results.dtype_fit[k]) for k in ("float64", "float32"))
 
-    def keras_cells(times: dict[str, float], unit: float, digits: int) -> str:
-        if "Keras" not in times:
-            return "- | -"
-        shown = f"{times['Keras'] * unit:.{digits}f}"
-        return f"{shown} | {versus(times['Keras'], times['minilstm'])}"
+    def row(
+        what: str,
+        rounds: dict[Run, list[float]],
+        dtype: str,
+        unit: str,
+        target: str,
+    ) -> str:
+        scale, digits = (1e3, 2) if unit == "ms" else (1, 3)
+        mine = rounds["minilstm", dtype]
+        shown, ratios = [f"{statistics.median(mine) * scale:.{digits}f}"], []
+        for side in ("PyTorch", "Keras"):
+            # Keras runs in its float32 only: the float64 rows compare with that.
+            other = rounds.get((side, "float32" if side == "Keras" else dtype))
+            if other is None:
+                shown.append("-")
+                ratios.append("-")
+                continue
+            shown.append(f"{statistics.median(other) * scale:.{digits}f}")
+            # Round by round: the runs of a round follow each other, so they share the
+            # load of a busy machine, which changes from round to round.
+            ratio = statistics.median(o / m for o, m in zip(other, mine, strict=True))
+            ratios.append(versus(ratio, 1.0))
+        cells = " | ".join(shown + ratios)
+        return f"| {what}, {dtype} ({unit}) | {cells} | {target} |"
 
     windows, window = article.NUM_POINTS - article.WINDOW, article.WINDOW
+    decoding = f"batched decode, {windows} windows x {window} steps"
     out += [
         "",
         f"## The article's workload (sin -> cos, {windows} windows, {sizes.epochs} "
         "epochs)",
         "",
-        "| measurement | minilstm | Keras | minilstm vs Keras | target |",
-        "|---|---|---|---|---|",
-        f"| `fit`, batch {article.BATCH_SIZE}, Adam (s; Keras: tracing included) "
-        f"| {fit['minilstm']:.3f} "
-        f"| {keras_cells(fit, 1, 2)} | >= 6x faster |",
-        f"| batched decode, {windows} windows x {window} steps (ms) "
-        f"| {decode['minilstm'] * 1e3:.2f} "
-        f"| {keras_cells(decode, 1e3, 1)} | >= 10x faster |",
-        f"| matrix-product floor: h U and dz U^T alone (s) | {results.floor:.3f} | | "
-        f"`fit` takes {fit['minilstm'] / results.floor:.1f}x the floor | <= 4x |",
-        f"| `fit` in float32 (s; float64: {f64:.3f}) | {f32:.3f} | | "
-        f"{f64 / f32:.2f}x as fast as float64 | |",
+        f"`fit`: batch {article.BATCH_SIZE}, Adam, a fresh model (Keras: its "
+        "first-call tracing included). Keras runs in float32, its default, in every "
+        "row.",
+        "",
+        "| measurement | minilstm | PyTorch | Keras | minilstm vs PyTorch "
+        "| minilstm vs Keras | target |",
+        "|---|---|---|---|---|---|---|",
+        row("`fit`", results.fit, "float32", "s", "as fast as PyTorch"),
+        row("`fit`", results.fit, "float64", "s", ">= 3x Keras"),
+        row(decoding, results.decode, "float32", "ms", ""),
+        row(decoding, results.decode, "float64", "ms", ">= 10x Keras"),
+        "",
+        "## minilstm alone",
+        "",
+        "| measurement | minilstm | | target |",
+        "|---|---|---|---|",
+        "| matrix-product floor: h U and dz U^T alone, float64 (s) "
+        f"| {results.floor:.3f} | `fit` float64 takes "
+        f"{statistics.median(results.fit['minilstm', 'float64']) / results.floor:.1f}x "
+        "the floor | <= 4x |",
     ]
     for name, mb in results.memory.items():
         shown = "n/a" if mb is None else f"{mb:.0f}"
-        out.append(f"| peak memory (MB), {name} | {shown} | | | < 300 |")
+        out.append(f"| peak memory (MB), {name} | {shown} | | < 300 |")
 
     if results.sweep:
         out += [
@@ -576,15 +792,15 @@ def report(results: Results, sizes: Sizes) -> str:
             f"## Scaling: one training epoch, warm ({sizes.sweep_windows} windows; the "
             "other settings at the article's)",
             "",
-            "| varied | value | minilstm (ms) | growth | Keras (ms) | growth | "
-            "minilstm vs Keras |",
+            "| varied | value | minilstm (ms) | growth | Keras (ms) | growth "
+            "| minilstm vs Keras |",
             "|---|---|---|---|---|---|---|",
         ]
         first: dict[str, dict[str, float]] = {}
         for axis, value, medians in results.sweep:
             base = first.setdefault(axis, medians)
             cells = []
-            for side in SIDES:
+            for side in SWEEP_SIDES:
                 if side in medians:
                     cells += [
                         f"{medians[side] * 1e3:.1f}",
@@ -623,7 +839,7 @@ def plot(results: Results, path: Path) -> None:
             (value, medians) for axis, value, medians in results.sweep if axis == name
         ]
         values = [value for value, _ in rows]
-        for side, style in zip(SIDES, ("o-", "s--"), strict=True):
+        for side, style in zip(SWEEP_SIDES, ("o-", "s--"), strict=True):
             if side in rows[0][1]:
                 ax.plot(values, [m[side] * 1e3 for _, m in rows], style, label=side)
         ax.set_xscale("log")
@@ -649,16 +865,16 @@ def progress(message: str) -> None:
     print(f"  {message}", file=sys.stderr, flush=True)
 
 
-# --- the command line ---------------------------------------------------------------
+# --- the command line -----------------------------------------------------------------
 
 
 def build_parser() -> ArgumentParser:
     """The command line of ``python -m minilstm.bench``."""
     parser = ArgumentParser(
         prog=PROG,
-        description="Time minilstm against the Keras reference: the article's "
-        "training and decoding, the matrix-product floor, a scaling sweep, float32, "
-        "peak memory.",
+        description="Time minilstm against PyTorch and the Keras reference: the "
+        "article's training and decoding in float32 and float64, the matrix-product "
+        "floor, a scaling sweep against Keras, peak memory.",
     )
     add = parser.add_argument
     add("--quick", action="store_true", help="one round of everything on tiny sizes")
@@ -670,17 +886,18 @@ def build_parser() -> ArgumentParser:
     add(
         "--threads",
         type=positive_int,
-        help="limit both sides to this many threads (BLAS, OpenMP, TensorFlow's "
-        "pools); default: each library's own choice",
+        help="limit every side to this many threads (BLAS, OpenMP, TensorFlow's pools, "
+        "torch.set_num_threads); default: each library's own choice",
     )
-    add("--no-keras", action="store_true", help="measure minilstm alone")
+    add("--no-keras", action="store_true", help="leave the Keras side out")
+    add("--no-pytorch", action="store_true", help="leave the PyTorch side out")
     add("--no-sweep", action="store_true", help="skip the scaling sweep")
     add(
         "--out",
         type=writable_folder,
         default="bench_output",  # a string, so that argparse checks it like a given one
-        help="folder for results.md and sweep.png, created if missing (default "
-        "bench_output)",
+        help="folder for results.md and sweep.png, created if missing "
+        "(default bench_output)",
     )
     return parser
 
@@ -701,23 +918,39 @@ def main(argv: Sequence[str] | None = None) -> None:
             os.environ[name] = str(args.threads)
     results = Results()
     workers = {"minilstm": Worker("minilstm")}
+    optional = {
+        "PyTorch": (
+            args.no_pytorch,
+            "--no-pytorch",
+            "PyTorch",
+            "pip install torch (a CPU build: docs/performance.md)",
+        ),
+        "Keras": (
+            args.no_keras,
+            "--no-keras",
+            "the Keras reference",
+            'pip install -e ".[keras]"',
+        ),
+    }
     try:
         results.description = workers["minilstm"]("description")
-        if args.no_keras:
-            results.notes.append("Keras columns skipped: --no-keras.")
-        else:
-            keras = Worker("Keras")
+        for side, (left_out, flag, what, extra) in optional.items():
+            if left_out:
+                results.notes.append(f"{side} columns skipped: {flag}.")
+                continue
+            worker = Worker(side, args.threads)
             try:
-                results.description += keras("description")
-                workers["Keras"] = keras
+                results.description += worker("description")
+                workers[side] = worker
             except ImportError as error:
-                keras.close()
+                worker.close()
                 results.notes.append(
-                    "Keras columns skipped: the Keras reference cannot be imported "
-                    f"({error}). "
-                    'Install it with pip install -e ".[keras]".'
+                    f"{side} columns skipped: {what} cannot be imported ({error}). "
+                    f"Install it with {extra}."
                 )
         measure(sizes, workers, results)
+        # The load can change within a run: a busy machine slows every side unevenly.
+        results.description.append(f"- load average at the end: {load_average()}")
     finally:
         for worker in workers.values():
             worker.close()

@@ -1,6 +1,7 @@
 """The benchmark command runs end to end. Its numbers are not checked here: speed and
 memory are measured by the benchmark itself, never asserted by timed tests."""
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -11,6 +12,9 @@ import pytest
 from minilstm import bench
 
 ROOT = Path(__file__).resolve().parents[1]
+# PyTorch is optional and not in the test extra: the quick run checks its columns where
+# it is installed and its note where it is not; a test below hides it to check the note.
+HAS_TORCH = importlib.util.find_spec("torch") is not None
 
 
 def run_bench(
@@ -35,18 +39,37 @@ def quick_run(tmp_path_factory):
     return run_bench("--quick", out=out), out
 
 
-def test_quick_run_prints_both_sides_tables(quick_run):
+def cells(text: str, row_start: str) -> list[str]:
+    """The cells of the table row of ``text`` that starts with ``row_start``."""
+    row = next(line for line in text.splitlines() if line.startswith(row_start))
+    return [cell.strip() for cell in row.split("|")[1:-1]]
+
+
+def is_ratio(cell: str) -> bool:
+    return cell.endswith(("x faster", "x slower"))
+
+
+def test_quick_run_prints_every_sides_tables(quick_run):
     done, out = quick_run
     assert done.returncode == 0, done.stderr
     text = done.stdout
-    for heading in ("## The article's workload", "## Scaling"):
+    for heading in ("## The article's workload", "## minilstm alone", "## Scaling"):
         assert heading in text
-    fit_row = next(
-        line for line in text.splitlines() if line.startswith("| `fit`, batch 10")
-    )
-    # minilstm, Keras and their comparison are all filled in: the Keras side ran.
-    assert fit_row.count("|") == 6 and ("x faster" in fit_row or "x slower" in fit_row)
+    # Measurement, minilstm, PyTorch, Keras, the two comparisons, the target.
+    for row in ("| `fit`, float32 (s)", "| batched decode, 76 windows x 24 steps"):
+        row_cells = cells(text, row)
+        assert len(row_cells) == 7
+        # Keras and its comparison are filled in: the Keras side ran.
+        assert is_ratio(row_cells[5])
+        assert is_ratio(row_cells[4]) == HAS_TORCH
+    # Keras runs in float32 only: the float64 rows compare with its float32 time.
+    keras_fit = [cells(text, f"| `fit`, float{bits} (s)")[3] for bits in (32, 64)]
+    assert keras_fit[0] == keras_fit[1]
     assert "Keras side: Keras" in text and "BLAS: " in text
+    if HAS_TORCH:
+        assert "- PyTorch side: PyTorch " in text
+    else:
+        assert "> PyTorch columns skipped: PyTorch cannot be imported" in text
     # The header names the CPU and the SIMD extensions NumPy dispatches to.
     assert f"- CPU: {bench.cpu_name()}, " in text
     assert "NumPy's SIMD extensions: " in text
@@ -75,16 +98,44 @@ def test_without_tensorflow_the_keras_columns_are_skipped_with_a_note(tmp_path):
     (fake / "keras" / "__init__.py").write_text(
         "raise ModuleNotFoundError(\"No module named 'tensorflow'\")\n"
     )
-    done = run_bench("--quick", "--no-sweep", out=tmp_path / "out", pythonpath=[fake])
+    done = run_bench(
+        "--quick", "--no-sweep", "--no-pytorch", out=tmp_path / "out", pythonpath=[fake]
+    )
     assert done.returncode == 0, done.stderr
     assert (
         "> Keras columns skipped: the Keras reference cannot be imported" in done.stdout
     )
     assert "No module named 'tensorflow'" in done.stdout
-    fit_row = next(
-        line for line in done.stdout.splitlines() if line.startswith("| `fit`")
+    assert 'Install it with pip install -e ".[keras]".' in done.stdout
+    assert "> PyTorch columns skipped: --no-pytorch." in done.stdout
+    for row in ("| `fit`, float32", "| `fit`, float64", "| batched decode"):
+        # minilstm's time, then dashes for PyTorch, Keras and both comparisons.
+        assert cells(done.stdout, row)[2:6] == ["-"] * 4
+
+
+def test_without_torch_the_pytorch_columns_are_skipped_with_a_note(tmp_path):
+    # A stand-in ``torch`` that fails to import, as where PyTorch is not installed.
+    fake = tmp_path / "no_torch"
+    (fake / "torch").mkdir(parents=True)
+    (fake / "torch" / "__init__.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'torch'\")\n"
     )
-    assert "| - | - |" in fit_row
+    done = run_bench(
+        "--quick",
+        "--no-sweep",
+        "--no-keras",
+        out=tmp_path / "out",
+        pythonpath=[fake],
+    )
+    assert done.returncode == 0, done.stderr
+    assert (
+        "> PyTorch columns skipped: PyTorch cannot be imported "
+        "(No module named 'torch'). "
+        "Install it with pip install torch (a CPU build: docs/performance.md)."
+    ) in done.stdout
+    assert "PyTorch side:" not in done.stdout
+    for row in ("| `fit`, float32", "| `fit`, float64", "| batched decode"):
+        assert cells(done.stdout, row)[2:6] == ["-"] * 4
 
 
 @pytest.mark.parametrize(
@@ -119,5 +170,6 @@ def test_sides_alternate_which_goes_first():
 
 
 def test_comparison_wording():
-    assert bench.versus(keras=6.0, mine=1.0) == "6.0x faster"
-    assert bench.versus(keras=1.0, mine=1.5) == "1.50x slower"
+    assert bench.versus(other=6.0, mine=1.0) == "6.0x faster"
+    assert bench.versus(other=1.0, mine=1.5) == "1.50x slower"
+    assert bench.versus(other=1.05, mine=1.0) == "1.05x faster"
