@@ -8,6 +8,8 @@ cache of its last call; ``backward`` uses that cache and sets ``grads``, the gra
 of the weights by their Keras names.
 """
 
+from collections.abc import Callable
+
 import numpy as np
 
 from minilstm.dense import DenseCache, dense_backward, dense_forward
@@ -255,10 +257,72 @@ class LSTM(Recurrent):
 
 
 # --8<-- [end:lstm]
+# --8<-- [start:one_state]
+
+
+class OneStateRecurrent(Recurrent):
+    """What ``GRU`` and ``SimpleRNN`` share: h is their only state. Each names its
+    module's sequence forward, BPTT and step forward in ``functions``; the adapters
+    below call them."""
+
+    functions: tuple[Callable, Callable, Callable]
+
+    @classmethod
+    def sequence_forward(cls, x: np.ndarray, states: States, weights: Weights) -> tuple:
+        """The module's sequence forward as (hs, (h,), cache).
+
+        Args:
+            x: (N, T, D) inputs.
+            states: (h0,), h0 (N, H).
+            weights: (kernel, recurrent_kernel, bias).
+        """
+        hs, cache = cls.functions[0](x, *states, *weights)
+        return hs, (hs[:, -1],), cache
+
+    @classmethod
+    def sequence_backward(cls, dhs: np.ndarray, dstates: States, cache: tuple) -> tuple:
+        """The module's BPTT as (dx, (dh0,), weight gradients).
+
+        Args:
+            dhs: (N, T, H) gradient on every step's h.
+            dstates: (dh,), the gradient on the final h, (N, H).
+            cache: the sequence forward's cache.
+        """
+        dx, dh0, *dweights = cls.functions[1](dhs, *dstates, cache)
+        return dx, (dh0,), dweights
+
+    @classmethod
+    def step_forward(cls, x: np.ndarray, states: States, weights: Weights) -> States:
+        """The module's step forward without its cache: the new (h,).
+
+        Args:
+            x: (N, D) input at this step.
+            states: (h_prev,), h_prev (N, H).
+            weights: (kernel, recurrent_kernel, bias).
+        """
+        return (cls.functions[2](x, *states, *weights)[0],)
+
+    def backward(
+        self, dy: np.ndarray | None, dh: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Backward of the last ``forward``; sets ``grads``.
+
+        Args:
+            dy: gradient on y, shaped like y (None: zero).
+            dh: (N, H) gradient on the final h returned with ``return_state``
+                (None: zero).
+
+        Returns:
+            dx (N, T, D), dh0 (N, H).
+        """
+        return self.state_gradients(dy, (dh,))
+
+
+# --8<-- [end:one_state]
 # --8<-- [start:gru]
 
 
-class GRU(Recurrent):
+class GRU(OneStateRecurrent):
     """Keras 3's default GRU layer (``reset_after=True``) with Keras's interface:
     ``units``, ``return_sequences``, ``return_state`` (then it returns [y, h]). The pure
     functions it wraps are in ``minilstm.gru``.
@@ -276,49 +340,18 @@ class GRU(Recurrent):
     """
 
     blocks = 3
+    functions = (gru_forward, gru_backward, gru_step_forward)
 
     def initial_bias(self) -> np.ndarray:
         """Zeros (2, 3H): an input and a recurrent bias, as Keras's ``reset_after``."""
         return np.zeros((2, 3 * self.units), dtype=self.dtype)
-
-    @staticmethod
-    def sequence_forward(x: np.ndarray, states: States, weights: Weights) -> tuple:
-        """``gru_forward`` as (hs, (h,), cache)."""
-        hs, cache = gru_forward(x, *states, *weights)
-        return hs, (hs[:, -1],), cache
-
-    @staticmethod
-    def sequence_backward(dhs: np.ndarray, dstates: States, cache: tuple) -> tuple:
-        """``gru_backward`` as (dx, (dh0,), weight gradients)."""
-        dx, dh0, *dweights = gru_backward(dhs, *dstates, cache)
-        return dx, (dh0,), dweights
-
-    @staticmethod
-    def step_forward(x: np.ndarray, states: States, weights: Weights) -> States:
-        """``gru_step_forward`` without its cache: the new (h,)."""
-        return (gru_step_forward(x, *states, *weights)[0],)
-
-    def backward(
-        self, dy: np.ndarray | None, dh: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Backward of the last ``forward``; sets ``grads``.
-
-        Args:
-            dy: gradient on y, shaped like y (None: zero).
-            dh: (N, H) gradient on the final h returned with ``return_state``
-                (None: zero).
-
-        Returns:
-            dx (N, T, D), dh0 (N, H).
-        """
-        return self.state_gradients(dy, (dh,))
 
 
 # --8<-- [end:gru]
 # --8<-- [start:simple_rnn]
 
 
-class SimpleRNN(Recurrent):
+class SimpleRNN(OneStateRecurrent):
     """Keras's ``SimpleRNN`` layer (tanh, no gate) with Keras's interface: ``units``,
     ``return_sequences``, ``return_state`` (then it returns [y, h]). The pure functions
     it wraps are in ``minilstm.simple_rnn``.
@@ -336,44 +369,13 @@ class SimpleRNN(Recurrent):
     """
 
     blocks = 1
+    functions = (rnn_forward, rnn_backward, rnn_step_forward)
 
-    @staticmethod
-    def sequence_forward(x: np.ndarray, states: States, weights: Weights) -> tuple:
-        """``rnn_forward`` as (hs, (h,), cache)."""
-        hs, cache = rnn_forward(x, *states, *weights)
-        return hs, (hs[:, -1],), cache
 
-    @staticmethod
-    def sequence_backward(dhs: np.ndarray, dstates: States, cache: tuple) -> tuple:
-        """``rnn_backward`` as (dx, (dh0,), weight gradients)."""
-        dx, dh0, *dweights = rnn_backward(dhs, *dstates, cache)
-        return dx, (dh0,), dweights
-
-    @staticmethod
-    def step_forward(x: np.ndarray, states: States, weights: Weights) -> States:
-        """``rnn_step_forward`` without its cache: the new (h,)."""
-        return (rnn_step_forward(x, *states, *weights)[0],)
-
-    def backward(
-        self, dy: np.ndarray | None, dh: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Backward of the last ``forward``; sets ``grads``.
-
-        Args:
-            dy: gradient on y, shaped like y (None: zero).
-            dh: (N, H) gradient on the final h returned with ``return_state``
-                (None: zero).
-
-        Returns:
-            dx (N, T, D), dh0 (N, H).
-        """
-        return self.state_gradients(dy, (dh,))
-
+# --8<-- [end:simple_rnn]
 
 # The layers by the names ``Seq2Seq(cell=...)`` takes.
 CELLS: dict[str, type[Recurrent]] = {"lstm": LSTM, "gru": GRU, "rnn": SimpleRNN}
-
-# --8<-- [end:simple_rnn]
 
 
 # --8<-- [start:dense]

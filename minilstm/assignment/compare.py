@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from minilstm.assignment.workspace import STUB_MESSAGE
+from minilstm.assignment.parts import STUB_MESSAGE
 from minilstm.gradcheck import rel_error
 
 if TYPE_CHECKING:

@@ -18,13 +18,15 @@ from pathlib import Path
 from typing import NamedTuple
 
 import minilstm
-from minilstm.assignment.parts import DEFAULT_PARTS, END_TO_END, PARTS, points_for
+from minilstm.assignment.parts import (
+    DEFAULT_PARTS,
+    END_TO_END,
+    PARTS,
+    points_for,
+)
 
 MARKER = re.compile(r"^\s*# assignment: (\w+)\s*$")
 MANIFEST = "assignment.json"
-# What a stub raises starts so (see ``stub_body``): the grader reads part and function
-# back.
-STUB_MESSAGE = re.compile(r"assignment part '(\w+)': write ([\w.]+)\.")
 PACKAGE_DIR = Path(minilstm.__file__).parent
 
 
