@@ -37,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
         help="keep the library's code (a full-marks check)",
     )
     init.add_argument(
+        "--notebooks",
+        action="store_true",
+        help="also write notebooks/PART.ipynb for each part (needs nbformat)",
+    )
+    init.add_argument(
         "--points",
         nargs="+",
         default=[],
@@ -165,9 +170,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "init":
         try:
             path = init_workspace(
-                args.directory, args.parts, solution=args.solution, points=points
+                args.directory,
+                args.parts,
+                solution=args.solution,
+                points=points,
+                notebooks=args.notebooks,
             )
-        except (FileExistsError, ValueError) as exc:
+        except (FileExistsError, ValueError, ModuleNotFoundError) as exc:
             parser.error(str(exc))
         parts = args.parts or DEFAULT_PARTS
         print(

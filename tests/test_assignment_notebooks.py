@@ -1,0 +1,125 @@
+"""The notebooks of ``init DIR --notebooks``: made for each part, and each runs.
+
+Each notebook is executed with nbclient on a fresh python3 kernel (ipykernel) from its
+own folder, as a student opens it: with the stubs its check cell stops the run with the
+self-check's "not written yet"; with the library's code (``--solution``) it runs to the
+end and says the part passed.
+
+Locally the tests are skipped, saying why, when nbformat, nbclient or ipykernel is
+missing; in CI (CI=true) that is a failure.
+"""
+
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+
+from minilstm.assignment.__main__ import main
+from minilstm.assignment.notebooks import IDEAS
+from minilstm.assignment.parts import PARTS
+
+# A forward-free part, a layer's backward and BPTT: small, and two kinds of module.
+NOTEBOOK_PARTS = ["mse_backward", "dense_backward", "bptt"]
+CELL_TIMEOUT_S = 120
+RUN_ENV = {
+    "MPLBACKEND": "Agg",
+    # Several kernels one after another on a small CI machine: one BLAS thread is
+    # enough for these arrays and avoids oversubscription.
+    "OPENBLAS_NUM_THREADS": "1",
+}
+
+
+def _require(*modules: str) -> None:
+    for module in modules:
+        if importlib.util.find_spec(module) is None:
+            reason = f"{module} not installed: pip install -e '.[test]'"
+            if os.environ.get("CI", "").lower() == "true":
+                pytest.fail(f"{reason} (CI must run the assignment notebooks)")
+            pytest.skip(reason)
+
+
+def _workspace(path: Path, solution: bool) -> Path:
+    argv = ["init", str(path), "--notebooks", "--parts", *NOTEBOOK_PARTS]
+    assert main([*argv, "--solution"] if solution else argv) == 0
+    return path
+
+
+def _execute(notebook: Path):
+    """Run a notebook top to bottom in its own folder; return it with its outputs."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(notebook, as_version=4)
+    old = {k: os.environ.get(k) for k in RUN_ENV}
+    # The kernel inherits this process's environment.
+    os.environ.update(RUN_ENV)
+    try:
+        NotebookClient(
+            nb,
+            timeout=CELL_TIMEOUT_S,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(notebook.parent)}},
+        ).execute()
+    finally:
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return nb
+
+
+def _text(nb) -> str:
+    return "".join(
+        out.get("text", "") for cell in nb.cells for out in cell.get("outputs", [])
+    )
+
+
+def test_every_part_has_an_idea():
+    assert set(IDEAS) == set(PARTS)
+
+
+def test_notebooks_are_written_for_the_parts(tmp_path):
+    _require("nbformat")
+    import nbformat
+
+    workspace = _workspace(tmp_path / "ws", solution=False)
+    written = sorted(p.stem for p in (workspace / "notebooks").glob("*.ipynb"))
+    assert written == sorted(NOTEBOOK_PARTS)
+    nb = nbformat.read(workspace / "notebooks" / "dense_backward.ipynb", as_version=4)
+    nbformat.validate(nb)
+    markdown, signature, check = nb.cells
+    assert "`dense_backward` in `minilstm/dense.py`" in markdown.source
+    assert "docs/dense-mse.md" in markdown.source
+    assert "below 1e-8" in markdown.source
+    assert "def dense_backward(" in signature.source
+    assert "Args:" in signature.source and "NotImplementedError" not in signature.source
+    assert 'selfcheck.check("dense_backward")' in check.source
+
+
+@pytest.fixture(scope="module")
+def workspaces(tmp_path_factory) -> dict[str, Path]:
+    _require("nbformat", "nbclient", "ipykernel")
+    root = tmp_path_factory.mktemp("notebooks")
+    return {
+        "stubs": _workspace(root / "stubs", solution=False),
+        "solution": _workspace(root / "solution", solution=True),
+    }
+
+
+@pytest.mark.parametrize("part", NOTEBOOK_PARTS)
+def test_stub_notebook_stops_with_not_written_yet(workspaces, part):
+    from nbclient.exceptions import CellExecutionError
+
+    with pytest.raises(CellExecutionError) as raised:
+        _execute(workspaces["stubs"] / "notebooks" / f"{part}.ipynb")
+    message = str(raised.value)
+    assert "SelfCheckFailed" in message
+    assert f"part '{part}': not written yet" in message
+
+
+@pytest.mark.parametrize("part", NOTEBOOK_PARTS)
+def test_solution_notebook_passes(workspaces, part):
+    nb = _execute(workspaces["solution"] / "notebooks" / f"{part}.ipynb")
+    assert "-> passed: every relative error is below 1e-08" in _text(nb)
