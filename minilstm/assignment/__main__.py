@@ -7,9 +7,10 @@ from pathlib import Path
 
 from minilstm.assignment.bundle import DEFAULT_USER, build_autograder, collect
 from minilstm.assignment.grader import grade, made_elsewhere, table, to_json
+from minilstm.assignment.notebooks import write_notebooks
 from minilstm.assignment.parts import DEFAULT_PARTS, END_TO_END, PARTS, parse_points
 from minilstm.assignment.selfcheck import run_selfcheck
-from minilstm.assignment.workspace import init_workspace
+from minilstm.assignment.workspace import check_parts, init_workspace, library_markers
 from minilstm.cli import ArgumentParser, positive_float, positive_int, run
 
 PROG = "python -m minilstm.assignment"
@@ -170,12 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "init":
         try:
             path = init_workspace(
-                args.directory,
-                args.parts,
-                solution=args.solution,
-                points=points,
-                notebooks=args.notebooks,
+                args.directory, args.parts, solution=args.solution, points=points
             )
+            if args.notebooks:
+                write_notebooks(path, check_parts(args.parts), library_markers())
         except (FileExistsError, ValueError, ModuleNotFoundError) as exc:
             parser.error(str(exc))
         parts = args.parts or DEFAULT_PARTS

@@ -179,12 +179,11 @@ def init_workspace(
     parts: list[str] | None = None,
     solution: bool = False,
     points: dict[str, int] | None = None,
-    notebooks: bool = False,
 ) -> Path:
     """Write a student workspace: the minilstm package with the chosen parts stubbed,
     a README for the student, the manifest the grader reads, the self-check
-    (``selfcheck.py`` and its data; see ``selfcheck``) and, if asked, one notebook per
-    part (see ``notebooks``).
+    (``selfcheck.py`` and its data; see ``selfcheck``). ``notebooks.write_notebooks``
+    adds one notebook per part (``init DIR --notebooks``).
 
     Args:
         directory: where to write; must not exist or be empty.
@@ -193,8 +192,6 @@ def init_workspace(
             must score full marks, to try a set-up before handing it out).
         points: points by part name, "end_to_end" included, for those that do not keep
             their defaults (see ``points_for``).
-        notebooks: also write ``notebooks/<part>.ipynb`` for each part (needs
-            nbformat).
 
     Returns:
         the workspace's path.
@@ -224,10 +221,6 @@ def init_workspace(
     from minilstm.assignment.selfcheck import write_selfcheck
 
     write_selfcheck(directory, parts)
-    if notebooks:
-        from minilstm.assignment.notebooks import write_notebooks
-
-        write_notebooks(directory, parts, marked)
     (directory / "README.md").write_text(student_readme(parts, marked, points))
     return directory
 
