@@ -679,6 +679,12 @@ def load_average() -> str:
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+# The variables that make PyTorch (ATen) and oneDNN, under PyTorch's and TensorFlow's
+# LSTMs, use less than the CPU offers; NumPy's (NPY_DISABLE_CPU_FEATURES) is shown with
+# its SIMD extensions.
+ISA_LIMITS = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA")
+
+
 def environment() -> list[str]:
     """What the numbers depend on: versions, the BLAS and its kernel, the load."""
     load = ", load average " + load_average() if hasattr(os, "getloadavg") else ""
@@ -709,6 +715,11 @@ def environment() -> list[str]:
     lines.append(
         "- OpenBLAS overrides: " + (", ".join(overrides) or "none (its own choice)")
     )
+    # Set to run PyTorch's and oneDNN's code for an older CPU, e.g. AVX2 on an AVX-512
+    # machine (docs/performance.md); shown only when set.
+    limits = [f"{k}={os.environ[k]}" for k in ISA_LIMITS if k in os.environ]
+    if limits:
+        lines.append("- instruction-set limits: " + ", ".join(limits))
     return lines
 
 

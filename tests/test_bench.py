@@ -173,3 +173,15 @@ def test_comparison_wording():
     assert bench.versus(other=6.0, mine=1.0) == "6.0x faster"
     assert bench.versus(other=1.0, mine=1.5) == "1.50x slower"
     assert bench.versus(other=1.05, mine=1.0) == "1.05x faster"
+
+
+def test_the_header_names_instruction_set_limits_only_when_set(monkeypatch):
+    for name in bench.ISA_LIMITS:
+        monkeypatch.delenv(name, raising=False)
+    assert not any("instruction-set limits" in line for line in bench.environment())
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", "avx2")
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    assert (
+        "- instruction-set limits: ATEN_CPU_CAPABILITY=avx2, ONEDNN_MAX_CPU_ISA=AVX2"
+        in bench.environment()
+    )
