@@ -207,15 +207,15 @@ def gru_forward(
     a_all = np.dot(x.transpose(1, 0, 2).reshape(T * N, D), kernel)
     a_all += bias[0]
     a_all = a_all.reshape(T, N, -1)
-    hs = [h0]
+    # h0 and each step's h in one time-major array, as in lstm_forward.
+    hs = np.empty((T + 1, N, h0.shape[1]), dtype=a_all.dtype)
+    hs[0] = h0
     cells = []
     for t in range(T):
         u = hs[t] @ recurrent_kernel
         u += bias[1]
-        h, cell = gru_cell_forward(a_all[t], u, hs[t])
-        hs.append(h)
+        hs[t + 1], cell = gru_cell_forward(a_all[t], u, hs[t])
         cells.append(cell)
-    hs = np.stack(hs)
     cache = SequenceCache(x, hs, kernel, recurrent_kernel, cells)
     return hs[1:].transpose(1, 0, 2), cache
 
@@ -239,18 +239,18 @@ def gru_backward(
     """
     x, hs, kernel, recurrent_kernel, cells = cache
     N, T, D = x.shape
-    dhs = dhs.transpose(1, 0, 2)  # time-major, as the cache
+    # Time-major and contiguous, as in lstm_backward; da and du filled from the end.
+    dhs = np.ascontiguousarray(dhs.transpose(1, 0, 2))
+    da = np.empty((T, N, recurrent_kernel.shape[1]), dtype=hs.dtype)
+    du = np.empty_like(da)
     dh_next = dh
-    das, dus = [], []
     for t in reversed(range(T)):
         # h_t went to the output at t and to step t+1: the two gradients add up.
-        da, du, dh_skip = gru_cell_backward(dhs[t] + dh_next, cells[t])
-        dh_next = dh_skip + du @ recurrent_kernel.T
-        das.append(da)
-        dus.append(du)
+        da[t], du[t], dh_skip = gru_cell_backward(dhs[t] + dh_next, cells[t])
+        dh_next = dh_skip + du[t] @ recurrent_kernel.T
     # Shared weights: one product over the (T*N) rows sums over steps and samples.
-    da = np.concatenate(das[::-1])
-    du = np.concatenate(dus[::-1])
+    da = da.reshape(T * N, -1)
+    du = du.reshape(T * N, -1)
     dkernel = x.transpose(1, 0, 2).reshape(T * N, D).T @ da
     drecurrent_kernel = hs[:-1].reshape(T * N, -1).T @ du
     dbias = np.stack((da.sum(axis=0), du.sum(axis=0)))

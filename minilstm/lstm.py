@@ -225,16 +225,17 @@ def lstm_forward(
     xz = np.dot(x.transpose(1, 0, 2).reshape(T * N, D), kernel)
     xz += bias
     xz = xz.reshape(T, N, -1)
-    hs = [h0]
+    # h0, then each step's h, in one time-major array made before the loop, like xz:
+    # step t reads hs[t] and writes hs[t + 1] (docs/performance.md).
+    hs = np.empty((T + 1, N, h0.shape[1]), dtype=xz.dtype)
+    hs[0] = h0
     c = c0
     cells = []
     for t in range(T):
         z = hs[t] @ recurrent_kernel
         z += xz[t]
-        (h, c), cell = lstm_cell_forward(z, c)
-        hs.append(h)
+        (hs[t + 1], c), cell = lstm_cell_forward(z, c)
         cells.append(cell)
-    hs = np.stack(hs)
     cache = SequenceCache(x, hs, kernel, recurrent_kernel, cells)
     return (hs[1:].transpose(1, 0, 2), c), cache
 
@@ -259,18 +260,20 @@ def lstm_backward(
     """
     x, hs, kernel, recurrent_kernel, cells = cache
     N, T, D = x.shape
-    dhs = dhs.transpose(1, 0, 2)  # time-major, as the cache
+    # Time-major like the cache, and each step's (N, H) block contiguous, as in the
+    # forward; dz likewise, one array filled from the last step back
+    # (docs/performance.md).
+    dhs = np.ascontiguousarray(dhs.transpose(1, 0, 2))
+    dz = np.empty((T, N, recurrent_kernel.shape[1]), dtype=hs.dtype)
     dh_next, dc_next = dh, dc
-    dzs = []
     for t in reversed(range(T)):
         # h_t went to the output at t and to step t+1: the two gradients add up.
-        dz, dc_next = lstm_cell_backward(dhs[t] + dh_next, dc_next, cells[t])
-        dh_next = dz @ recurrent_kernel.T
-        dzs.append(dz)
+        dz[t], dc_next = lstm_cell_backward(dhs[t] + dh_next, dc_next, cells[t])
+        dh_next = dz[t] @ recurrent_kernel.T
     # The weights are shared by all steps, so their gradients sum over steps and
     # samples: one product over the (T*N) rows, time-major like hs, does both
     # (docs/bptt.md).
-    dz = np.concatenate(dzs[::-1])
+    dz = dz.reshape(T * N, -1)
     dkernel = x.transpose(1, 0, 2).reshape(T * N, D).T @ dz
     drecurrent_kernel = hs[:-1].reshape(T * N, -1).T @ dz
     dbias = dz.sum(axis=0)

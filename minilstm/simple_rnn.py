@@ -126,12 +126,13 @@ def rnn_forward(
     xz = np.dot(x.transpose(1, 0, 2).reshape(T * N, D), kernel)
     xz += bias
     xz = xz.reshape(T, N, -1)
-    hs = [h0]
+    # h0 and each step's h in one time-major array, as in lstm_forward.
+    hs = np.empty((T + 1, N, h0.shape[1]), dtype=xz.dtype)
+    hs[0] = h0
     for t in range(T):
         z = hs[t] @ recurrent_kernel
         z += xz[t]
-        hs.append(tanh(z))
-    hs = np.stack(hs)
+        hs[t + 1] = tanh(z)
     return hs[1:].transpose(1, 0, 2), SequenceCache(x, hs, kernel, recurrent_kernel)
 
 
@@ -154,16 +155,16 @@ def rnn_backward(
     """
     x, hs, kernel, recurrent_kernel = cache
     N, T, D = x.shape
-    dhs = dhs.transpose(1, 0, 2)  # time-major, as the cache
+    # Time-major and contiguous, as in lstm_backward; dz filled from the last step back.
+    dhs = np.ascontiguousarray(dhs.transpose(1, 0, 2))
+    dz = np.empty((T, N, recurrent_kernel.shape[1]), dtype=hs.dtype)
     dh_next = dh
-    dzs = []
     for t in reversed(range(T)):
         # h_t went to the output at t and to step t+1: the two gradients add up.
-        dz = (dhs[t] + dh_next) * tanh_grad(hs[t + 1])
-        dh_next = dz @ recurrent_kernel.T
-        dzs.append(dz)
+        dz[t] = (dhs[t] + dh_next) * tanh_grad(hs[t + 1])
+        dh_next = dz[t] @ recurrent_kernel.T
     # Shared weights: one product over the (T*N) rows sums over steps and samples.
-    dz = np.concatenate(dzs[::-1])
+    dz = dz.reshape(T * N, -1)
     dkernel = x.transpose(1, 0, 2).reshape(T * N, D).T @ dz
     drecurrent_kernel = hs[:-1].reshape(T * N, -1).T @ dz
     dbias = dz.sum(axis=0)

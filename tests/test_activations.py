@@ -26,3 +26,9 @@ def test_activation_derivatives_from_outputs_match_central_differences():
     for f, grad_from_output in ((sigmoid, sigmoid_grad), (np.tanh, tanh_grad)):
         numeric = numerical_gradient(lambda f=f: f(z), z, np.ones_like(z))
         assert rel_error(grad_from_output(f(z)), numeric) < 1e-9
+
+
+def test_sigmoid_leaves_the_callers_error_state_as_it_was():
+    with np.errstate(over="raise"):
+        sigmoid(np.array([-1000.0]))  # silenced inside, whatever the caller's state
+        assert np.geterr()["over"] == "raise"

@@ -6,6 +6,7 @@ its fields (c_prev, i, f, g, o, tanh_c); the others use only public names.
 """
 
 import ast
+import gc
 import json
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from minilstm.assignment.parts import DEFAULT_PARTS, END_TO_END
 from minilstm.assignment.workspace import (
     find_markers,
     library_markers,
+    parse,
     replace_body,
     stub_source,
 )
@@ -45,7 +47,7 @@ def keep_library_copy(workspace: Path, module: str, name: str) -> None:
     source = (LIBRARY / module).read_text()
     (function,) = [
         f
-        for f in ast.parse(source).body
+        for f in parse(source).body
         if isinstance(f, ast.FunctionDef) and f.name == name
     ]
     copy = ast.get_source_segment(source, function).replace(
@@ -95,8 +97,8 @@ def test_a_marker_may_have_other_comments_below_it_but_must_reach_a_def():
 
 def test_a_stub_keeps_signature_and_docstring_and_raises_a_hint_naming_its_part():
     source = (LIBRARY / "lstm.py").read_text()
-    stubbed = ast.parse(stub_source(source, "lstm.py", ["bptt"]))
-    original = ast.parse(source)
+    stubbed = parse(stub_source(source, "lstm.py", ["bptt"]))
+    original = parse(source)
     functions = {f.name: f for f in ast.walk(stubbed) if isinstance(f, ast.FunctionDef)}
     before = {f.name: f for f in ast.walk(original) if isinstance(f, ast.FunctionDef)}
     stub = functions["lstm_backward"]
@@ -561,3 +563,13 @@ def test_grading_warns_when_the_workspace_was_made_from_other_sources(tmp_path, 
     (workspace / "assignment.json").write_text(json.dumps(manifest))
     assert main(["grade", str(workspace), "--parts", "mse_backward"]) == 0
     assert "was made from other minilstm sources" in capsys.readouterr().err
+
+
+def test_parse_leaves_the_garbage_collector_as_it_found_it():
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            assert isinstance(parse("x = 1"), ast.Module)
+            assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
