@@ -685,6 +685,11 @@ def load_average() -> str:
 ISA_LIMITS = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA")
 
 
+def set_variables(names: Sequence[str]) -> list[str]:
+    """Each of ``names`` that the environment sets, as NAME=value, in that order."""
+    return [f"{name}={os.environ[name]}" for name in names if name in os.environ]
+
+
 def environment() -> list[str]:
     """What the numbers depend on: versions, the BLAS and its kernel, the load."""
     load = ", load average " + load_average() if hasattr(os, "getloadavg") else ""
@@ -707,17 +712,13 @@ def environment() -> list[str]:
         ]
     except ImportError:
         lines.append("- BLAS: unknown (install threadpoolctl to see which kernel runs)")
-    overrides = [
-        f"{k}={os.environ[k]}"
-        for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-        if k in os.environ
-    ]
+    overrides = set_variables(("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"))
     lines.append(
         "- OpenBLAS overrides: " + (", ".join(overrides) or "none (its own choice)")
     )
     # Set to run PyTorch's and oneDNN's code for an older CPU, e.g. AVX2 on an AVX-512
     # machine (docs/performance.md); shown only when set.
-    limits = [f"{k}={os.environ[k]}" for k in ISA_LIMITS if k in os.environ]
+    limits = set_variables(ISA_LIMITS)
     if limits:
         lines.append("- instruction-set limits: " + ", ".join(limits))
     return lines
