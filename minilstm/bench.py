@@ -13,6 +13,11 @@ One run measures, alternating the sides round by round and quoting medians:
   batch size): the time of one training epoch on each side, once warm;
 - the peak memory of minilstm-only runs.
 
+Where the environment overrides OpenBLAS's choice of kernel (``OPENBLAS_CORETYPE``,
+``OPENBLAS_L2_SIZE``, set on some machines), the headline also runs minilstm in a
+process without those settings, beside the others, and shows its rows too
+(``--no-own-kernel`` leaves them out).
+
 Each side runs in a process of its own, as it would for a user: TensorFlow's and
 PyTorch's thread pools, once loaded, would otherwise compete with NumPy's BLAS threads.
 It prints Markdown tables and writes them and the sweep's plot into ``--out``. Without
@@ -43,12 +48,19 @@ from minilstm.cli import ArgumentParser, positive_int, run, writable_folder
 from minilstm.data import load_task, make_windows
 
 PROG = "python -m minilstm.bench"
+# Settings that override OpenBLAS's own choice of kernel and cache size; some machines
+# set them. When they are set, a second minilstm side runs without them, so that one run
+# measures both ways (docs/performance.md).
+OPENBLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+OWN_KERNEL = "minilstm, OpenBLAS's own kernel"
 # The headline's runs, a side and its dtype each; Keras runs at its default float32.
 RUNS = (
     ("minilstm", "float32"),
+    (OWN_KERNEL, "float32"),
     ("PyTorch", "float32"),
     ("Keras", "float32"),
     ("minilstm", "float64"),
+    (OWN_KERNEL, "float64"),
     ("PyTorch", "float64"),
 )
 # The scaling sweep compares minilstm with Keras only, to keep one run within minutes.
@@ -207,6 +219,10 @@ class MinilstmSide:
 
     def description(self) -> list[str]:
         return environment()
+
+    def blas(self) -> list[str]:
+        """The BLAS lines of the header, as this process sees them."""
+        return blas_lines()
 
 
 class KerasSide:
@@ -477,7 +493,7 @@ def in_worker(side: str, threads: int | None, method: str, *args: Any) -> Any:
     """Run in a worker: call ``method`` of the worker's side, made on first use.
 
     Args:
-        side: "minilstm", "Keras" or "PyTorch".
+        side: "minilstm", ``OWN_KERNEL``, "Keras" or "PyTorch".
         threads: the bench's ``--threads``, which PyTorch takes as a call; the
             other sides read it from the environment when their libraries load.
         method: the side's method to call.
@@ -491,16 +507,23 @@ def in_worker(side: str, threads: int | None, method: str, *args: Any) -> Any:
         if side == "PyTorch":
             _SIDE = TorchSide(threads)
         else:
-            _SIDE = MinilstmSide() if side == "minilstm" else KerasSide()
+            _SIDE = KerasSide() if side == "Keras" else MinilstmSide()
     return getattr(_SIDE, method)(*args)
 
 
 class Worker:
     """A process running one side; its calls block until they return."""
 
-    def __init__(self, side: str, threads: int | None = None) -> None:
+    def __init__(
+        self, side: str, threads: int | None = None, unset: Sequence[str] = ()
+    ) -> None:
         self.side, self.threads = side, threads
-        self.pool = multiprocessing.get_context("spawn").Pool(1)
+        # The worker starts with this process's environment, less ``unset``.
+        saved = {name: os.environ.pop(name) for name in unset if name in os.environ}
+        try:
+            self.pool = multiprocessing.get_context("spawn").Pool(1)
+        finally:
+            os.environ.update(saved)
 
     def __call__(self, method: str, *args: Any) -> Any:
         return self.pool.apply(in_worker, (self.side, self.threads, method, *args))
@@ -690,6 +713,26 @@ def set_variables(names: Sequence[str]) -> list[str]:
     return [f"{name}={os.environ[name]}" for name in names if name in os.environ]
 
 
+def blas_lines() -> list[str]:
+    """The BLAS that NumPy calls, its kernel and threads, and the OpenBLAS overrides."""
+    try:
+        from threadpoolctl import threadpool_info
+
+        lines = [
+            f"- BLAS: {pool['internal_api']} {pool['version']}, kernel "
+            f"{pool.get('architecture')}, threads: {pool['num_threads']}"
+            for pool in threadpool_info()
+            if pool["user_api"] == "blas"
+        ]
+    except ImportError:
+        lines = ["- BLAS: unknown (install threadpoolctl to see which kernel runs)"]
+    overrides = set_variables(OPENBLAS_OVERRIDES)
+    lines.append(
+        "- OpenBLAS overrides: " + (", ".join(overrides) or "none (its own choice)")
+    )
+    return lines
+
+
 def environment() -> list[str]:
     """What the numbers depend on: versions, the BLAS and its kernel, the load."""
     load = ", load average " + load_average() if hasattr(os, "getloadavg") else ""
@@ -701,21 +744,7 @@ def environment() -> list[str]:
         f"extensions: {' '.join(simd['baseline'] + simd['found'])}"
         + (f" (NPY_DISABLE_CPU_FEATURES={disabled})" if disabled else ""),
     ]
-    try:
-        from threadpoolctl import threadpool_info
-
-        lines += [
-            f"- BLAS: {pool['internal_api']} {pool['version']}, kernel "
-            f"{pool.get('architecture')}, threads: {pool['num_threads']}"
-            for pool in threadpool_info()
-            if pool["user_api"] == "blas"
-        ]
-    except ImportError:
-        lines.append("- BLAS: unknown (install threadpoolctl to see which kernel runs)")
-    overrides = set_variables(("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"))
-    lines.append(
-        "- OpenBLAS overrides: " + (", ".join(overrides) or "none (its own choice)")
-    )
+    lines += blas_lines()
     # Set to run PyTorch's and oneDNN's code for an older CPU, e.g. AVX2 on an AVX-512
     # machine (docs/performance.md); shown only when set.
     limits = set_variables(ISA_LIMITS)
@@ -747,13 +776,14 @@ def report(results: Results, sizes: Sizes) -> str:
         dtype: str,
         unit: str,
         target: str,
+        side: str = "minilstm",
     ) -> str:
         scale, digits = (1e3, 2) if unit == "ms" else (1, 3)
-        mine = rounds["minilstm", dtype]
+        mine = rounds[side, dtype]
         shown, ratios = [f"{statistics.median(mine) * scale:.{digits}f}"], []
-        for side in ("PyTorch", "Keras"):
+        for peer in ("PyTorch", "Keras"):
             # Keras runs in its float32 only: the float64 rows compare with that.
-            other = rounds.get((side, "float32" if side == "Keras" else dtype))
+            other = rounds.get((peer, "float32" if peer == "Keras" else dtype))
             if other is None:
                 shown.append("-")
                 ratios.append("-")
@@ -765,6 +795,16 @@ def report(results: Results, sizes: Sizes) -> str:
             ratios.append(versus(ratio, 1.0))
         cells = " | ".join(shown + ratios)
         return f"| {what}, {dtype} ({unit}) | {cells} | {target} |"
+
+    def rows(
+        what: str, rounds: dict[Run, list[float]], dtype: str, unit: str, target: str
+    ) -> list[str]:
+        # The machine's OpenBLAS overrides, then (when set) OpenBLAS's own choice.
+        out = [row(what, rounds, dtype, unit, target)]
+        if (OWN_KERNEL, dtype) in rounds:
+            own = f"{what} with OpenBLAS's own kernel"
+            out.append(row(own, rounds, dtype, unit, target, OWN_KERNEL))
+        return out
 
     windows, window = article.NUM_POINTS - article.WINDOW, article.WINDOW
     decoding = f"batched decode, {windows} windows x {window} steps"
@@ -780,10 +820,10 @@ def report(results: Results, sizes: Sizes) -> str:
         "| measurement | minilstm | PyTorch | Keras | minilstm vs PyTorch "
         "| minilstm vs Keras | target |",
         "|---|---|---|---|---|---|---|",
-        row("`fit`", results.fit, "float32", "s", "as fast as PyTorch"),
-        row("`fit`", results.fit, "float64", "s", ">= 3x Keras"),
-        row(decoding, results.decode, "float32", "ms", ""),
-        row(decoding, results.decode, "float64", "ms", ">= 10x Keras"),
+        *rows("`fit`", results.fit, "float32", "s", "as fast as PyTorch"),
+        *rows("`fit`", results.fit, "float64", "s", ">= 3x Keras"),
+        *rows(decoding, results.decode, "float32", "ms", ""),
+        *rows(decoding, results.decode, "float64", "ms", ">= 10x Keras"),
         "",
         "## minilstm alone",
         "",
@@ -903,6 +943,12 @@ def build_parser() -> ArgumentParser:
     )
     add("--no-keras", action="store_true", help="leave the Keras side out")
     add("--no-pytorch", action="store_true", help="leave the PyTorch side out")
+    add(
+        "--no-own-kernel",
+        action="store_true",
+        help="where OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE is set, do not also run "
+        "minilstm without them",
+    )
     add("--no-sweep", action="store_true", help="skip the scaling sweep")
     add(
         "--out",
@@ -946,6 +992,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     try:
         results.description = workers["minilstm"]("description")
+        if set_variables(OPENBLAS_OVERRIDES) and not args.no_own_kernel:
+            worker = Worker(OWN_KERNEL, unset=OPENBLAS_OVERRIDES)
+            workers[OWN_KERNEL] = worker
+            results.description.append(
+                f'- rows "with OpenBLAS\'s own kernel": minilstm in a process '
+                f"started without {', '.join(OPENBLAS_OVERRIDES)}; there, "
+                + "; ".join(line.removeprefix("- ") for line in worker("blas"))
+            )
         for side, (left_out, flag, what, extra) in optional.items():
             if left_out:
                 results.notes.append(f"{side} columns skipped: {flag}.")

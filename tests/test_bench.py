@@ -18,9 +18,18 @@ HAS_TORCH = importlib.util.find_spec("torch") is not None
 
 
 def run_bench(
-    *args: str, out: Path, pythonpath: list[Path] = ()
+    *args: str,
+    out: Path,
+    pythonpath: list[Path] = (),
+    unset: tuple[str, ...] = (),
+    **settings: str,
 ) -> subprocess.CompletedProcess:
+    """The bench's command line in a fresh Python, its environment this one's less the
+    variables named in ``unset``, with ``settings`` added."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    for name in unset:
+        env.pop(name, None)
+    env.update(settings)
     env["PYTHONPATH"] = os.pathsep.join(
         [*map(str, pythonpath), str(ROOT), env.get("PYTHONPATH", "")]
     )
@@ -136,6 +145,62 @@ def test_without_torch_the_pytorch_columns_are_skipped_with_a_note(tmp_path):
     assert "PyTorch side:" not in done.stdout
     for row in ("| `fit`, float32", "| `fit`, float64", "| batched decode"):
         assert cells(done.stdout, row)[2:6] == ["-"] * 4
+
+
+OWN_KERNEL_ROWS = (
+    "| `fit` with OpenBLAS's own kernel, float32 (s)",
+    "| `fit` with OpenBLAS's own kernel, float64 (s)",
+    "| batched decode, 76 windows x 24 steps with OpenBLAS's own kernel, float32 (ms)",
+    "| batched decode, 76 windows x 24 steps with OpenBLAS's own kernel, float64 (ms)",
+)
+
+
+def test_with_openblas_overrides_set_minilstm_also_runs_without_them(tmp_path):
+    done = run_bench(
+        "--quick",
+        "--no-sweep",
+        "--no-keras",
+        "--no-pytorch",
+        out=tmp_path,
+        OPENBLAS_CORETYPE="Haswell",
+        OPENBLAS_L2_SIZE="512",
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    overrides = "OPENBLAS_CORETYPE=Haswell, OPENBLAS_L2_SIZE=512"
+    assert f"- OpenBLAS overrides: {overrides}" in lines
+    # The second minilstm process reports its own BLAS: started without the overrides.
+    own = next(line for line in lines if line.startswith('- rows "with OpenBLAS'))
+    assert "started without OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE" in own
+    assert own.endswith("OpenBLAS overrides: none (its own choice)")
+    for row in OWN_KERNEL_ROWS:
+        assert float(cells(done.stdout, row)[1]) > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "settings"),
+    [
+        ((), {}),
+        (("--no-own-kernel",), {"OPENBLAS_CORETYPE": "Haswell"}),
+    ],
+    ids=["no override set", "--no-own-kernel"],
+)
+def test_minilstm_runs_once_without_overrides_or_with_no_own_kernel(
+    args, settings, tmp_path
+):
+    done = run_bench(
+        "--quick",
+        "--no-sweep",
+        "--no-keras",
+        "--no-pytorch",
+        *args,
+        out=tmp_path,
+        unset=bench.OPENBLAS_OVERRIDES,
+        **settings,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "| `fit`, float32 (s)" in done.stdout
+    assert "OpenBLAS's own kernel" not in done.stdout
 
 
 @pytest.mark.parametrize(
