@@ -682,17 +682,26 @@ def measure_memory(sizes: Sizes, results: Results) -> None:
 # --- the report -----------------------------------------------------------------------
 
 
-def cpu_name() -> str:
-    """The processor's model name, as ``lscpu`` prints it (Linux), else the
-    platform's."""
+def cpu_name(cpuinfo: str = "/proc/cpuinfo") -> str:
+    """The processor's model name, as ``lscpu`` prints it, with its family and model
+    numbers, which tell CPU generations apart where virtual machines show only a
+    generic name such as "AMD EPYC" (Linux); else the platform's name."""
+    fields: dict[str, str] = {}
     try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+        with open(cpuinfo) as lines:
+            for line in lines:
+                if not line.strip():
+                    break  # the first processor's block is enough
+                key, _, value = line.partition(":")
+                fields[key.strip()] = value.strip()
     except OSError:
         pass
-    return platform.processor() or "unknown"
+    if "model name" not in fields:
+        return platform.processor() or "unknown"
+    if "cpu family" in fields and "model" in fields:
+        family = f"family {fields['cpu family']}, model {fields['model']}"
+        return f"{fields['model name']} ({family})"
+    return fields["model name"]
 
 
 def load_average() -> str:

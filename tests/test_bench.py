@@ -250,3 +250,16 @@ def test_the_header_names_instruction_set_limits_only_when_set(monkeypatch):
         "- instruction-set limits: ATEN_CPU_CAPABILITY=avx2, ONEDNN_MAX_CPU_ISA=AVX2"
         in bench.environment()
     )
+
+
+def test_the_cpu_is_named_with_its_family_and_model(tmp_path):
+    # Two CPU generations that a virtual machine both calls "AMD EPYC".
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(
+        "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 26\nmodel\t\t: 2\n"
+        "model name\t: AMD EPYC\nflags\t\t: fpu avx2\n\n"
+        "processor\t: 1\ncpu family\t: 25\nmodel\t\t: 17\nmodel name\t: other\n"
+    )
+    assert bench.cpu_name(str(cpuinfo)) == "AMD EPYC (family 26, model 2)"
+    cpuinfo.write_text("processor\t: 0\nmodel name\t: Some CPU\n")
+    assert bench.cpu_name(str(cpuinfo)) == "Some CPU"
