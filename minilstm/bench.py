@@ -808,7 +808,8 @@ def report(results: Results, sizes: Sizes) -> str:
     def rows(
         what: str, rounds: dict[Run, list[float]], dtype: str, unit: str, target: str
     ) -> list[str]:
-        # The machine's OpenBLAS overrides, then (when set) OpenBLAS's own choice.
+        # minilstm as the environment sets up OpenBLAS; then, where that overrides
+        # OpenBLAS's choice of kernel, minilstm with the kernel OpenBLAS chooses.
         out = [row(what, rounds, dtype, unit, target)]
         if (OWN_KERNEL, dtype) in rounds:
             own = f"{what} with OpenBLAS's own kernel"
