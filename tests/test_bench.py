@@ -147,6 +147,8 @@ def test_without_torch_the_pytorch_columns_are_skipped_with_a_note(tmp_path):
         assert cells(done.stdout, row)[2:6] == ["-"] * 4
 
 
+# A quick run of minilstm's sides alone: the OpenBLAS tests need no other side.
+MINILSTM_ONLY = ("--quick", "--no-sweep", "--no-keras", "--no-pytorch")
 OWN_KERNEL_ROWS = (
     "| `fit` with OpenBLAS's own kernel, float32 (s)",
     "| `fit` with OpenBLAS's own kernel, float64 (s)",
@@ -157,10 +159,7 @@ OWN_KERNEL_ROWS = (
 
 def test_with_openblas_overrides_set_minilstm_also_runs_without_them(tmp_path):
     done = run_bench(
-        "--quick",
-        "--no-sweep",
-        "--no-keras",
-        "--no-pytorch",
+        *MINILSTM_ONLY,
         out=tmp_path,
         OPENBLAS_CORETYPE="Haswell",
         OPENBLAS_L2_SIZE="512",
@@ -189,10 +188,7 @@ def test_minilstm_runs_once_without_overrides_or_with_no_own_kernel(
     args, settings, tmp_path
 ):
     done = run_bench(
-        "--quick",
-        "--no-sweep",
-        "--no-keras",
-        "--no-pytorch",
+        *MINILSTM_ONLY,
         *args,
         out=tmp_path,
         unset=bench.OPENBLAS_OVERRIDES,
