@@ -3,6 +3,7 @@ memory are measured by the benchmark itself, never asserted by timed tests."""
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -54,8 +55,11 @@ def cells(text: str, row_start: str) -> list[str]:
     return [cell.strip() for cell in row.split("|")[1:-1]]
 
 
+RATIO = re.compile(r"[\d.]+x (faster|slower)(; faster in \d+ of \d+ rounds)?")
+
+
 def is_ratio(cell: str) -> bool:
-    return cell.endswith(("x faster", "x slower"))
+    return RATIO.fullmatch(cell) is not None
 
 
 def test_quick_run_prints_every_sides_tables(quick_run):
@@ -234,6 +238,19 @@ def test_comparison_wording():
     assert bench.versus(other=6.0, mine=1.0) == "6.0x faster"
     assert bench.versus(other=1.0, mine=1.5) == "1.50x slower"
     assert bench.versus(other=1.05, mine=1.0) == "1.05x faster"
+
+
+def test_near_par_the_comparison_also_counts_the_rounds_minilstm_won():
+    # The median of the rounds' ratios (1.2, 0.9, 1.5), and the rounds above 1.
+    mine = [1.0, 1.0, 1.0]
+    assert bench.versus_rounds([1.2, 0.9, 1.5], mine) == (
+        "1.20x faster; faster in 2 of 3 rounds"
+    )
+    assert bench.versus_rounds([0.9, 0.8, 1.1], mine) == (
+        "1.11x slower; faster in 1 of 3 rounds"
+    )
+    # Far from par every round agrees, and the count would only repeat the ratio.
+    assert bench.versus_rounds([5.0, 6.0, 7.0], mine) == "6.0x faster"
 
 
 def test_the_header_names_instruction_set_limits_only_when_set(monkeypatch):
