@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from minilstm import bench
+from minilstm.bench.__main__ import main
+from minilstm.bench.machine import (
+    ISA_LIMITS,
+    OPENBLAS_OVERRIDES,
+    cpu_name,
+    environment,
+)
+from minilstm.bench.report import versus, versus_rounds
+from minilstm.bench.timing import alternate
 
 ROOT = Path(__file__).resolve().parents[1]
 # PyTorch is optional and not in the test extra: the quick run checks its columns where
@@ -84,7 +92,7 @@ def test_quick_run_prints_every_sides_tables(quick_run):
     else:
         assert "> PyTorch columns skipped: PyTorch cannot be imported" in text
     # The header names the CPU and the SIMD extensions NumPy dispatches to.
-    assert f"- CPU: {bench.cpu_name()}, " in text
+    assert f"- CPU: {cpu_name()}, " in text
     assert "NumPy's SIMD extensions: " in text
     sweep_rows = [
         line for line in text.splitlines() if line.startswith(("| window", "| units"))
@@ -195,7 +203,7 @@ def test_minilstm_runs_once_without_overrides_or_with_no_own_kernel(
         *MINILSTM_ONLY,
         *args,
         out=tmp_path,
-        unset=bench.OPENBLAS_OVERRIDES,
+        unset=OPENBLAS_OVERRIDES,
         **settings,
     )
     assert done.returncode == 0, done.stderr
@@ -213,7 +221,7 @@ def test_minilstm_runs_once_without_overrides_or_with_no_own_kernel(
 )
 def test_bad_arguments_exit_2_with_one_line(args, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        bench.main(args)
+        main(args)
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
@@ -224,44 +232,44 @@ def test_an_out_folder_that_cannot_be_made_is_a_bad_argument(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("")
     with pytest.raises(SystemExit) as exit_info:
-        bench.main(["--out", str(blocker / "sub")])
+        main(["--out", str(blocker / "sub")])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "argument --out: cannot write to folder" in err
 
 
 def test_sides_alternate_which_goes_first():
-    assert bench.alternate(3, ["a", "b"]) == ["a", "b", "b", "a", "a", "b"]
+    assert alternate(3, ["a", "b"]) == ["a", "b", "b", "a", "a", "b"]
 
 
 def test_comparison_wording():
-    assert bench.versus(other=6.0, mine=1.0) == "6.0x faster"
-    assert bench.versus(other=1.0, mine=1.5) == "1.50x slower"
-    assert bench.versus(other=1.05, mine=1.0) == "1.05x faster"
+    assert versus(other=6.0, mine=1.0) == "6.0x faster"
+    assert versus(other=1.0, mine=1.5) == "1.50x slower"
+    assert versus(other=1.05, mine=1.0) == "1.05x faster"
 
 
 def test_near_par_the_comparison_also_counts_the_rounds_minilstm_won():
     # The median of the rounds' ratios (1.2, 0.9, 1.5), and the rounds above 1.
     mine = [1.0, 1.0, 1.0]
-    assert bench.versus_rounds([1.2, 0.9, 1.5], mine) == (
+    assert versus_rounds([1.2, 0.9, 1.5], mine) == (
         "1.20x faster; faster in 2 of 3 rounds"
     )
-    assert bench.versus_rounds([0.9, 0.8, 1.1], mine) == (
+    assert versus_rounds([0.9, 0.8, 1.1], mine) == (
         "1.11x slower; faster in 1 of 3 rounds"
     )
     # Far from par every round agrees, and the count would only repeat the ratio.
-    assert bench.versus_rounds([5.0, 6.0, 7.0], mine) == "6.0x faster"
+    assert versus_rounds([5.0, 6.0, 7.0], mine) == "6.0x faster"
 
 
 def test_the_header_names_instruction_set_limits_only_when_set(monkeypatch):
-    for name in bench.ISA_LIMITS:
+    for name in ISA_LIMITS:
         monkeypatch.delenv(name, raising=False)
-    assert not any("instruction-set limits" in line for line in bench.environment())
+    assert not any("instruction-set limits" in line for line in environment())
     monkeypatch.setenv("ATEN_CPU_CAPABILITY", "avx2")
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
     assert (
         "- instruction-set limits: ATEN_CPU_CAPABILITY=avx2, ONEDNN_MAX_CPU_ISA=AVX2"
-        in bench.environment()
+        in environment()
     )
 
 
@@ -273,6 +281,6 @@ def test_the_cpu_is_named_with_its_family_and_model(tmp_path):
         "model name\t: AMD EPYC\nflags\t\t: fpu avx2\n\n"
         "processor\t: 1\ncpu family\t: 25\nmodel\t\t: 17\nmodel name\t: other\n"
     )
-    assert bench.cpu_name(str(cpuinfo)) == "AMD EPYC (family 26, model 2)"
+    assert cpu_name(str(cpuinfo)) == "AMD EPYC (family 26, model 2)"
     cpuinfo.write_text("processor\t: 0\nmodel name\t: Some CPU\n")
-    assert bench.cpu_name(str(cpuinfo)) == "Some CPU"
+    assert cpu_name(str(cpuinfo)) == "Some CPU"
