@@ -20,6 +20,8 @@ from minilstm.bench.machine import (
 from minilstm.bench.report import versus, versus_rounds
 from minilstm.bench.timing import alternate
 
+pytestmark = pytest.mark.slow  # runs the bench, each side in a process
+
 ROOT = Path(__file__).resolve().parents[1]
 # PyTorch is optional and not in the test extra: the quick run checks its columns where
 # it is installed and its note where it is not; a test below hides it to check the note.
