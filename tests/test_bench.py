@@ -11,13 +11,15 @@ from pathlib import Path
 import pytest
 
 from minilstm.bench.__main__ import main
+from minilstm.bench.compare import versus, versus_rounds
 from minilstm.bench.machine import (
     ISA_LIMITS,
     OPENBLAS_OVERRIDES,
     cpu_name,
     environment,
 )
-from minilstm.bench.report import versus, versus_rounds
+from minilstm.bench.measure import QUICK, Results, ScaleRow
+from minilstm.bench.scale import scale_table
 from minilstm.bench.timing import alternate
 
 pytestmark = pytest.mark.slow  # runs the bench, each side in a process
@@ -286,3 +288,119 @@ def test_the_cpu_is_named_with_its_family_and_model(tmp_path):
     assert cpu_name(str(cpuinfo)) == "AMD EPYC (family 26, model 2)"
     cpuinfo.write_text("processor\t: 0\nmodel name\t: Some CPU\n")
     assert cpu_name(str(cpuinfo)) == "Some CPU"
+
+
+# The scale table's columns: the size, minilstm's and PyTorch's float32 times and their
+# comparison, the float32 floor and minilstm's multiple of it, minilstm's float64 time
+# and floor, the two peaks.
+SCALE_HEADER = [
+    "H",
+    "N",
+    "T",
+    "minilstm float32 (ms)",
+    "PyTorch float32 (ms)",
+    "minilstm vs PyTorch, float32",
+    "floor float32 (ms)",
+    "minilstm float32 ÷ floor",
+    "minilstm float64 (ms)",
+    "floor float64 (ms)",
+    "peak MB, minilstm",
+    "peak MB, PyTorch",
+]
+NUMBER = re.compile(r"\d+(\.\d+)?")
+
+
+@pytest.fixture(scope="module")
+def scale_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("scale")
+    return run_bench("--scale", "--quick", out=out), out
+
+
+def test_scale_prints_a_row_per_size_under_its_header_and_nothing_else(scale_run):
+    done, out = scale_run
+    assert done.returncode == 0, done.stderr
+    text = done.stdout
+    assert "## Scale: one training epoch as the model grows" in text
+    for other in ("## The article's workload", "## minilstm alone", "## Scaling"):
+        assert other not in text
+    assert "Keras side" not in text  # the scale table compares with PyTorch only
+    assert cells(text, "| H | N | T |") == SCALE_HEADER
+    for units, batch_size, window in QUICK.scale:
+        row = cells(text, f"| {units} | {batch_size} | {window} |")
+        assert len(row) == len(SCALE_HEADER)
+        times = dict(zip(SCALE_HEADER, row, strict=True))
+        for column in ("minilstm float32 (ms)", "minilstm float64 (ms)"):
+            assert NUMBER.fullmatch(times[column]) and float(times[column]) > 0
+        for column in ("floor float32 (ms)", "floor float64 (ms)"):
+            assert NUMBER.fullmatch(times[column])
+        assert re.fullmatch(r"\d+\.\dx", times["minilstm float32 ÷ floor"])
+        assert is_ratio(times["minilstm vs PyTorch, float32"]) == HAS_TORCH
+        assert (
+            NUMBER.fullmatch(times["PyTorch float32 (ms)"]) is not None
+        ) == HAS_TORCH
+        # Linux has /proc, where the peaks are measured.
+        if Path("/proc/self/status").exists():
+            assert float(times["peak MB, minilstm"]) > 0
+            assert (times["peak MB, PyTorch"] != "-") == HAS_TORCH
+    assert (out / "results.md").read_text() in text
+    assert not (out / "sweep.png").exists()
+
+
+def test_the_scale_table_marks_the_articles_size_and_dashes_a_missing_side():
+    # Made-up times: one size with every side, the article's without PyTorch.
+    results = Results(
+        scale=[
+            ScaleRow(
+                512,
+                128,
+                100,
+                epoch={
+                    ("minilstm", "float32"): [2.0, 2.0, 3.0],
+                    ("PyTorch", "float32"): [2.2, 2.4, 3.3],
+                    ("minilstm", "float64"): [4.0, 4.0, 4.0],
+                },
+                floor={"float32": 0.5, "float64": 1.0},
+                memory={"minilstm": 123.4, "PyTorch": None},
+            ),
+            ScaleRow(
+                75,
+                10,
+                24,
+                epoch={
+                    ("minilstm", "float32"): [0.012],
+                    ("minilstm", "float64"): [0.015],
+                },
+                floor={"float32": 0.0004, "float64": 0.0005},
+                memory={"minilstm": 50.0},
+            ),
+        ]
+    )
+    text = "\n".join(scale_table(results, QUICK))
+    assert cells(text, "| 512 | 128 | 100 |") == [
+        "512",
+        "128",
+        "100",
+        "2000.0",
+        "2400.0",
+        "1.10x faster; faster in 3 of 3 rounds",
+        "500.0",
+        "4.0x",
+        "4000.0",
+        "1000.0",
+        "123",
+        "n/a",
+    ]
+    assert cells(text, "| 75 | 10 | 24") == [
+        "75",
+        "10",
+        "24 (the article's)",
+        "12.0",
+        "-",
+        "-",
+        "0.40",
+        "30.0x",
+        "15.0",
+        "0.50",
+        "50",
+        "-",
+    ]

@@ -17,6 +17,7 @@ from minilstm.bench.measure import (
 )
 from minilstm.bench.plot import plot
 from minilstm.bench.report import report
+from minilstm.bench.scale import measure_scale, measure_scale_memory
 from minilstm.bench.workers import Worker
 from minilstm.cli import ArgumentParser, positive_int, run, writable_folder
 
@@ -43,7 +44,7 @@ def build_parser() -> ArgumentParser:
     add(
         "--rounds",
         type=positive_int,
-        help="rounds per side for the medians (default 5)",
+        help="rounds per side for the medians (default 5; the scale table's 3)",
     )
     add(
         "--threads",
@@ -61,6 +62,14 @@ def build_parser() -> ArgumentParser:
     )
     add("--no-sweep", action="store_true", help="skip the scaling sweep")
     add(
+        "--scale",
+        action="store_true",
+        help="measure the scale table instead: one training epoch at H/N/T = "
+        "75/10/24 (the article's), 128/32/50, 256/64/100 and 512/128/100, minilstm in "
+        "float32 and float64 beside PyTorch in float32, the matrix-product floor and "
+        "the peak memory of each",
+    )
+    add(
         "--out",
         type=writable_folder,
         default="bench_output",  # a string, so that argparse checks it like a given one
@@ -76,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     if args.rounds:
-        sizes = replace(sizes, rounds=args.rounds)
+        sizes = replace(sizes, rounds=args.rounds, scale_rounds=args.rounds)
     if args.no_sweep:
         sizes = replace(sizes, sweep={})
 
@@ -102,7 +111,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     try:
         results.description = workers["minilstm"]("description")
-        if set_variables(OPENBLAS_OVERRIDES) and not args.no_own_kernel:
+        # The scale table compares minilstm as set up with PyTorch alone.
+        own_kernel = not (args.no_own_kernel or args.scale)
+        if set_variables(OPENBLAS_OVERRIDES) and own_kernel:
             worker = Worker(OWN_KERNEL, unset=OPENBLAS_OVERRIDES)
             workers[OWN_KERNEL] = worker
             results.description.append(
@@ -111,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 + "; ".join(line.removeprefix("- ") for line in worker("blas"))
             )
         for side, (left_out, flag, what, extra) in optional.items():
+            if side == "Keras" and args.scale:
+                continue
             if left_out:
                 results.notes.append(f"{side} columns skipped: {flag}.")
                 continue
@@ -124,13 +137,19 @@ def main(argv: Sequence[str] | None = None) -> None:
                     f"{side} columns skipped: {what} cannot be imported ({error}). "
                     f"Install it with {extra}."
                 )
-        measure(sizes, workers, results)
+        if args.scale:
+            measure_scale(sizes, workers, results)
+        else:
+            measure(sizes, workers, results)
         # The load can change within a run: a busy machine slows every side unevenly.
         results.description.append(f"- load average at the end: {load_average()}")
     finally:
         for worker in workers.values():
             worker.close()
-    measure_memory(sizes, results)
+    if args.scale:
+        measure_scale_memory(sizes, list(workers), results)
+    else:
+        measure_memory(sizes, results)
 
     text = report(results, sizes)
     print(text)

@@ -43,6 +43,16 @@ class Sizes:
     sweep_windows: int = 256  # training windows of the sweep's data set
     sweep_rounds: int = 3
     demo: bool = True  # also measure the peak memory of ``python -m minilstm.demo``
+    # The scale table's sizes, (units H, batch N, steps T) each: the article's, then
+    # three larger models; an epoch is ``scale_batches`` full batches.
+    scale: tuple[tuple[int, int, int], ...] = (
+        (article.UNITS, article.BATCH_SIZE, article.WINDOW),
+        (128, 32, 50),
+        (256, 64, 100),
+        (512, 128, 100),
+    )
+    scale_batches: int = 4
+    scale_rounds: int = 3
 
 
 FULL = Sizes()
@@ -54,10 +64,27 @@ QUICK = Sizes(
     sweep_windows=32,
     sweep_rounds=1,
     demo=False,
+    scale=((8, 4, 6), (16, 8, 12)),
+    scale_batches=2,
+    scale_rounds=1,
 )
 
 
 Run = tuple[str, str]  # a side and its dtype
+
+
+@dataclass
+class ScaleRow:
+    """One size of the scale table: per run (side, dtype), the rounds' seconds of one
+    epoch; the matrix-product floor of an epoch per dtype; the peak memory (MB) of a
+    fresh process training one epoch, per side, None where it could not be measured."""
+
+    units: int
+    batch_size: int
+    window: int
+    epoch: dict[Run, list[float]] = field(default_factory=dict)
+    floor: dict[str, float] = field(default_factory=dict)
+    memory: dict[str, float | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -68,6 +95,7 @@ class Results:
     decode: dict[Run, list[float]] = field(default_factory=dict)
     floor: float = 0.0
     sweep: list[tuple[str, int, dict[str, float]]] = field(default_factory=list)
+    scale: list[ScaleRow] = field(default_factory=list)
     memory: dict[str, float | None] = field(default_factory=dict)
     description: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

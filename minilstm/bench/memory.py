@@ -1,8 +1,9 @@
 """Peak memory of a run, measured in a fresh Python that does nothing else.
 
 ``peak_memory_mb("article", 35)`` starts ``python -m minilstm.bench.memory RESULT
-article 35``: that process runs the workload named ``article`` with the argument 35,
+article 35``: that process runs the workload named ``article`` with the argument "35",
 then writes its peak resident memory to the file RESULT, even if the workload failed.
+The workloads take their arguments as that command line gives them, as strings.
 """
 
 import os
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def article_workload(epochs: int) -> None:
+def article_workload(epochs: str) -> None:
     """The article's model trained for ``epochs`` epochs, then decoding its 76 windows:
     minilstm alone."""
     import minilstm as ml
@@ -27,7 +28,7 @@ def article_workload(epochs: int) -> None:
         data.enc_x,
         data.dec_x,
         data.dec_y,
-        epochs=epochs,
+        epochs=int(epochs),
         batch_size=article.BATCH_SIZE,
         verbose=0,
     )
@@ -42,18 +43,33 @@ def demo_workload() -> None:
     runpy.run_module("minilstm.demo", run_name="__main__")
 
 
+def epoch_workload(
+    side: str, dtype: str, units: str, batch_size: str, window: str, batches: str
+) -> None:
+    """One training epoch of a fresh model at one size of the scale table, on
+    minilstm's side or PyTorch's (``side``), in ``dtype``."""
+    from minilstm.bench.peers import TorchSide
+    from minilstm.bench.sides import MinilstmSide
+    from minilstm.bench.workloads import scale_data
+
+    data = scale_data(int(units), int(batch_size), int(window), int(batches))
+    runner = TorchSide(threads=None) if side == "PyTorch" else MinilstmSide()
+    runner.prepare_epoch(data, int(batch_size), dtype)
+
+
 WORKLOADS: dict[str, Callable[..., None]] = {
     "article": article_workload,
     "demo": demo_workload,
+    "epoch": epoch_workload,
 }
 
 
-def peak_memory_mb(workload: str, *args: int) -> float | None:
+def peak_memory_mb(workload: str, *args: object) -> float | None:
     """Peak resident memory (MB) of a fresh Python running one of ``WORKLOADS``.
 
     Args:
         workload: the name of the workload.
-        *args: its arguments, integers.
+        *args: its arguments, passed on the command line as strings.
 
     Returns:
         the peak in MB; None where /proc is missing (not Linux) or the run failed.
@@ -81,7 +97,7 @@ def probe(result: str, workload: str, *args: str) -> None:
     """Run a workload, then write this process's peak resident memory (kB) to
     ``result``."""
     try:
-        WORKLOADS[workload](*map(int, args))
+        WORKLOADS[workload](*args)
     finally:
         # VmHWM is the peak resident memory of this program only; getrusage's ru_maxrss
         # would also count the parent's memory, inherited through fork before exec.

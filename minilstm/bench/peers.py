@@ -2,9 +2,11 @@
 (``minilstm.bench.sides``) of the Keras reference and of PyTorch. Each library is
 imported only when its side is made, in the side's own worker process."""
 
+import functools
 import gc
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -125,6 +127,7 @@ class TorchSide:
         import torch
 
         self.torch = torch
+        self.epochs: dict[str, Callable[[], None]] = {}
         if threads:
             torch.set_num_threads(threads)
             torch.set_num_interop_threads(threads)
@@ -157,19 +160,22 @@ class TorchSide:
 
         return Seq2Seq().to(torch_dtype)
 
-    def fit_seconds(self, epochs: int, seed: int, dtype: str = "float32") -> float:
-        """A fresh model trained in a plain loop: a fresh order of the windows every
-        epoch, drawn as minilstm's ``fit`` draws it, in batches of the article's size.
+    def trainer(
+        self, data: Data, batch_size: int, dtype: str, seed: int
+    ) -> Callable[[int, int], None]:
+        """A fresh model and its Adam, and the plain loop that trains them on ``data``.
 
         Args:
-            epochs: epochs to train.
-            seed: PyTorch's random seed, for the initial weights, and the batch order's.
+            data: the training arrays and the units.
+            batch_size: windows per batch.
             dtype: "float32" or "float64".
+            seed: PyTorch's random seed, for the initial weights, and the batch order's.
 
         Returns:
-            The seconds the training loop took.
+            ``train(first, stop)``, which trains the epochs first to stop - 1, each in a
+            fresh order of the windows drawn as minilstm's ``fit`` draws it.
         """
-        torch, data = self.torch, article_data()
+        torch = self.torch
         torch.manual_seed(seed)
         model = self.model(data, dtype)
         # Keras's defaults, which minilstm's Adam shares (PyTorch's own eps is 1e-8).
@@ -180,14 +186,14 @@ class TorchSide:
             eps=1e-7,
         )
         loss = torch.nn.MSELoss()
-        batch_size, n = ARTICLE["batch_size"], len(data.enc_x)
+        enc_x, dec_x, dec_y = (
+            torch.from_numpy(a).to(getattr(torch, dtype))
+            for a in (data.enc_x, data.dec_x, data.dec_y)
+        )
+        n = len(enc_x)
 
-        def fit() -> None:
-            enc_x, dec_x, dec_y = (
-                torch.from_numpy(a).to(getattr(torch, dtype))
-                for a in (data.enc_x, data.dec_x, data.dec_y)
-            )
-            for epoch in range(epochs):
+        def train(first: int, stop: int) -> None:
+            for epoch in range(first, stop):
                 rng = np.random.default_rng([seed, epoch])
                 order = torch.from_numpy(rng.permutation(n))
                 for start in range(0, n, batch_size):
@@ -196,7 +202,40 @@ class TorchSide:
                     loss(model(enc_x[batch], dec_x[batch]), dec_y[batch]).backward()
                     optimizer.step()
 
-        return seconds_of(fit)
+        return train
+
+    def fit_seconds(self, epochs: int, seed: int, dtype: str = "float32") -> float:
+        """A fresh model trained on the article's workload in batches of its size.
+
+        Args:
+            epochs: epochs to train.
+            seed: PyTorch's random seed, for the initial weights, and the batch order's.
+            dtype: "float32" or "float64".
+
+        Returns:
+            The seconds the training loop took.
+        """
+        train = self.trainer(article_data(), ARTICLE["batch_size"], dtype, seed)
+        return seconds_of(lambda: train(0, epochs))
+
+    def prepare_epoch(
+        self, data: Data, batch_size: int, dtype: str = "float32"
+    ) -> None:
+        """Make a model in ``dtype`` that ``epoch_seconds(dtype)`` trains, one epoch a
+        call, and train its first epoch.
+
+        Args:
+            data: the training arrays and the units.
+            batch_size: windows per batch.
+            dtype: "float32" or "float64".
+        """
+        self.epochs[dtype] = functools.partial(
+            self.trainer(data, batch_size, dtype, seed=0), 0, 1
+        )
+        self.epochs[dtype]()
+
+    def epoch_seconds(self, dtype: str = "float32") -> float:
+        return seconds_of(self.epochs[dtype])
 
     def prepare_decode(self, dtype: str = "float32") -> None:
         """The batched decode of the 76 windows: the encoder over the windows, then one

@@ -1,40 +1,20 @@
-"""The report: Markdown tables of a run's results, and how comparisons are worded."""
+"""The report: a run's results as Markdown, the machine they were measured on first."""
 
 import statistics
-from collections.abc import Sequence
 
 from minilstm import article
+from minilstm.bench.compare import versus, versus_rounds
 from minilstm.bench.measure import OWN_KERNEL, SWEEP_SIDES, Results, Run, Sizes
-
-
-def versus(other: float, mine: float) -> str:
-    """How minilstm compares with another side, from the two times: near par, where a
-    target of "as fast" is decided, with two decimals."""
-    if other >= mine:
-        return f"{other / mine:.{2 if other < 2 * mine else 1}f}x faster"
-    return f"{mine / other:.2f}x slower"
-
-
-def versus_rounds(other: Sequence[float], mine: Sequence[float]) -> str:
-    """``versus`` on the median of the rounds' ratios; near par, also how many rounds
-    minilstm was the faster in, since one round's ratio can fall either side of 1.
-
-    Args:
-        other: the other side's seconds, one per round.
-        mine: minilstm's seconds in the same rounds.
-    """
-    ratios = [o / m for o, m in zip(other, mine, strict=True)]
-    ratio = statistics.median(ratios)
-    shown = versus(ratio, 1.0)
-    if 1 / 2 < ratio < 2:
-        faster = sum(r > 1 for r in ratios)
-        shown += f"; faster in {faster} of {len(ratios)} rounds"
-    return shown
+from minilstm.bench.scale import scale_table
 
 
 def report(results: Results, sizes: Sizes) -> str:
-    """The Markdown tables."""
+    """The Markdown tables: the scale table of a run with ``--scale``, else the
+    headline, the floor and memory, the sweep."""
     out = ["# minilstm benchmark", "", *results.description]
+    if results.scale:
+        out += ["", *(f"> {note}" for note in results.notes)] if results.notes else []
+        return "\n".join(out + scale_table(results, sizes)) + "\n"
     out.append(
         f"- medians of {sizes.rounds} rounds (sweep: {sizes.sweep_rounds}), sides "
         "alternating; a comparison of the headline is the median of its rounds' ratios"

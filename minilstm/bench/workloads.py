@@ -1,4 +1,5 @@
-"""The data each side trains on: the article's windows, and the sweep's."""
+"""The data each side trains on: the article's windows, the sweep's and the scale
+table's."""
 
 from dataclasses import dataclass
 
@@ -34,3 +35,9 @@ def sweep_data(window: int, windows: int, units: int) -> Data:
     """``windows`` windows of length ``window`` of sin -> cos, and the units to use."""
     x = np.linspace(0.0, windows * 2 * np.pi / 24, windows + window)
     return Data(*make_windows(np.sin(x), np.cos(x), window), units)
+
+
+def scale_data(units: int, batch_size: int, window: int, batches: int) -> Data:
+    """``batches`` full batches of ``batch_size`` windows of length ``window`` of sin ->
+    cos, and ``units`` units: one size of the scale table."""
+    return sweep_data(window, batch_size * batches, units)
