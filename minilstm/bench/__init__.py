@@ -13,6 +13,10 @@ One run measures, alternating the sides round by round and quoting medians:
   batch size): the time of one training epoch on each side, once warm;
 - the peak memory of minilstm-only runs.
 
+``--scale`` measures the scale table instead: one training epoch at four sizes, from the
+article's to H=512 units, batches of 128, 100 steps, minilstm in float32 and float64
+beside PyTorch in float32, with each size's matrix-product floor and peak memory.
+
 Where the environment overrides OpenBLAS's choice of kernel (``OPENBLAS_CORETYPE``,
 ``OPENBLAS_L2_SIZE``, set on some machines), the headline also runs minilstm in a
 process without those settings, beside the others, and shows its rows too
@@ -35,6 +39,8 @@ One job per module:
 - ``memory``: the peak memory of a run, in a fresh Python;
 - ``machine``: the CPU, the BLAS and what else the numbers depend on;
 - ``measure``: what one run measures, and the run itself;
+- ``scale``: the scale table, measured and written;
+- ``compare``: how minilstm compares with another side, in words;
 - ``report``: the Markdown tables; ``plot``: the sweep's picture;
 - ``__main__``: the command line.
 """
