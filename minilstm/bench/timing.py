@@ -5,9 +5,11 @@ import gc
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+
+Side = TypeVar("Side")  # a side's name, or a side and its dtype
 
 
 def seconds_of(fn: Callable[[], Any], repeats: int = 1) -> float:
@@ -22,7 +24,7 @@ def seconds_of(fn: Callable[[], Any], repeats: int = 1) -> float:
     return statistics.median(times)
 
 
-def alternate(rounds: int, sides: Sequence[str]) -> list[str]:
+def alternate(rounds: int, sides: Sequence[Side]) -> list[Side]:
     """The order of the measurements: each round runs every side, the first side
     alternating from round to round, so that neither always runs first."""
     order = []
