@@ -20,6 +20,8 @@ import pytest
 from minilstm.assignment.notebooks import IDEAS
 from minilstm.assignment.parts import PARTS
 
+pytestmark = pytest.mark.slow  # runs the assignment's notebooks
+
 # A forward-free part, a layer's backward and BPTT: small, and two kinds of module.
 NOTEBOOK_PARTS = ["mse_backward", "dense_backward", "bptt"]
 CELL_TIMEOUT_S = 120

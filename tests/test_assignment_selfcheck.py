@@ -22,6 +22,8 @@ from minilstm.assignment.parts import DEFAULT_PARTS
 from minilstm.assignment.selfcheck import record_part, run_selfcheck
 from minilstm.assignment.session import Recorder
 
+pytestmark = pytest.mark.slow  # runs the self-check end to end
+
 
 def verdicts(output: str) -> dict[str, str]:
     """Each part's verdict in a self-check's report."""
