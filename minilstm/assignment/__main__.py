@@ -7,7 +7,7 @@ from pathlib import Path
 
 from minilstm.assignment.bundle import DEFAULT_USER, build_autograder, collect
 from minilstm.assignment.grader import grade, made_elsewhere, table, to_json
-from minilstm.assignment.notebooks import write_notebooks
+from minilstm.assignment.notebooks import SITE, write_notebooks
 from minilstm.assignment.parts import DEFAULT_PARTS, END_TO_END, PARTS, parse_points
 from minilstm.assignment.selfcheck import run_selfcheck
 from minilstm.assignment.student_site import build_site, parts_from
@@ -42,6 +42,13 @@ def main(argv: list[str] | None = None) -> int:
         "--notebooks",
         action="store_true",
         help="also write notebooks/PART.ipynb for each part (needs nbformat)",
+    )
+    init.add_argument(
+        "--site-url",
+        default=SITE,
+        metavar="URL",
+        help="where the notebooks' links find the site's pages (default: "
+        f"{SITE}, the student edition built into DIR/site)",
     )
     init.add_argument(
         "--points",
@@ -206,7 +213,9 @@ def main(argv: list[str] | None = None) -> int:
                 args.directory, args.parts, solution=args.solution, points=points
             )
             if args.notebooks:
-                write_notebooks(path, check_parts(args.parts), library_markers())
+                write_notebooks(
+                    path, check_parts(args.parts), library_markers(), args.site_url
+                )
         except (FileExistsError, ValueError, ModuleNotFoundError) as exc:
             parser.error(str(exc))
         parts = args.parts or DEFAULT_PARTS
