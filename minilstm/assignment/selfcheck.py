@@ -7,7 +7,7 @@ library's outputs go into the workspace as ``selfcheck_data/<part>.json`` and ``
 (no pickles). ``selfcheck.py``, a copy of ``selfcheck_script.py``, imports only NumPy
 and the workspace's own ``minilstm``: it makes the same calls on the student's code and
 prints the relative error of each output against the shipped one. When a call goes
-wrong it names the likely mistake as the grader does: ``mistakes.likely`` (the grader's
+wrong it names the likely mistake as the grader does: ``diagnosis.likely`` (the grader's
 table) gives, for each recorded call, what each known mistake would have returned, and
 that goes into the data too, so the script only has to compare.
 
@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from minilstm.assignment import checks, mistakes
+from minilstm.assignment import checks, diagnosis, mistakes
 from minilstm.assignment.child import Encoder
 from minilstm.assignment.parts import PARTS
 from minilstm.assignment.sandbox import numpy_only_site
@@ -164,7 +164,7 @@ class KeyRecorder(Recorder):
             # student's must: what it changed is compared.
             step["want_args"] = self.expected.encode(change(list(args), before))
             step["arg_names"] = ARGUMENT_NAMES.get(label, "argument")
-        step["blocks"] = mistakes.BLOCKS.get(label, {})
+        step["blocks"] = diagnosis.BLOCKS.get(label, {})
         owner = self.objects.get(target.owner) if target.kind == "ref" else None
         earlier = None
         if label == "Adam.update_step":
@@ -177,7 +177,7 @@ class KeyRecorder(Recorder):
                 "want": self.expected.encode(found.result),
                 "want_args": self.expected.encode(found.args),
             }
-            for found in mistakes.likely(label, before, kwargs, owner, earlier)
+            for found in diagnosis.likely(label, before, kwargs, owner, earlier)
         ]
         return result
 
