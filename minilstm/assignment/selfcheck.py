@@ -42,6 +42,8 @@ TEMPLATE = Path(__file__).with_name("selfcheck_script.py")
 # The self-check's seeds are the grader's plus this: same kinds of inputs, other values.
 SEED_SHIFT = 1000
 
+# The five gradients of a SimpleRNN or GRU step.
+STEP_GRADS = ["dx", "dh_prev", "dkernel", "drecurrent_kernel", "dbias"]
 # Names for the outputs of each function, as its docstring calls them (nested like the
 # result); functions not listed here get their outputs numbered.
 OUTPUT_NAMES: dict[str, object] = {
@@ -60,6 +62,12 @@ OUTPUT_NAMES: dict[str, object] = {
     "dense_backward": ["dx", "dkernel", "dbias"],
     "mse_backward": "dy_pred",
     "Seq2Seq.predict": "y",
+    "rnn_step_forward": ["h", "cache"],
+    "rnn_step_backward": STEP_GRADS,
+    "gru_cell_forward": ["h", "cache"],
+    "gru_step_forward": ["h", "cache"],
+    "gru_cell_backward": ["da", "du", "dh_prev"],
+    "gru_step_backward": STEP_GRADS,
 }
 # What to call the changes a call makes to its arguments in place, by function: the
 # self-check compares Adam's step, not the weights after it.
