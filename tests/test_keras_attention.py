@@ -5,6 +5,10 @@ and restored after): the contexts, the attention weights, and the gradients on t
 query, the value and ``scale``, Keras's taken with ``tf.GradientTape`` of
 sum(context * dcontext).
 
+Then the reference model with attention (reference_keras/attention.py): its weights
+in minilstm's order, and its step decoder, which gives the teacher-forced outputs when
+fed the true values.
+
 Relative errors are max |a - b| / max |b| per array, as in test_keras_parity.py.
 """
 
@@ -23,6 +27,8 @@ else:
     tf = pytest.importorskip("tensorflow")
 
 import keras
+
+import reference_keras.attention as rka
 
 KERAS_LAYERS = {ml.Attention: "Attention", ml.AdditiveAttention: "AdditiveAttention"}
 
@@ -141,3 +147,94 @@ def test_float32_agrees_with_keras_float32(layer, bound):
         keras_context = keras.ops.convert_to_numpy(keras_layer([query, value]))
     assert keras_context.dtype == context.dtype == np.float32
     assert relative(context, keras_context) < bound
+
+
+# --- the reference model with attention ---------------------------------------------
+
+
+def expected_shapes(cell, attention, units, input_dim, output_dim):
+    """minilstm's weight order: encoder 3, decoder 3, scale (additive only), Dense 2."""
+    blocks = {"lstm": 4, "gru": 3, "rnn": 1}[cell]
+    G = blocks * units
+    bias = (2, G) if cell == "gru" else (G,)
+    recurrent = [(units, G), bias]
+    scale = [(units,)] if attention == "additive" else []
+    return [
+        (input_dim, G),
+        *recurrent,
+        (output_dim, G),
+        *recurrent,
+        *scale,
+        (2 * units, output_dim),
+        (output_dim,),
+    ]
+
+
+def random_weights(rng, model):
+    """Unit-normal weights for a model: large enough for saturated gates and scores
+    of a few units."""
+    return [rng.normal(size=w.shape) for w in rka.keras_weights(model)]
+
+
+@pytest.mark.parametrize("attention", ["dot", "additive"])
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_reference_weights_come_in_minilstm_order(cell, attention):
+    model = rka.build_training_model(
+        units=5, input_dim=3, output_dim=2, window=None, cell=cell, attention=attention
+    )
+    shapes = [w.shape for w in rka.keras_weights(model)]
+    assert shapes == expected_shapes(cell, attention, 5, 3, 2)
+    # Keras's own order for the whole model is the same.
+    assert [w.shape for w in model.get_weights()] == shapes
+    rng = np.random.default_rng(0)
+    weights = random_weights(rng, model)
+    rka.set_keras_weights(model, weights)
+    for a, b in zip(model.get_weights(), weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match=f"weights must be a list of {len(shapes)}"):
+        rka.set_keras_weights(model, weights[:-1])
+
+
+def test_reference_refuses_an_unknown_attention():
+    with pytest.raises(ValueError, match="attention must be one of"):
+        rka.build_training_model(attention="luong")
+
+
+@pytest.mark.parametrize("attention", ["dot", "additive"])
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_step_decoder_fed_the_true_values_gives_the_teacher_forced_outputs(
+    cell, attention
+):
+    """The step decoder, reading dec_x one step at a time with the encoder's outputs
+    computed once, reproduces the training model's outputs. Measured: at most 2.9e-16
+    relative; bound 1e-12 as for the model without attention."""
+    rng = np.random.default_rng(1)
+    N, T, D, O, H = 3, 6, 2, 2, 5
+    model = rka.build_training_model(H, D, O, window=T, cell=cell, attention=attention)
+    rka.set_keras_weights(model, random_weights(rng, model))
+    encoder_model, decoder_model = rka.build_inference_models(model)
+    enc_x, dec_x = rng.normal(size=(N, T, D)), rng.normal(size=(N, T, O))
+    y = keras.ops.convert_to_numpy(model([enc_x, dec_x], training=False))
+    enc_out, *states = encoder_model(enc_x, training=False)
+    steps = []
+    for t in range(T):
+        y_t, *states = decoder_model(
+            [tf.constant(dec_x[:, t : t + 1]), enc_out, *states], training=False
+        )
+        steps.append(keras.ops.convert_to_numpy(y_t))
+    assert relative(np.concatenate(steps, axis=1), y) < 1e-12
+
+
+def test_decode_feeds_each_prediction_back_for_any_number_of_steps():
+    """decode's first step reads the start value 0, each later one the step before's
+    prediction: the teacher-forced model fed that shifted sequence gives the same.
+    Measured: 1.6e-16 relative; bound 1e-12."""
+    rng = np.random.default_rng(2)
+    model = rka.build_training_model(4, 1, 1, window=None, attention="additive")
+    rka.set_keras_weights(model, random_weights(rng, model))
+    enc_x = rng.normal(size=(2, 5, 1))
+    y = rka.decode(*rka.build_inference_models(model), enc_x, steps=8)
+    assert y.shape == (2, 8, 1)
+    dec_x = np.concatenate([np.zeros((2, 1, 1)), y[:, :-1]], axis=1)
+    teacher = keras.ops.convert_to_numpy(model([enc_x, dec_x], training=False))
+    assert relative(y, teacher) < 1e-12
