@@ -20,6 +20,8 @@ forward ones line by line in reverse; the layers at the bottom wrap them with Ke
 interface.
 """
 
+# The page includes the imports with the first block, so that its blocks run as shown.
+# --8<-- [start:softmax]
 from typing import NamedTuple
 
 import numpy as np
@@ -33,8 +35,6 @@ from minilstm.validation import (
     check_seed,
     check_weights,
 )
-
-# --8<-- [start:softmax]
 
 
 def softmax(s: np.ndarray) -> np.ndarray:
