@@ -219,7 +219,11 @@ class Attention:
         return "dim"
 
     def build(self, dim: int) -> None:
-        """Nothing to make: the dot product has no weights."""
+        """Nothing to make: the dot product has no weights.
+
+        Args:
+            dim: the features of the query and the value.
+        """
 
     def get_weights(self) -> list[np.ndarray]:
         """[]: no weights."""
@@ -234,11 +238,20 @@ class Attention:
         check_weights(weights, "weights", [], self.dtype)
 
     def attention_forward(self, query: np.ndarray, value: np.ndarray) -> tuple:
-        """``dot_attention_forward``."""
+        """``dot_attention_forward``: (context, cache).
+
+        Args:
+            query: (N, Tq, dim), checked.
+            value: (N, Tv, dim), checked.
+        """
         return dot_attention_forward(query, value)
 
     def attention_backward(self, dcontext: np.ndarray) -> tuple[np.ndarray, ...]:
-        """``dot_attention_backward`` on the last cache; sets ``grads`` (none)."""
+        """``dot_attention_backward`` on the last cache: (dquery, dvalue).
+
+        Args:
+            dcontext: (N, Tq, dim), checked.
+        """
         return dot_attention_backward(dcontext, self._cache)
 
     def forward(
@@ -342,11 +355,21 @@ class AdditiveAttention(Attention):
         )
 
     def attention_forward(self, query: np.ndarray, value: np.ndarray) -> tuple:
-        """``additive_attention_forward`` with this layer's ``scale``."""
+        """``additive_attention_forward`` with this layer's ``scale``.
+
+        Args:
+            query: (N, Tq, dim), checked.
+            value: (N, Tv, dim), checked.
+        """
         return additive_attention_forward(query, value, self.scale)
 
     def attention_backward(self, dcontext: np.ndarray) -> tuple[np.ndarray, ...]:
-        """``additive_attention_backward`` on the last cache; sets ``grads``."""
+        """``additive_attention_backward`` on the last cache: (dquery, dvalue); sets
+        ``grads["scale"]`` (dim,).
+
+        Args:
+            dcontext: (N, Tq, dim), checked.
+        """
         dquery, dvalue, dscale = additive_attention_backward(dcontext, self._cache)
         self.grads = {"scale": dscale}
         return dquery, dvalue
