@@ -25,6 +25,7 @@ LAYERS = {
         "minilstm/gru.py",
         "minilstm/simple_rnn.py",
         "minilstm/dense.py",
+        "minilstm/attention.py",
         "minilstm/layers.py",
         "minilstm/losses.py",
         "minilstm/optimizers.py",
