@@ -33,6 +33,14 @@ class Part(NamedTuple):
     default: bool = True
 
 
+class Marked(NamedTuple):
+    """A function of a part: its module path in the package and its qualified name."""
+
+    part: str
+    module: str  # e.g. "lstm.py"
+    qualname: str  # e.g. "lstm_backward" or "Adam.update_step"
+
+
 PARTS: dict[str, Part] = {
     part.name: part
     for part in (

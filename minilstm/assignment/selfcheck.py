@@ -31,10 +31,9 @@ import numpy as np
 
 from minilstm.assignment import checks, diagnosis, mistakes
 from minilstm.assignment.child import Encoder
-from minilstm.assignment.parts import PARTS
+from minilstm.assignment.parts import PARTS, Marked
 from minilstm.assignment.sandbox import numpy_only_site
 from minilstm.assignment.session import Handle, Recorder, Target
-from minilstm.assignment.workspace import library_markers
 
 SCRIPT = "selfcheck.py"
 DATA_DIR = "selfcheck_data"
@@ -111,10 +110,14 @@ def tracing(codes: dict, used: set) -> Iterator[None]:
         sys.setprofile(previous)
 
 
-def marked_codes() -> dict:
-    """The code object of every marked function of the library, with its part."""
+def marked_codes(library: list[Marked]) -> dict:
+    """The code object of every marked function of the library, with its part.
+
+    Args:
+        library: the library's marked functions (``workspace.library_markers()``).
+    """
     codes = {}
-    for marked in library_markers():
+    for marked in library:
         owner = importlib.import_module(f"minilstm.{marked.module.removesuffix('.py')}")
         for name in marked.qualname.split("."):
             owner = getattr(owner, name)
@@ -145,10 +148,10 @@ class KeyRecorder(Recorder):
 
     seed_shift = SEED_SHIFT
 
-    def __init__(self, workspace: Path) -> None:
+    def __init__(self, workspace: Path, library: list[Marked]) -> None:
         super().__init__(workspace)
         self.expected = ExpectEncoder("want", self.objects)
-        self.codes, self.used = marked_codes(), set()
+        self.codes, self.used = marked_codes(library), set()
         self.updates: dict[int, list] = {}  # an optimizer's calls: (grads, before)
 
     def call(self, label: str, target: Target, *args: Any, **kwargs: Any) -> Any:
@@ -190,14 +193,17 @@ class KeyRecorder(Recorder):
         return result
 
 
-def record_part(workspace: Path, part: str) -> tuple[dict, dict[str, np.ndarray]]:
+def record_part(
+    workspace: Path, part: str, library: list[Marked]
+) -> tuple[dict, dict[str, np.ndarray]]:
     """The calls of one part's self-check and their arrays (inputs and expected).
 
     Args:
         workspace: the workspace the check is recorded for.
         part: the part's name.
+        library: the library's marked functions, to see which parts a call runs.
     """
-    recorder = KeyRecorder(workspace)
+    recorder = KeyRecorder(workspace, library)
     checks.CHECKS[part](recorder)
     spec = {
         "part": part,
@@ -211,17 +217,18 @@ def record_part(workspace: Path, part: str) -> tuple[dict, dict[str, np.ndarray]
     return spec, {**recorder.encoder.arrays, **recorder.expected.arrays}
 
 
-def write_selfcheck(workspace: Path, parts: list[str]) -> None:
+def write_selfcheck(workspace: Path, parts: list[str], library: list[Marked]) -> None:
     """Write ``selfcheck.py`` and the data of each part's self-check into a workspace.
 
     Args:
         workspace: the new workspace.
         parts: the handed-out parts, in the library's order.
+        library: the library's marked functions (``workspace.library_markers()``).
     """
     data = workspace / DATA_DIR
     data.mkdir()
     for part in parts:
-        spec, arrays = record_part(workspace, part)
+        spec, arrays = record_part(workspace, part, library)
         (data / f"{part}.json").write_text(json.dumps(spec) + "\n")
         np.savez_compressed(data / f"{part}.npz", **arrays)
     (data / "parts.json").write_text(json.dumps(parts) + "\n")
