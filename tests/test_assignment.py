@@ -183,10 +183,10 @@ def test_the_opt_in_parts_are_not_handed_out_unless_named(tmp_path):
 
 def test_the_opt_in_parts_score_full_with_the_library_and_zero_as_stubs(tmp_path):
     solution = init_workspace(tmp_path / "solution", parts=OPT_IN, solution=True)
-    results = grade(solution)
+    results = grade(solution, handed_out=OPT_IN)
     # The end-to-end model runs none of these parts, so it is left out.
     assert scores(results) == {name: PARTS[name].points for name in OPT_IN}
-    results = grade(init_workspace(tmp_path / "stubs", parts=OPT_IN))
+    results = grade(init_workspace(tmp_path / "stubs", parts=OPT_IN), handed_out=OPT_IN)
     assert scores(results) == dict.fromkeys(OPT_IN, 0)
     marked = library_markers()
     for r in results:

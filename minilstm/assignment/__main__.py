@@ -6,7 +6,13 @@ import sys
 from pathlib import Path
 
 from minilstm.assignment.bundle import DEFAULT_USER, build_autograder, collect
-from minilstm.assignment.grader import grade, made_elsewhere, table, to_json
+from minilstm.assignment.grader import (
+    grade,
+    made_elsewhere,
+    read_config,
+    table,
+    to_json,
+)
 from minilstm.assignment.notebooks import write_notebooks
 from minilstm.assignment.parts import DEFAULT_PARTS, END_TO_END, PARTS, parse_points
 from minilstm.assignment.selfcheck import run_selfcheck
@@ -68,7 +74,15 @@ def main(argv: list[str] | None = None) -> int:
         choices=[*PARTS, END_TO_END.name],
         metavar="PART",
         help=f"the checks to run, from: {', '.join([*PARTS, END_TO_END.name])} "
-        "(default: the workspace's parts and end_to_end)",
+        "(default: the parts handed out and end_to_end)",
+    )
+    check.add_argument(
+        "--config",
+        type=Path,
+        metavar="TEACHER.json",
+        help="the parts handed out and their points, as init wrote them in the "
+        "workspace's assignment.json: keep a copy, the student can edit theirs "
+        "(default: the kit's default parts and points)",
     )
     check.add_argument(
         "--points",
@@ -189,18 +203,24 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
     try:
+        config = read_config(args.config) if args.config else None
         results = grade(
             args.directory,
             args.parts,
             timeout=args.timeout,
             jobs=args.jobs,
             memory_mb=args.memory,
-            points=points,
+            points={**(config["points"] if config else {}), **points},
             user=args.user,
+            handed_out=config["parts"] if config else None,
         )
     except (FileNotFoundError, ValueError, PermissionError) as exc:
         parser.error(str(exc))
+    source = f"from {args.config}" if args.config else "the kit's defaults"
+    if not args.config and args.parts:
+        source = "the parts named; points: the kit's defaults"
     print(table(results))
+    print(f"\nParts and points: {source} (never the workspace's assignment.json).")
     if args.json:
         args.json.write_text(json.dumps(to_json(results), indent=2) + "\n")
     return 0

@@ -208,6 +208,8 @@ def run_autograder(config_file: Path, submission: Path, results_file: Path) -> d
         open_to_all(Path(tmp))
         results = grade(
             workspace,
+            handed_out=config["parts"],
+            points=config["points"],
             timeout=config["timeout"],
             memory_mb=config["memory_mb"],
             user=config["user"],

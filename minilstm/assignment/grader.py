@@ -29,6 +29,7 @@ from minilstm.assignment.sandbox import (
     run_child,
 )
 from minilstm.assignment.session import Recorder, Replayer
+from minilstm.assignment.untrusted import read_regular
 from minilstm.assignment.workspace import (
     MANIFEST,
     PACKAGE_DIR,
@@ -37,6 +38,8 @@ from minilstm.assignment.workspace import (
     library_digest,
     library_markers,
 )
+
+MAX_CONFIG = 100_000  # bytes: a file of parts and points is a few hundred
 
 
 class TestResult(NamedTuple):
@@ -51,15 +54,13 @@ class TestResult(NamedTuple):
 
 
 def read_manifest(workspace: Path) -> dict:
-    """The workspace's manifest ({} if it has none)."""
-    manifest = workspace / MANIFEST
-    return json.loads(manifest.read_text()) if manifest.exists() else {}
-
-
-def workspace_parts(workspace: Path) -> list[str]:
-    """The parts handed out in this workspace (from its manifest; the default ones if
-    it has none)."""
-    return check_parts(read_manifest(workspace).get("parts"))
+    """The workspace's manifest ({} if it has none or it is not a small JSON file).
+    It is the student's: only the warning of ``made_elsewhere`` reads it."""
+    try:
+        manifest = json.loads(read_regular(workspace / MANIFEST, MAX_CONFIG))
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
 
 
 def made_elsewhere(workspace: Path) -> bool:
@@ -67,6 +68,33 @@ def made_elsewhere(workspace: Path) -> bool:
     ones."""
     digest = read_manifest(workspace).get("library_digest")
     return digest is not None and digest != library_digest()
+
+
+def read_config(path: str | Path) -> dict:
+    """A teacher's file of parts and points: ``{"parts": [...], "points": {...}}``,
+    e.g. the ``assignment.json`` that ``init`` wrote, kept before handing it out.
+
+    Args:
+        path: the JSON file.
+
+    Returns:
+        {"parts": the parts handed out, "points": points by part name}.
+
+    Raises:
+        ValueError: the file is not such a JSON object.
+    """
+    try:
+        config = json.loads(read_regular(Path(path), MAX_CONFIG))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: not a readable JSON file of parts ({exc})") from None
+    if not isinstance(config, dict) or not isinstance(config.get("parts"), list):
+        raise ValueError(f'{path}: expected {{"parts": [...], "points": {{...}}}}')
+    points = config.get("points", {})
+    if not isinstance(points, dict):
+        raise ValueError(f"{path}: points must be an object of part: points")
+    parts = check_parts(config["parts"])
+    points_for(parts, points)  # refuses unknown parts and bad points
+    return {"parts": parts, "points": points}
 
 
 def isolation(part: str) -> list[dict]:
@@ -132,19 +160,23 @@ def grade(
     memory_mb: int = Limits().memory_mb,
     points: dict[str, int] | None = None,
     user: str | None = None,
+    handed_out: list[str] | None = None,
 ) -> list[TestResult]:
     """Check each part of a workspace, then the whole model end to end.
 
     Args:
         workspace: a folder made by ``init_workspace`` (with a student's code in it).
         parts: the checks to run, by part name, "end_to_end" included; None runs the
-            parts of the workspace's manifest and the end-to-end check.
+            parts handed out and the end-to-end check.
         timeout: seconds each part's process may take.
         jobs: checks run at once, each in its own process (None: one per CPU core).
         memory_mb: the address space each part's process may use.
-        points: points by part name, over those of the workspace's manifest (which
-            ``init_workspace`` wrote; see ``points_for`` for the defaults).
+        points: points by part name, over the defaults (see ``points_for``).
         user: run the students' code as this user (needs root; None: as the grader).
+        handed_out: the parts the student was given to write, whose functions alone
+            are theirs in the end-to-end check (None: those of ``parts`` other than
+            the end-to-end check, or the default parts if it names none). Never read
+            from the workspace: the student's ``assignment.json`` is theirs to edit.
 
     Returns:
         one ``TestResult`` per check, in the order of ``parts``.
@@ -152,9 +184,9 @@ def grade(
     workspace = Path(workspace).resolve()
     if not (workspace / "minilstm" / "__init__.py").exists():
         raise FileNotFoundError(f"{workspace} holds no minilstm package")
-    handed_out = workspace_parts(workspace)
-    chosen = {**read_manifest(workspace).get("points", {}), **(points or {})}
-    worth = points_for(handed_out, chosen)
+    named = [p for p in parts or [] if p != END_TO_END.name]
+    handed_out = check_parts(handed_out if handed_out is not None else named or None)
+    worth = points_for(handed_out, points)
     if user is not None:
         check_user(user)  # before any part, rather than once in each
     if parts is None:
@@ -181,7 +213,7 @@ def grade(
 
 def table(results: list[TestResult]) -> str:
     """The report as text: one row per part, then the details of what failed."""
-    width = max(len(r.title) for r in results)
+    width = max([len("total"), *(len(r.title) for r in results)])
     lines = [f"{'part':<{width}}  {'points':<7}  result"]
     for r in results:
         lines.append(
