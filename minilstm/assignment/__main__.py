@@ -5,7 +5,14 @@ import json
 import sys
 from pathlib import Path
 
-from minilstm.assignment.bundle import DEFAULT_USER, build_autograder, collect
+from minilstm.assignment.bundle import (
+    DEFAULT_USER,
+    build_autograder,
+    collect,
+    edited_modules,
+    from_zip,
+    grade_files,
+)
 from minilstm.assignment.grader import (
     grade,
     made_elsewhere,
@@ -111,6 +118,43 @@ def main(argv: list[str] | None = None) -> int:
         help="run the students' code as this user, e.g. one who cannot read the "
         "installed minilstm (needs root)",
     )
+    grade_zip = commands.add_parser(
+        "grade-zip",
+        help="grade a submission zip (as collect writes it) in a fresh workspace",
+    )
+    grade_zip.add_argument("zip", type=Path, help="the student's submission zip")
+    grade_zip.add_argument(
+        "--config",
+        type=Path,
+        metavar="TEACHER.json",
+        help="the parts handed out and their points (default: the kit's defaults)",
+    )
+    grade_zip.add_argument(
+        "--points",
+        nargs="+",
+        default=[],
+        metavar="SPEC",
+        help="points a part is worth, as part=N or JSON files of {part: N}",
+    )
+    grade_zip.add_argument(
+        "--json", type=Path, help="also write the result to this JSON file"
+    )
+    grade_zip.add_argument(
+        "--timeout", type=positive_float, default=60.0, help="seconds per part"
+    )
+    grade_zip.add_argument(
+        "--memory", type=positive_int, default=2048, help="MB of address space per part"
+    )
+    grade_zip.add_argument(
+        "--jobs",
+        type=positive_int,
+        help="parts checked at once (default: one per core)",
+    )
+    grade_zip.add_argument(
+        "--user",
+        help="run the students' code as this user, e.g. one who cannot read the "
+        "installed minilstm (needs root)",
+    )
     collect_ = commands.add_parser(
         "collect", help="zip the module files a student edits, to hand in"
     )
@@ -195,6 +239,29 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"wrote {path} with the parts {', '.join(parts)}; see {path / 'README.md'}"
         )
+        return 0
+    if args.command == "grade-zip":
+        try:
+            config = read_config(args.config) if args.config else None
+            parts = config["parts"] if config else list(DEFAULT_PARTS)
+            files, notes = from_zip(args.zip, edited_modules(parts))
+            report = grade_files(
+                files,
+                notes,
+                parts,
+                {**(config["points"] if config else {}), **points},
+                timeout=args.timeout,
+                memory_mb=args.memory,
+                jobs=args.jobs,
+                user=args.user,
+            )
+        except (FileNotFoundError, ValueError, PermissionError) as exc:
+            parser.error(str(exc))
+        for test in report["tests"]:
+            print(f"{test['score']:>3}/{test['max_score']:<3}  {test['name']}")
+        print(report["output"])
+        if args.json:
+            args.json.write_text(json.dumps(report, indent=2) + "\n")
         return 0
     if made_elsewhere(args.directory):
         print(
