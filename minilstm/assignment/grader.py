@@ -28,18 +28,18 @@ from minilstm.assignment.sandbox import (
     check_user,
     run_child,
 )
-from minilstm.assignment.session import Recorder, Replayer
+from minilstm.assignment.session import Recorder, Replayer, serve
 from minilstm.assignment.untrusted import read_regular
 from minilstm.assignment.workspace import (
     MANIFEST,
-    PACKAGE_DIR,
     check_parts,
-    function_source,
     library_digest,
     library_markers,
 )
 
 MAX_CONFIG = 100_000  # bytes: a file of parts and points is a few hundred
+# Characters of a part's report: results.json stays small whatever the code printed.
+MAX_OUTPUT = 20_000
 
 
 class TestResult(NamedTuple):
@@ -97,19 +97,17 @@ def read_config(path: str | Path) -> dict:
     return {"parts": parts, "points": points}
 
 
-def isolation(part: str) -> list[dict]:
-    """The library's code of every part but ``part``, to stand in for the student's
-    while ``part`` is checked (none for the end-to-end check, which runs theirs)."""
+def stand_ins(part: str) -> list[str]:
+    """The functions of every part but ``part`` (e.g. "lstm.lstm_step_forward"), which
+    the grader runs for the student's process while ``part`` is checked (none for the
+    end-to-end check, which runs theirs). Methods are not among them: no check calls
+    another part's method."""
     if part == END_TO_END.name:
         return []
     return [
-        {
-            "module": m.module.removesuffix(".py"),
-            "qualname": m.qualname,
-            "source": function_source((PACKAGE_DIR / m.module).read_text(), m.qualname),
-        }
+        f"{m.module.removesuffix('.py')}.{m.qualname}"
         for m in library_markers()
-        if m.part != part
+        if m.part != part and "." not in m.qualname
     ]
 
 
@@ -132,24 +130,32 @@ def run_part(workspace: Path, part: str, limits: Limits) -> dict:
     except Exception:
         text = "the grader failed:\n" + traceback.format_exc()
         return {"passed": False, "output": text, "summary": "the grader failed"}
-    with tempfile.TemporaryDirectory() as tmp:
-        run_dir = Path(tmp)
-        recorder.write(run_dir, workspace, isolation(part))
-        run = run_child(run_dir, limits)
-        try:
-            check(Replayer(workspace, run_dir, recorder.steps, run, limits))
-            result = {"passed": True, "output": "passed", "summary": "ok"}
-        except PartFailed as failure:
-            result = {
-                "passed": False,
-                "output": str(failure),
-                "summary": failure.summary,
-            }
-        except Exception:
-            text = "the grader failed:\n" + traceback.format_exc()
-            result = {"passed": False, "output": text, "summary": "the grader failed"}
-    result["output"] += output_note(run)
+    functions = stand_ins(part)
+    plan, inputs = recorder.plan(workspace, functions)
+    # The part's own folder, which the student's process may write in and no other
+    # part's can read; whatever is left in it goes with it.
+    with tempfile.TemporaryDirectory(
+        prefix="minilstm-part-", ignore_cleanup_errors=True
+    ) as place:
+        run = run_child(plan, inputs, Path(place), limits, serve(functions))
+    try:
+        check(Replayer(workspace, recorder.steps, run, limits))
+        result = {"passed": True, "output": "passed", "summary": "ok"}
+    except PartFailed as failure:
+        result = {"passed": False, "output": str(failure), "summary": failure.summary}
+    except Exception:
+        text = "the grader failed:\n" + traceback.format_exc()
+        result = {"passed": False, "output": text, "summary": "the grader failed"}
+    result["output"] = cut(result["output"]) + output_note(run)
+    result["summary"] = cut(result["summary"], 200)
     return result
+
+
+def cut(text: str, most: int = MAX_OUTPUT) -> str:
+    """``text``, cut to ``most`` characters with a note if it is longer."""
+    if len(text) <= most:
+        return text
+    return text[:most] + f" [... {len(text) - most} more characters cut by the grader]"
 
 
 def grade(
