@@ -190,7 +190,9 @@ class Replayer(Session):
                 and all(isinstance(w, str | int) for w in where)
             ):
                 where = None
-            error = {**error, "where": where, "code": str(error.get("code"))[:100]}
+            code = error.get("code")
+            code = code if isinstance(code, int | None) else str(code)[:100]
+            error = {**error, "where": where, "code": code}
             raise PartFailed(describe_error(label, error, self.limits))
         return record, arrays
 
