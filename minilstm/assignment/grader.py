@@ -26,6 +26,7 @@ from minilstm.assignment.sandbox import (
     ChildRun,
     Limits,
     check_user,
+    kill_user,
     run_child,
 )
 from minilstm.assignment.session import Recorder, Replayer, serve
@@ -197,9 +198,13 @@ def grade(
         check_user(user)  # before any part, rather than once in each
     if parts is None:
         parts = handed_out + ([END_TO_END.name] if worth[END_TO_END.name] else [])
-    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        limits = Limits(timeout=timeout, memory_mb=memory_mb, user=user)
-        runs = list(pool.map(lambda name: run_part(workspace, name, limits), parts))
+    limits = Limits(timeout=timeout, memory_mb=memory_mb, user=user)
+    try:
+        with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+            runs = list(pool.map(lambda name: run_part(workspace, name, limits), parts))
+    finally:
+        if user is not None:
+            kill_user(user)  # where no PID namespace took them with their part
     results = []
     for name, result in zip(parts, runs, strict=True):
         part = END_TO_END if name == END_TO_END.name else PARTS[name]

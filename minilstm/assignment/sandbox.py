@@ -7,6 +7,7 @@ grader keeps the first and the last few kilobytes and counts the rest: a loop th
 prints cannot fill the grader's memory or disk.
 """
 
+import contextlib
 import io
 import json
 import math
@@ -19,6 +20,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import NamedTuple
 
@@ -27,6 +29,7 @@ import numpy as np
 from minilstm.assignment.child import LENGTH, send
 
 CHILD = Path(__file__).with_name("child.py")
+LAUNCHER = Path(__file__).with_name("launcher.py")
 KEEP = 2000  # bytes of each stream kept at its start and at its end
 # What the grader takes from a child: results are a few kilobytes, a stand-in's
 # arguments (a step of the LSTM) little more.
@@ -45,6 +48,9 @@ class Limits(NamedTuple):
     # The user the process runs as (None: the grader's own). Needs root; an autograder
     # runs students' code as a user who cannot read the reference.
     user: str | None = None
+    # Processes of the user at once (RLIMIT_NPROC, which counts all of the user's,
+    # threads included) and of the part's control group.
+    processes: int = 64
 
 
 class Captured:
@@ -130,20 +136,6 @@ def give_to(place: Path, user: str | None) -> None:
         entry = check_user(user)
         for path in [place, *place.rglob("*")]:
             os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
-
-
-def as_user(user: str | None) -> dict:
-    """The ``Popen`` options that run the child as ``user``; none for None.
-
-    Raises:
-        PermissionError: a user is asked for, but the grader does not run as root.
-    """
-    if user is None:
-        return {}
-    entry = check_user(user)
-    # Popen switches user in C after the fork (no preexec_fn, which is unsafe with the
-    # grader's threads), dropping root's supplementary groups as well.
-    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
 
 
 class Overflow(Exception):
@@ -303,6 +295,94 @@ def message_bytes(header: dict, arrays: dict) -> bytes:
     return buffer.getvalue()
 
 
+class PartGroup:
+    """The control groups of one part's processes, where the system lets root make
+    them (cgroup v1 memory and pids, or v2): memory and process count for the whole
+    tree. On leaving, every process still in them is killed and they are removed."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits, self.dirs = limits, []
+
+    def __enter__(self) -> list[str]:
+        if self.limits.user is None:  # only the launcher joins them
+            return []
+        name = f"minilstm-part-{os.getpid()}-{id(self)}"
+        memory = str(self.limits.memory_mb * 2**20)
+        processes = str(self.limits.processes)
+        wanted = {
+            "memory": {"memory.limit_in_bytes": memory},
+            "pids": {"pids.max": processes},
+            "": {"memory.max": memory, "memory.swap.max": "0", "pids.max": processes},
+        }
+        for controller, settings in wanted.items():
+            base = own_cgroup(controller)
+            if base is None:
+                continue
+            group = base / name
+            try:
+                group.mkdir()
+            except OSError:
+                continue
+            self.dirs.append(group)
+            try:
+                for key, value in settings.items():
+                    if (group / key).exists():
+                        (group / key).write_text(value)
+            except OSError:
+                self.__exit__()
+                return []
+        return [str(d) for d in self.dirs]
+
+    def __exit__(self, *exc) -> None:
+        for group in self.dirs:
+            for _ in range(50):
+                try:
+                    for pid in (group / "cgroup.procs").read_text().split():
+                        with contextlib.suppress(ProcessLookupError):
+                            os.kill(int(pid), signal.SIGKILL)
+                    group.rmdir()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+        self.dirs = []
+
+
+def own_cgroup(controller: str) -> Path | None:
+    """The folder of this process's control group for ``controller`` ("" for the
+    unified hierarchy, if it has the memory controller), or None."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if controller and controller in controllers.split(","):
+            folder = Path("/sys/fs/cgroup", controller, path.lstrip("/"))
+        elif not controller and not controllers:
+            folder = Path("/sys/fs/cgroup", path.lstrip("/"))
+            enabled = folder / "cgroup.subtree_control"
+            if not enabled.exists() or "memory" not in enabled.read_text().split():
+                return None
+        else:
+            continue
+        return folder if folder.is_dir() else None
+    return None
+
+
+def kill_user(user: str) -> None:
+    """SIGKILL every process whose real or effective user is ``user`` (where no PID
+    namespace ended them with their part)."""
+    uid = check_user(user).pw_uid
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if entry.stat().st_uid == uid:
+                os.kill(int(entry.name), signal.SIGKILL)
+        except OSError:
+            continue
+
+
 def run_child(plan: dict, inputs: dict, place: Path, limits: Limits, serve) -> ChildRun:
     """Run ``child.py`` on ``plan`` within ``limits``; see the module's docstring.
 
@@ -318,6 +398,14 @@ def run_child(plan: dict, inputs: dict, place: Path, limits: Limits, serve) -> C
     child = shutil.copy(CHILD, place / CHILD.name)
     (place / "tmp").mkdir()
     give_to(place, limits.user)
+    with PartGroup(limits) as groups:
+        return run_bounded(place, child, limits, groups, plan, inputs, serve)
+
+
+def run_bounded(
+    place: Path, child: str, limits: Limits, groups: list[str], plan, inputs, serve
+) -> ChildRun:
+    """``run_child`` once the part's folder and control groups are made."""
     memory = limits.memory_mb * 2**20
     size = limits.file_mb * 2**20
 
@@ -335,20 +423,36 @@ def run_child(plan: dict, inputs: dict, place: Path, limits: Limits, serve) -> C
         "TMPDIR": str(place / "tmp"),
     }
     replies, replies_child = os.pipe()
+    command = [
+        *(sys.executable, "-I", "-S", "-B", str(child)),
+        *(str(replies_child), str(place / "site")),
+    ]
+    options = {"preexec_fn": bound}  # only setrlimit: no lock the parent may hold
+    if limits.user is not None:
+        entry = check_user(limits.user)
+        settings = {
+            "uid": entry.pw_uid,
+            "gid": entry.pw_gid,
+            "memory_mb": limits.memory_mb,
+            "file_mb": limits.file_mb,
+            "processes": limits.processes,
+            "tmp": str(place / "tmp"),
+            "cgroups": groups,
+            "fds": [replies_child],
+        }
+        launcher = [sys.executable, "-I", "-S", "-B", str(LAUNCHER)]
+        command = [*launcher, json.dumps(settings), *command]
+        options = {}  # the launcher bounds the process and switches user
     process = subprocess.Popen(
-        [
-            *(sys.executable, "-I", "-S", "-B", str(child)),
-            *(str(replies_child), str(place / "site")),
-        ],
+        command,
         cwd=place,
         env=env,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         pass_fds=(replies_child,),
-        preexec_fn=bound,  # only setrlimit, which takes no lock the parent may hold
         start_new_session=True,  # its own process group, so that a kill reaches all
-        **as_user(limits.user),
+        **options,
     )
     os.close(replies_child)
     stdin = os.dup(process.stdin.fileno())
