@@ -330,7 +330,7 @@ def test_a_planted_mistake_costs_exactly_its_part_and_is_named(part, tmp_path):
     if f"library_{qualname}" in body:
         keep_library_copy(workspace, module, qualname)
     plant(workspace, module, qualname, body)
-    results = grade(workspace)
+    results = grade(workspace, handed_out=parts)
     assert scores(results) == {**FULL, part: 0}
     assert [r.part for r in results] == [*parts, "end_to_end"]
     (failed,) = [r for r in results if r.score < r.max_score]

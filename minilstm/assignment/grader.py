@@ -12,6 +12,7 @@ nothing else. The processes run side by side, one per CPU core.
 import json
 import os
 import re
+import secrets
 import tempfile
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -122,10 +123,13 @@ def output_note(run: ChildRun) -> str:
     return f" (Your code printed a lot; {'; '.join(notes)}.)" if notes else ""
 
 
-def run_part(workspace: Path, part: str, limits: Limits) -> dict:
+def run_part(workspace: Path, part: str, limits: Limits, handed_out: list[str]) -> dict:
     """Check one part: {"passed", "output", "summary"}."""
     check = checks.CHECKS[part]
     recorder = Recorder(workspace)
+    # Inputs of the end-to-end check no student can know before: its data and weights.
+    shift = secrets.randbelow(2**31) if part == END_TO_END.name else 0
+    recorder.seed_shift, recorder.handed_out = shift, handed_out
     try:
         check(recorder)  # the library stands in for the student: this records the calls
     except Exception:
@@ -140,7 +144,9 @@ def run_part(workspace: Path, part: str, limits: Limits) -> dict:
     ) as place:
         run = run_child(plan, inputs, Path(place), limits, serve(functions))
     try:
-        check(Replayer(workspace, recorder.steps, run, limits))
+        replayer = Replayer(workspace, recorder.steps, run, limits)
+        replayer.seed_shift, replayer.handed_out = shift, handed_out
+        check(replayer)
         result = {"passed": True, "output": "passed", "summary": "ok"}
     except PartFailed as failure:
         result = {"passed": False, "output": str(failure), "summary": failure.summary}
@@ -201,7 +207,11 @@ def grade(
     limits = Limits(timeout=timeout, memory_mb=memory_mb, user=user)
     try:
         with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-            runs = list(pool.map(lambda name: run_part(workspace, name, limits), parts))
+            runs = list(
+                pool.map(
+                    lambda name: run_part(workspace, name, limits, handed_out), parts
+                )
+            )
     finally:
         if user is not None:
             kill_user(user)  # where no PID namespace took them with their part

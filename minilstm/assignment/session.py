@@ -73,8 +73,12 @@ class Session:
     """What a check gets: the student's modules by name, ``rng`` and ``call``."""
 
     # Added to every seed a check asks ``rng`` for: the self-check's inputs
-    # (``selfcheck``) are drawn like the grader's but differ from them.
+    # (``selfcheck``) are drawn like the grader's but differ from them; the grader
+    # draws one per part for the end-to-end check.
     seed_shift = 0
+    # The parts handed out (None: every part), for a check that calls a student's
+    # function only where it is theirs to write.
+    handed_out: list[str] | None = None
 
     def __init__(self, workspace: Path) -> None:
         self.root = workspace
@@ -88,6 +92,10 @@ class Session:
             seed: the check's own seed (the grader's inputs are the same every run).
         """
         return np.random.default_rng(seed + self.seed_shift)
+
+    def hands_out(self, part: str) -> bool:
+        """Whether ``part`` is handed out (every part is, unless told otherwise)."""
+        return self.handed_out is None or part in self.handed_out
 
     def call(self, label: str, target: Target, *args: Any, **kwargs: Any) -> Any:
         """Call a student's function.
