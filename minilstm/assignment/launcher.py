@@ -31,6 +31,7 @@ CLONE_NEWNS, CLONE_NEWIPC = 0x00020000, 0x08000000
 CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+NAMESPACES = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWPID
 
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -110,8 +111,7 @@ def main(settings: dict, command: list[str]) -> None:
     for group in settings["cgroups"]:
         with open(os.path.join(group, "cgroup.procs"), "w") as procs:
             procs.write(str(os.getpid()))
-    flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWPID
-    if libc.unshare(flags) != 0:
+    if not settings["walls"] or libc.unshare(NAMESPACES) != 0:
         become_student(settings, command)  # no namespaces here
     read_end, write_end = os.pipe()
     first = os.fork()
@@ -141,4 +141,6 @@ def main(settings: dict, command: list[str]) -> None:
 
 
 if __name__ == "__main__":
+    if sys.argv[1] == "--probe":  # whether this system lets us make the namespaces
+        sys.exit(0 if libc.unshare(NAMESPACES) == 0 else 1)
     main(json.loads(sys.argv[1]), sys.argv[2:])
