@@ -29,8 +29,9 @@ from test_assignment_autograder import (
 import minilstm
 from minilstm.assignment import init_workspace
 from minilstm.assignment.bundle import MAX_FILE, collect, open_to_all
+from minilstm.assignment.grader import stand_ins
 from minilstm.assignment.parts import DEFAULT_PARTS
-from minilstm.assignment.sandbox import own_cgroup
+from minilstm.assignment.sandbox import Limits, PartGroup
 from minilstm.assignment.session import serve
 from minilstm.data import load_task
 from minilstm.seq2seq import Seq2Seq
@@ -165,6 +166,13 @@ def test_a2_no_file_the_students_process_can_read_holds_the_reference(site, stub
     results = command(site, "grade", str(stubs))
     assert results["score"] == 0
     assert not Path(f"/tmp/stash-{MARK}").exists()  # nothing left in shared space
+
+
+def test_a2_the_grader_computes_only_what_a_part_calls():
+    assert stand_ins("bptt") == ["lstm.lstm_cell_backward", "lstm.lstm_step_backward"]
+    # lstm_backward over one step would answer for lstm_step_backward.
+    assert stand_ins("lstm_step_backward") == []
+    assert stand_ins("end_to_end") == []
 
 
 def test_a2_the_stand_ins_answer_only_for_other_parts():
@@ -392,7 +400,9 @@ def test_h5_limits_hold_for_the_whole_tree_and_nothing_outlives_the_part(site, s
     assert found, test["output"]
     counts = dict(zip(("forks", "refused", "killed"), found.groups(), strict=True))
     assert int(counts["forks"]) < 64 and int(counts["refused"]) > 0
-    if own_cgroup("memory") or own_cgroup(""):
+    with PartGroup(Limits(user="nobody")) as groups:
+        pass
+    if groups:
         # The part's control group holds its memory: the workers cannot all have it.
         assert int(counts["killed"]) >= 1
 

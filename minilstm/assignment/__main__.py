@@ -1,5 +1,5 @@
 """``python -m minilstm.assignment init DIR``, ``check DIR``, ``grade DIR``,
-``autograder OUT.zip`` and ``collect DIR``."""
+``grade-zip SUBMISSION.zip``, ``autograder OUT.zip`` and ``collect DIR``."""
 
 import json
 import sys

@@ -135,7 +135,7 @@ def build_autograder(
 
     Args:
         output: the zip to write.
-        parts: the parts to grade (None: all).
+        parts: the parts to grade (None: the default ones).
         points: points by part name, for those that do not keep their defaults.
         user: the user the students' code runs as; ``setup.sh`` creates it if missing.
         timeout: seconds each part's process may take.

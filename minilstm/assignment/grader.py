@@ -6,7 +6,9 @@ For each part the grader records the calls its check makes (``session.Recorder``
 limit (``sandbox``), and replays the check on what came back (``session.Replayer``). The
 verdict is made here, in the grader's process; the student's process only computes.
 Code that crashes, hangs, exits or runs out of memory costs that part its points and
-nothing else. The processes run side by side, one per CPU core.
+nothing else. The processes run side by side, one per CPU core (one at a time when
+they run as a user without namespaces: see ``sandbox``). Parts and points are the
+teacher's (``grade``'s arguments, ``read_config``), never the workspace's.
 """
 
 import json
@@ -101,17 +103,21 @@ def read_config(path: str | Path) -> dict:
     return {"parts": parts, "points": points}
 
 
+# The parts whose functions a part's functions call. While a part is checked, the
+# grader computes those for the student's process, and no other: a function that calls
+# the checked part's would answer for it (lstm_backward over one step is
+# lstm_step_backward).
+CALLS = {"bptt": ["lstm_step_backward"], "predict": ["lstm_step_forward"]}
+
+
 def stand_ins(part: str) -> list[str]:
-    """The functions of every part but ``part`` (e.g. "lstm.lstm_step_forward"), which
-    the grader runs for the student's process while ``part`` is checked (none for the
-    end-to-end check, which runs theirs). Methods are not among them: no check calls
-    another part's method."""
-    if part == END_TO_END.name:
-        return []
+    """The functions the grader runs for the student's process while ``part`` is
+    checked (e.g. "lstm.lstm_step_backward" for "bptt"): those of the parts it calls,
+    which are not the student's to be judged on here."""
     return [
         f"{m.module.removesuffix('.py')}.{m.qualname}"
         for m in library_markers()
-        if m.part != part and "." not in m.qualname
+        if m.part in CALLS.get(part, [])
     ]
 
 

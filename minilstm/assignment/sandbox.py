@@ -2,9 +2,16 @@
 
 The process gets a time limit, an address-space limit (so that a 20 GB allocation fails
 at once with ``MemoryError`` instead of swapping the machine), a cap on the files it may
-write, and no core dumps. Its stdout and stderr are read through pipes, of which the
-grader keeps the first and the last few kilobytes and counts the rest: a loop that
-prints cannot fill the grader's memory or disk.
+write, no core dumps, and a folder of its own (mode 0700, its ``TMPDIR`` inside). Its
+stdout and stderr are read through pipes, of which the grader keeps the first and the
+last few kilobytes and counts the rest: a loop that prints cannot fill the grader's
+memory or disk. Plan and results go through two more pipes (``Conversation``), where
+every message is checked against size, kind and nesting limits before it is kept.
+
+With a user (root only), ``launcher.py`` starts the process: control groups for the
+whole tree where root may make them, namespaces where the kernel allows them (see
+there), otherwise ``RLIMIT_NPROC`` and, in ``grader``, a sweep of the user's processes
+and files after each part.
 """
 
 import contextlib
@@ -38,7 +45,7 @@ MAX_HEADER = 1 << 20  # bytes of one message's JSON
 MAX_NESTING = 64  # levels of JSON in one message
 MAX_TOTAL = 256 << 20  # bytes of arrays in all the messages of a part
 MAX_CALLS = 100_000  # calls of the other parts' stand-ins in one part
-SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")  # where every user may write
+SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")  # where every user writes
 
 
 class Limits(NamedTuple):
