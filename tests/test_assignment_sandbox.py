@@ -165,3 +165,33 @@ return dloss * 2 * cache.diff / cache.diff.size
     assert seen["files"] and all(
         Path(f).is_relative_to(workspace.resolve()) for f in seen["files"]
     )
+
+
+# The results pipe, written to by the student's code itself: a header that promises
+# 6 GB of arrays, then /dev/zero without end. The grader reads the header, refuses it,
+# stops listening and does not block; the same without a separate user.
+FLOODS_THE_RESULTS_PIPE = """
+import json as _json, os as _os, struct as _struct, sys as _sys
+
+_header = _json.dumps(
+    {"kind": "result", "key": "0", "record": {"result": {"a": "x"}},
+     "arrays": [["x", "<f8", [800_000_000]]]}
+).encode()
+try:
+    _os.write(int(_sys.argv[1]), _struct.pack("<Q", len(_header)) + _header)
+    _zero = open("/dev/zero", "rb")
+    while True:
+        _os.write(int(_sys.argv[1]), _zero.read(1 << 20))
+except OSError:
+    pass
+"""
+
+
+def test_what_the_students_process_sends_is_bounded_without_a_user_too(tmp_path):
+    workspace = init_workspace(tmp_path / "ws", solution=True)
+    init = workspace / "minilstm" / "__init__.py"
+    init.write_text(init.read_text() + FLOODS_THE_RESULTS_PIPE)
+    (result,) = grade(workspace, parts=["mse_backward"], timeout=20)
+    assert result.score == 0
+    assert "the grader stopped listening" in result.output
+    assert "arrays of over 268435456 bytes in all" in result.output
