@@ -171,6 +171,9 @@ class Conversation:
 
     def close(self) -> dict[str, tuple[dict, dict]]:
         """Stop listening; the results received so far (no later one is kept)."""
+        # What the child sent before it ended is still in the pipe: read it to the
+        # end, unless a process it left behind holds the pipe open.
+        self.thread.join(timeout=2)
         self.stopped.set()
         self.thread.join(timeout=2)
         return dict(self.records)
