@@ -226,14 +226,12 @@ return [w.copy() for w in self.trainable_weights]
 
 
 def test_a1_the_end_to_end_check_trusts_no_fit_or_get_weights(site, stubs):
+    # The old check scored 10 here, with every part a stub.
     plant(stubs, "seq2seq.py", "Seq2Seq.get_weights", INFLATED_START)
     plant(stubs, "seq2seq.py", "Seq2Seq.fit", "return None")
-    results = command(site, "grade", str(stubs))
+    results = command(site, "grade", str(stubs), "--parts", "end_to_end")
     assert results["score"] == 0
-    (e2e,) = [t for t in results["tests"] if "end_to_end" in t["name"]]
-    assert (
-        "not written yet" in e2e["output"] or "should at least halve" in (e2e["output"])
-    )
+    assert "it should at least halve" in results["tests"][0]["output"]
 
 
 def weights_found_at_home() -> list:
