@@ -2,6 +2,7 @@
 ``grade-zip SUBMISSION.zip``, ``autograder OUT.zip`` and ``collect DIR``."""
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -257,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         except (FileNotFoundError, ValueError, PermissionError) as exc:
             parser.error(str(exc))
+        warn_if_root(args.user)
         for test in report["tests"]:
             print(f"{test['score']:>3}/{test['max_score']:<3}  {test['name']}")
         print(report["output"])
@@ -286,11 +288,22 @@ def main(argv: list[str] | None = None) -> int:
     source = f"from {args.config}" if args.config else "the kit's defaults"
     if not args.config and args.parts:
         source = "the parts named; points: the kit's defaults"
+    warn_if_root(args.user)
     print(table(results))
     print(f"\nParts and points: {source} (never the workspace's assignment.json).")
     if args.json:
         args.json.write_text(json.dumps(to_json(results), indent=2) + "\n")
     return 0
+
+
+def warn_if_root(user: str | None) -> None:
+    """Warn that the students' code ran as root, if it did."""
+    if user is None and os.geteuid() == 0:
+        print(
+            f"{PROG}: warning: graded as root without --user, so the students' code "
+            "ran as root; see the threat model in the teachers' guide",
+            file=sys.stderr,
+        )
 
 
 if __name__ == "__main__":
