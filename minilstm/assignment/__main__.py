@@ -18,6 +18,7 @@ from minilstm.assignment.grader import (
     grade,
     made_elsewhere,
     read_config,
+    read_manifest,
     table,
     to_json,
 )
@@ -265,6 +266,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             args.json.write_text(json.dumps(report, indent=2) + "\n")
         return 0
+    named = read_manifest(args.directory).get("parts")
+    if not args.config and not args.parts and named not in (None, DEFAULT_PARTS):
+        print(
+            f"{PROG}: warning: the workspace's assignment.json names other parts than "
+            "the kit's defaults, which are graded here; give your copy of it with "
+            "--config to grade those",
+            file=sys.stderr,
+        )
     if made_elsewhere(args.directory):
         print(
             f"{PROG}: warning: {args.directory} was made from other minilstm sources "
