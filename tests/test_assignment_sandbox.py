@@ -10,9 +10,11 @@ from pathlib import Path
 
 from test_assignment import FULL, keep_library_copy, plant, scores
 
+import minilstm
 from minilstm.assignment import grade, init_workspace
 from minilstm.assignment.parts import PARTS
 from minilstm.assignment.sandbox import KEEP
+from minilstm.assignment.workspace import _functions, parse
 
 # Old and new protocols alike: a passing verdict in every result file the grader's
 # command line names, fake outputs for every call, and an exit before any check runs.
@@ -195,3 +197,34 @@ def test_what_the_students_process_sends_is_bounded_without_a_user_too(tmp_path)
     assert result.score == 0
     assert "the grader stopped listening" in result.output
     assert "arrays of over 268435456 bytes in all" in result.output
+
+
+def library_function(module: str, qualname: str) -> str:
+    """The library's source of one function or method, as its module has it."""
+    source = (Path(minilstm.__file__).parent / module).read_text()
+    (node,) = [f for name, f in _functions(parse(source)).values() if name == qualname]
+    return "".join(source.splitlines(keepends=True)[node.lineno - 1 : node.end_lineno])
+
+
+def test_a_part_runs_on_the_graders_stand_ins_for_the_parts_it_calls(tmp_path):
+    # lstm_backward and predict written, the steps they call still stubs: the grader
+    # computes those steps for the student's process, so both parts pass, and the
+    # step part itself does not.
+    workspace = init_workspace(tmp_path / "ws")
+    for module, qualname in [
+        ("lstm.py", "lstm_backward"),
+        ("seq2seq.py", "Seq2Seq.predict"),
+    ]:
+        path = workspace / "minilstm" / module
+        source = path.read_text()
+        (node,) = [
+            f for name, f in _functions(parse(source)).values() if name == qualname
+        ]
+        lines = source.splitlines(keepends=True)
+        path.write_text(
+            "".join(lines[: node.lineno - 1])
+            + library_function(module, qualname)
+            + "".join(lines[node.end_lineno :])
+        )
+    results = grade(workspace, parts=["bptt", "predict", "lstm_step_backward"])
+    assert scores(results) == {"bptt": 20, "predict": 15, "lstm_step_backward": 0}
