@@ -265,7 +265,8 @@ class Conversation:
                 raise Overflow(f"arrays of over {MAX_TOTAL} bytes in all")
             self.left -= count * dtype.itemsize
             data = self.read(count * dtype.itemsize)
-            arrays[name] = np.frombuffer(data, dtype=dtype).reshape(shape)
+            # A copy: the checks and the library may write into what they get.
+            arrays[name] = np.frombuffer(data, dtype=dtype).reshape(shape).copy()
         return header, arrays
 
 
