@@ -265,7 +265,7 @@ def grade_files(
     notes: list[str],
     parts: list[str],
     points: dict[str, int],
-    **options,
+    **options: float | str | None,
 ) -> dict:
     """Grade a submission's module files in a fresh workspace of ``parts``: every
     other file is the grader's own.

@@ -13,6 +13,7 @@ import math
 import os
 import select
 import threading
+from collections.abc import Callable
 
 import numpy as np
 
@@ -24,6 +25,9 @@ MAX_HEADER = 1 << 20  # bytes of one message's JSON
 MAX_NESTING = 64  # levels of JSON in one message
 MAX_TOTAL = 256 << 20  # bytes of arrays in all the messages of a part
 MAX_CALLS = 100_000  # calls of the other parts' stand-ins in one part
+
+# What answers a stand-in's call: (header, arrays) -> (answer, arrays).
+Serve = Callable[[dict, dict], tuple[dict, dict]]
 
 
 class Overflow(Exception):
@@ -37,7 +41,7 @@ class Conversation:
     stops when ``close`` is called) and never holds more than ``MAX_TOTAL`` bytes.
     """
 
-    def __init__(self, stdin: int, replies: int, plan: bytes, serve) -> None:
+    def __init__(self, stdin: int, replies: int, plan: bytes, serve: Serve) -> None:
         self.stdin, self.replies, self.serve = stdin, replies, serve
         for fd in (stdin, replies):
             os.set_blocking(fd, False)

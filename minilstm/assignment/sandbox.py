@@ -31,7 +31,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from minilstm.assignment.channel import Conversation, message_bytes
+from minilstm.assignment.channel import Conversation, Serve, message_bytes
 
 CHILD = Path(__file__).with_name("child.py")
 LAUNCHER = Path(__file__).with_name("launcher.py")
@@ -257,7 +257,9 @@ def kill_user(user: str) -> None:
             continue
 
 
-def run_child(plan: dict, inputs: dict, place: Path, limits: Limits, serve) -> ChildRun:
+def run_child(
+    plan: dict, inputs: dict, place: Path, limits: Limits, serve: Serve
+) -> ChildRun:
     """Run ``child.py`` on ``plan`` within ``limits``; see the module's docstring.
 
     Args:
@@ -277,7 +279,13 @@ def run_child(plan: dict, inputs: dict, place: Path, limits: Limits, serve) -> C
 
 
 def run_bounded(
-    place: Path, child: str, limits: Limits, groups: list[str], plan, inputs, serve
+    place: Path,
+    child: str,
+    limits: Limits,
+    groups: list[str],
+    plan: dict,
+    inputs: dict,
+    serve: Serve,
 ) -> ChildRun:
     """``run_child`` once the part's folder and control groups are made."""
     memory = limits.memory_mb * 2**20

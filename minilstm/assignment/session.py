@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from minilstm.assignment.channel import Serve
 from minilstm.assignment.child import Encoder
 from minilstm.assignment.compare import PartFailed, describe_error
 from minilstm.assignment.sandbox import ChildRun, Limits
@@ -273,7 +274,7 @@ def decode(value: object, arrays: dict, step: int) -> object:
     return items if "list" in value else tuple(items)
 
 
-def serve(functions: list[str]):
+def serve(functions: list[str]) -> Serve:
     """What answers the stand-ins' calls in a part's process: the library's function,
     if it is one of ``functions`` (e.g. "lstm.lstm_step_forward"), on the arguments
     the child sent; see ``sandbox.Conversation``."""
