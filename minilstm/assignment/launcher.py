@@ -36,7 +36,13 @@ NAMESPACES = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWPID
 libc = ctypes.CDLL(None, use_errno=True)
 
 
-def mount(source: str | None, target: str, kind: str | None, flags: int, data=None):
+def mount(
+    source: str | None,
+    target: str,
+    kind: str | None,
+    flags: int,
+    data: str | None = None,
+) -> None:
     """mount(2); OSError on failure."""
     args = [None if a is None else a.encode() for a in (source, target, kind, data)]
     if libc.mount(args[0], args[1], args[2], flags, args[3]) != 0:
@@ -108,6 +114,7 @@ def init(child: int, report: int) -> None:
 
 
 def main(settings: dict, command: list[str]) -> None:
+    """Start ``command`` as the part's process, within ``settings`` (see the top)."""
     for group in settings["cgroups"]:
         with open(os.path.join(group, "cgroup.procs"), "w") as procs:
             procs.write(str(os.getpid()))
