@@ -8,6 +8,7 @@ import pwd
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -67,58 +68,72 @@ def test_the_bundle_holds_setup_run_config_and_the_reference(tmp_path):
     assert config["user"] == "someone" and mode & 0o111
 
 
-@pytest.fixture
-def autograder(tmp_path_factory):
-    """An unzipped, set-up autograder in a temporary root; yields a function that
-    grades a submission folder's files and returns results.json."""
+def gradescope_root(base: Path, parts: list[str] | None, points: dict) -> Path:
+    """A root laid out as Gradescope lays out /autograder: the bundle unzipped in
+    ROOT/source and set up from there, and its run_autograder copied to ROOT."""
     # Under /tmp with modes an unprivileged user can pass: pytest's own folders are
     # root's alone.
-    base = Path(tmp_path_factory.mktemp("base"))
-    root = Path(shutil.copytree(base, Path("/tmp") / f"minilstm-ag-{os.getpid()}"))
+    root = Path(tempfile.mkdtemp(prefix="minilstm-ag-", dir="/tmp"))
+    root.chmod(0o755)
+    source = root / "source"
+    zip_path = build_autograder(base / "autograder.zip", parts, points, user="nobody")
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(source)
+    for name in ("setup.sh", "run_autograder"):  # zipfile keeps no modes
+        (source / name).chmod(0o755)
+    # root/site: NumPy, as a system install would give. Copied, not linked: the test's
+    # own NumPy may live where nobody cannot read (CI's venv is in a private temporary
+    # folder).
+    package = Path(np.__file__).parent
+    for path in (package, package.with_name("numpy.libs")):
+        if path.exists():
+            shutil.copytree(path, root / "site" / path.name, symlinks=True)
+    subprocess.run(["./setup.sh"], cwd=source, env=gradescope_env(root), check=True)
+    shutil.copy2(source / "run_autograder", root / "run_autograder")
+    assert (source / "lib").stat().st_mode & 0o077 == 0
+    return root
+
+
+def gradescope_env(root: Path) -> dict:
+    return {
+        "PATH": os.environ["PATH"],
+        "MINILSTM_PYTHON": str(SYSTEM_PYTHON),
+        "PYTHONPATH": str(root / "site"),
+        "AUTOGRADER_ROOT": str(root),
+    }
+
+
+def run_gradescope(root: Path, files: dict[str, bytes | Path]) -> dict:
+    """Put ``files`` in ROOT/submission (a Path is a link to it), run
+    ROOT/run_autograder from ROOT as Gradescope does, and return results.json."""
+    submission = root / "submission"
+    shutil.rmtree(submission, ignore_errors=True)
+    shutil.rmtree(root / "results", ignore_errors=True)
+    submission.mkdir()
+    for name, content in files.items():
+        target = submission / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, Path):
+            target.symlink_to(content)
+        else:
+            target.write_bytes(content)
+    subprocess.run(
+        ["./run_autograder"],
+        cwd=root,
+        env=gradescope_env(root),
+        check=True,
+        timeout=600,
+    )
+    return json.loads((root / "results" / "results.json").read_text())
+
+
+@pytest.fixture
+def autograder(tmp_path_factory):
+    """An unzipped, set-up autograder of PARTS in a temporary root; yields a function
+    that grades a submission's files and returns results.json, and the source folder."""
+    root = gradescope_root(tmp_path_factory.mktemp("base"), PARTS, {"end_to_end": 0})
     try:
-        root.chmod(0o755)
-        source = root / "source"
-        zip_path = build_autograder(
-            base / "autograder.zip", PARTS, {"end_to_end": 0}, user="nobody"
-        )
-        with zipfile.ZipFile(zip_path) as archive:
-            archive.extractall(source)
-        # root/site: NumPy, as a system install would give. Copied, not linked: the
-        # test's own NumPy may live where nobody cannot read (CI's venv is in a
-        # private temporary folder).
-        package = Path(np.__file__).parent
-        for path in (package, package.with_name("numpy.libs")):
-            if path.exists():
-                shutil.copytree(path, root / "site" / path.name, symlinks=True)
-        env = {
-            "PATH": os.environ["PATH"],
-            "MINILSTM_PYTHON": str(SYSTEM_PYTHON),
-            "PYTHONPATH": str(root / "site"),
-            "AUTOGRADER_ROOT": str(root),
-        }
-        subprocess.run(["bash", str(source / "setup.sh")], env=env, check=True)
-        assert (source / "lib").stat().st_mode & 0o077 == 0
-
-        def run(files: dict[str, bytes | Path]) -> dict:
-            submission = root / "submission"
-            shutil.rmtree(submission, ignore_errors=True)
-            submission.mkdir()
-            for name, content in files.items():
-                target = submission / name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                if isinstance(content, Path):
-                    target.symlink_to(content)
-                else:
-                    target.write_bytes(content)
-            subprocess.run(
-                ["bash", str(source / "run_autograder")],
-                env=env,
-                check=True,
-                timeout=600,
-            )
-            return json.loads((root / "results" / "results.json").read_text())
-
-        yield run, source
+        yield (lambda files: run_gradescope(root, files)), root / "source"
     finally:
         shutil.rmtree(root)
 
@@ -188,4 +203,18 @@ def test_the_bundle_grades_correct_wrong_and_forging_submissions(autograder, tmp
     # ...and a link to it is not followed, though the grader (root) could read it.
     results = run({"losses.py": reference, "optimizers.py": optimizers})
     assert by_name(results)["mse_backward"] == (0, "failed")
-    assert "losses.py is missing from the submission" in results["output"]
+    assert "losses.py was refused" in results["output"]
+
+
+@needs_root
+@pytest.mark.slow
+def test_the_reference_scores_100_in_gradescopes_own_layout(tmp_path):
+    root = gradescope_root(tmp_path, None, {})
+    try:
+        solution = init_workspace(tmp_path / "solution", solution=True)
+        collect(solution, tmp_path / "right.zip")
+        results = run_gradescope(root, unzip(tmp_path / "right.zip"))
+    finally:
+        shutil.rmtree(root)
+    assert results["score"] == 100, results["output"]
+    assert all(t["status"] == "passed" for t in results["tests"])

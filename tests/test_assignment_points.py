@@ -8,6 +8,7 @@ import pytest
 
 from minilstm.assignment import grade
 from minilstm.assignment.__main__ import main
+from minilstm.assignment.grader import read_config
 from minilstm.assignment.parts import (
     DEFAULT_PARTS,
     PARTS,
@@ -59,12 +60,17 @@ def test_init_writes_the_points_and_grade_scores_with_them(tmp_path, capsys):
     readme = (workspace / "README.md").read_text()
     assert "| MSE backward | 25 |" in readme and "Total: 35 points." in readme
     assert "End to end" not in readme
-    results = grade(workspace)
+    # The teacher keeps a copy of the manifest: the student may edit theirs.
+    kept = tmp_path / "teacher.json"
+    kept.write_text((workspace / "assignment.json").read_text())
+    config = read_config(kept)
+    results = grade(workspace, handed_out=config["parts"], points=config["points"])
     assert [(r.part, r.score, r.max_score) for r in results] == [
         ("dense_backward", 10, 10),
         ("mse_backward", 25, 25),
     ]
-    # A teacher's options at grading time win over the workspace's manifest.
+    # A teacher's options at grading time win over the teacher's file.
     capsys.readouterr()
-    assert main(["grade", str(workspace), "--points", "dense_backward=2"]) == 0
+    argv = ["grade", str(workspace), "--config", str(kept)]
+    assert main([*argv, "--points", "dense_backward=2"]) == 0
     assert capsys.readouterr().out.splitlines()[3].split()[-1] == "27/27"

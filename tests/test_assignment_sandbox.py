@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from test_assignment import FULL, keep_library_copy, plant, scores
 
+import minilstm
 from minilstm.assignment import grade, init_workspace
 from minilstm.assignment.parts import PARTS
 from minilstm.assignment.sandbox import KEEP
+from minilstm.assignment.workspace import _functions, parse
 
 pytestmark = pytest.mark.slow  # grades planted code in bounded processes
 
@@ -168,3 +170,64 @@ return dloss * 2 * cache.diff / cache.diff.size
     assert seen["files"] and all(
         Path(f).is_relative_to(workspace.resolve()) for f in seen["files"]
     )
+
+
+# The results pipe, written to by the student's code itself: a header that promises
+# 6 GB of arrays, then /dev/zero without end. The grader reads the header, refuses it,
+# stops listening and does not block; the same without a separate user.
+FLOODS_THE_RESULTS_PIPE = """
+import json as _json, os as _os, struct as _struct, sys as _sys
+
+_header = _json.dumps(
+    {"kind": "result", "key": "0", "record": {"result": {"a": "x"}},
+     "arrays": [["x", "<f8", [800_000_000]]]}
+).encode()
+try:
+    _os.write(int(_sys.argv[1]), _struct.pack("<Q", len(_header)) + _header)
+    _zero = open("/dev/zero", "rb")
+    while True:
+        _os.write(int(_sys.argv[1]), _zero.read(1 << 20))
+except OSError:
+    pass
+"""
+
+
+def test_what_the_students_process_sends_is_bounded_without_a_user_too(tmp_path):
+    workspace = init_workspace(tmp_path / "ws", solution=True)
+    init = workspace / "minilstm" / "__init__.py"
+    init.write_text(init.read_text() + FLOODS_THE_RESULTS_PIPE)
+    (result,) = grade(workspace, parts=["mse_backward"], timeout=20)
+    assert result.score == 0
+    assert "the grader stopped listening" in result.output
+    assert "arrays of over 268435456 bytes in all" in result.output
+
+
+def library_function(module: str, qualname: str) -> str:
+    """The library's source of one function or method, as its module has it."""
+    source = (Path(minilstm.__file__).parent / module).read_text()
+    (node,) = [f for name, f in _functions(parse(source)).values() if name == qualname]
+    return "".join(source.splitlines(keepends=True)[node.lineno - 1 : node.end_lineno])
+
+
+def test_a_part_runs_on_the_graders_stand_ins_for_the_parts_it_calls(tmp_path):
+    # lstm_backward and predict written, the steps they call still stubs: the grader
+    # computes those steps for the student's process, so both parts pass, and the
+    # step part itself does not.
+    workspace = init_workspace(tmp_path / "ws")
+    for module, qualname in [
+        ("lstm.py", "lstm_backward"),
+        ("seq2seq.py", "Seq2Seq.predict"),
+    ]:
+        path = workspace / "minilstm" / module
+        source = path.read_text()
+        (node,) = [
+            f for name, f in _functions(parse(source)).values() if name == qualname
+        ]
+        lines = source.splitlines(keepends=True)
+        path.write_text(
+            "".join(lines[: node.lineno - 1])
+            + library_function(module, qualname)
+            + "".join(lines[node.end_lineno :])
+        )
+    results = grade(workspace, parts=["bptt", "predict", "lstm_step_backward"])
+    assert scores(results) == {"bptt": 20, "predict": 15, "lstm_step_backward": 0}

@@ -7,6 +7,7 @@ section.
 """
 
 import ast
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -82,7 +83,10 @@ with tempfile.TemporaryDirectory() as tmp:
             path.read_text(), "Seq2Seq.predict", stub_body("predict", "Seq2Seq.predict")
         )
     )
-    command = ["-m", "minilstm.assignment", "grade", "alice", "--json", "alice.json"]
+    # The teacher's copy of the manifest, kept before the workspace was handed out.
+    shutil.copy(alice / "assignment.json", Path(tmp) / "alice-teacher.json")
+    command = ["-m", "minilstm.assignment", "grade", "alice"]
+    command += ["--config", "alice-teacher.json", "--json", "alice.json"]
     report = subprocess.run(
         [sys.executable, *command], cwd=tmp, capture_output=True, text=True, check=True
     ).stdout

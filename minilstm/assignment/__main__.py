@@ -1,12 +1,28 @@
 """``python -m minilstm.assignment init DIR``, ``check DIR``, ``grade DIR``,
-``autograder OUT.zip``, ``collect DIR`` and ``site --out DIR``."""
+``grade-zip SUBMISSION.zip``, ``autograder OUT.zip``, ``collect DIR`` and
+``site --out DIR``."""
 
 import json
+import os
 import sys
 from pathlib import Path
 
-from minilstm.assignment.bundle import DEFAULT_USER, build_autograder, collect
-from minilstm.assignment.grader import grade, made_elsewhere, table, to_json
+from minilstm.assignment.bundle import (
+    DEFAULT_USER,
+    build_autograder,
+    collect,
+    edited_modules,
+    from_zip,
+    grade_files,
+)
+from minilstm.assignment.grader import (
+    grade,
+    made_elsewhere,
+    read_config,
+    read_manifest,
+    table,
+    to_json,
+)
 from minilstm.assignment.notebooks import SITE, write_notebooks
 from minilstm.assignment.parts import DEFAULT_PARTS, END_TO_END, PARTS, parse_points
 from minilstm.assignment.selfcheck import run_selfcheck
@@ -76,7 +92,15 @@ def main(argv: list[str] | None = None) -> int:
         choices=[*PARTS, END_TO_END.name],
         metavar="PART",
         help=f"the checks to run, from: {', '.join([*PARTS, END_TO_END.name])} "
-        "(default: the workspace's parts and end_to_end)",
+        "(default: the parts handed out and end_to_end)",
+    )
+    check.add_argument(
+        "--config",
+        type=Path,
+        metavar="TEACHER.json",
+        help="the parts handed out and their points, as init wrote them in the "
+        "workspace's assignment.json: keep a copy, the student can edit theirs "
+        "(default: the kit's default parts and points)",
     )
     check.add_argument(
         "--points",
@@ -101,6 +125,43 @@ def main(argv: list[str] | None = None) -> int:
         help="parts checked at once (default: one per CPU core)",
     )
     check.add_argument(
+        "--user",
+        help="run the students' code as this user, e.g. one who cannot read the "
+        "installed minilstm (needs root)",
+    )
+    grade_zip = commands.add_parser(
+        "grade-zip",
+        help="grade a submission zip (as collect writes it) in a fresh workspace",
+    )
+    grade_zip.add_argument("zip", type=Path, help="the student's submission zip")
+    grade_zip.add_argument(
+        "--config",
+        type=Path,
+        metavar="TEACHER.json",
+        help="the parts handed out and their points (default: the kit's defaults)",
+    )
+    grade_zip.add_argument(
+        "--points",
+        nargs="+",
+        default=[],
+        metavar="SPEC",
+        help="points a part is worth, as part=N or JSON files of {part: N}",
+    )
+    grade_zip.add_argument(
+        "--json", type=Path, help="also write the result to this JSON file"
+    )
+    grade_zip.add_argument(
+        "--timeout", type=positive_float, default=60.0, help="seconds per part"
+    )
+    grade_zip.add_argument(
+        "--memory", type=positive_int, default=2048, help="MB of address space per part"
+    )
+    grade_zip.add_argument(
+        "--jobs",
+        type=positive_int,
+        help="parts checked at once (default: one per core)",
+    )
+    grade_zip.add_argument(
         "--user",
         help="run the students' code as this user, e.g. one who cannot read the "
         "installed minilstm (needs root)",
@@ -223,6 +284,38 @@ def main(argv: list[str] | None = None) -> int:
             f"wrote {path} with the parts {', '.join(parts)}; see {path / 'README.md'}"
         )
         return 0
+    if args.command == "grade-zip":
+        try:
+            config = read_config(args.config) if args.config else None
+            parts = config["parts"] if config else list(DEFAULT_PARTS)
+            files, notes = from_zip(args.zip, edited_modules(parts))
+            report = grade_files(
+                files,
+                notes,
+                parts,
+                {**(config["points"] if config else {}), **points},
+                timeout=args.timeout,
+                memory_mb=args.memory,
+                jobs=args.jobs,
+                user=args.user,
+            )
+        except (FileNotFoundError, ValueError, PermissionError) as exc:
+            parser.error(str(exc))
+        warn_if_root(args.user)
+        for test in report["tests"]:
+            print(f"{test['score']:>3}/{test['max_score']:<3}  {test['name']}")
+        print(report["output"])
+        if args.json:
+            args.json.write_text(json.dumps(report, indent=2) + "\n")
+        return 0
+    named = read_manifest(args.directory).get("parts")
+    if not args.config and not args.parts and named not in (None, DEFAULT_PARTS):
+        print(
+            f"{PROG}: warning: the workspace's assignment.json names other parts than "
+            "the kit's defaults, which are graded here; give your copy of it with "
+            "--config to grade those",
+            file=sys.stderr,
+        )
     if made_elsewhere(args.directory):
         print(
             f"{PROG}: warning: {args.directory} was made from other minilstm sources "
@@ -230,21 +323,38 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
     try:
+        config = read_config(args.config) if args.config else None
         results = grade(
             args.directory,
             args.parts,
             timeout=args.timeout,
             jobs=args.jobs,
             memory_mb=args.memory,
-            points=points,
+            points={**(config["points"] if config else {}), **points},
             user=args.user,
+            handed_out=config["parts"] if config else None,
         )
     except (FileNotFoundError, ValueError, PermissionError) as exc:
         parser.error(str(exc))
+    source = f"from {args.config}" if args.config else "the kit's defaults"
+    if not args.config and args.parts:
+        source = "the parts named; points: the kit's defaults"
+    warn_if_root(args.user)
     print(table(results))
+    print(f"\nParts and points: {source} (never the workspace's assignment.json).")
     if args.json:
         args.json.write_text(json.dumps(to_json(results), indent=2) + "\n")
     return 0
+
+
+def warn_if_root(user: str | None) -> None:
+    """Warn that the students' code ran as root, if it did."""
+    if user is None and os.geteuid() == 0:
+        print(
+            f"{PROG}: warning: graded as root without --user, so the students' code "
+            "ran as root; see the threat model in the teachers' guide",
+            file=sys.stderr,
+        )
 
 
 if __name__ == "__main__":

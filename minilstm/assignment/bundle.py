@@ -4,16 +4,17 @@
 ``run_autograder``, ``config.json`` (parts, points, limits, the students' user) and
 ``lib/minilstm``, this package (the reference and the grader). Gradescope unzips it in
 ``/autograder/source`` and runs ``setup.sh`` once as root: it installs NumPy if missing,
-creates the students' user, and makes the folder readable by root alone.
-``run_autograder`` then calls ``run_autograder`` below, which makes a fresh workspace,
-copies into it only the module files the parts ask the student to edit, and grades it
-with the students' code run as that user.
+creates the students' user, and makes the folder readable by root alone. For each
+submission Gradescope runs its copy ``/autograder/run_autograder`` from ``/autograder``,
+the submission in ``/autograder/submission``; that script calls ``run_autograder``
+below, which makes a fresh workspace, copies into it only the module files the parts
+ask the student to edit, grades it with the students' code run as that user, and writes
+``/autograder/results/results.json``.
 
 ``collect`` makes the student's submission: exactly those module files.
 """
 
 import json
-import os
 import shutil
 import stat
 import sys
@@ -23,7 +24,9 @@ from pathlib import Path
 
 from minilstm.assignment.grader import grade, to_json
 from minilstm.assignment.parts import END_TO_END, points_for
+from minilstm.assignment.untrusted import read_beneath
 from minilstm.assignment.workspace import (
+    MANIFEST,
     PACKAGE_DIR,
     check_parts,
     init_workspace,
@@ -32,6 +35,7 @@ from minilstm.assignment.workspace import (
 
 DEFAULT_USER = "minilstm-student"
 MAX_FILE = 1_000_000  # bytes: a module file is a few kilobytes
+MAX_MEMBERS = 10_000  # members of a submission zip looked at
 
 SETUP = """\
 #!/usr/bin/env bash
@@ -56,15 +60,17 @@ chmod -R go-rwx "$HERE"
 
 RUN = """\
 #!/usr/bin/env bash
-# Run by Gradescope, as root, for each submission.
+# Run by Gradescope, as root, for each submission: a copy of this file stands at
+# /autograder/run_autograder and runs from /autograder, so every path is taken from the
+# autograder's root (AUTOGRADER_ROOT, to try the bundle elsewhere), none from here.
 set -euo pipefail
-HERE=$(cd "$(dirname "$0")" && pwd)
-PYTHON=${MINILSTM_PYTHON:-python3}
 ROOT=${AUTOGRADER_ROOT:-/autograder}
+SOURCE="$ROOT/source"
+PYTHON=${MINILSTM_PYTHON:-python3}
 # The bundle's minilstm comes before anything else on the path.
-PYTHONPATH="$HERE/lib${PYTHONPATH:+:$PYTHONPATH}" exec "$PYTHON" -B -c \\
+PYTHONPATH="$SOURCE/lib${PYTHONPATH:+:$PYTHONPATH}" exec "$PYTHON" -B -c \\
     'import sys; from minilstm.assignment.bundle import main; sys.exit(main())' \\
-    "$HERE/config.json" "$ROOT/submission" "$ROOT/results/results.json"
+    "$SOURCE/config.json" "$ROOT/submission" "$ROOT/results/results.json"
 """
 
 
@@ -78,7 +84,8 @@ def edited_modules(parts: list[str]) -> list[str]:
 
 
 def collect(workspace: str | Path, output: str | Path) -> list[str]:
-    """Zip the module files a student edited, and nothing else.
+    """Zip the module files a student edited, and nothing else: regular files reached
+    through no link, each at most ``MAX_FILE`` bytes.
 
     Args:
         workspace: the student's workspace.
@@ -86,15 +93,33 @@ def collect(workspace: str | Path, output: str | Path) -> list[str]:
 
     Returns:
         the files zipped.
+
+    Raises:
+        FileNotFoundError: the folder has no ``assignment.json``.
+        ValueError: a module file is a link, not a regular file, or too large.
     """
     workspace = Path(workspace)
-    manifest = workspace / "assignment.json"
-    if not manifest.exists():
-        raise FileNotFoundError(f"{workspace} has no assignment.json: not a workspace")
-    modules = edited_modules(check_parts(json.loads(manifest.read_text())["parts"]))
+    try:
+        manifest = json.loads(read_beneath(workspace, MANIFEST, MAX_FILE))
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"{workspace} has no assignment.json: not a workspace"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{workspace / MANIFEST}: {exc}") from None
+    parts = manifest.get("parts") if isinstance(manifest, dict) else None
+    modules = edited_modules(check_parts(parts if isinstance(parts, list) else None))
+    contents = {}
+    for module in modules:
+        try:
+            contents[module] = read_beneath(workspace, f"minilstm/{module}", MAX_FILE)
+        except OSError as exc:
+            raise ValueError(
+                f"minilstm/{module} must be a regular file, not a link ({exc})"
+            ) from None
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
-        for module in modules:
-            archive.write(workspace / "minilstm" / module, module)
+        for module, content in contents.items():
+            archive.writestr(module, content)
     return modules
 
 
@@ -110,7 +135,7 @@ def build_autograder(
 
     Args:
         output: the zip to write.
-        parts: the parts to grade (None: all).
+        parts: the parts to grade (None: the default ones).
         points: points by part name, for those that do not keep their defaults.
         user: the user the students' code runs as; ``setup.sh`` creates it if missing.
         timeout: seconds each part's process may take.
@@ -147,25 +172,82 @@ def build_autograder(
     return output
 
 
-def submitted(submission: Path, name: str) -> bytes | None:
-    """The content of module file ``name`` in a submission, or None.
+def from_folder(submission: Path, names: list[str]) -> tuple[dict, list[str]]:
+    """The module files ``names`` of a submission folder, and a note for each one
+    missing or refused.
 
-    Taken from the submission's top folder or its ``minilstm/`` folder: a regular file,
-    read without following links (as root, a link could fetch the reference).
+    Each is taken from the folder's top or its ``minilstm/`` folder: a regular file of
+    at most ``MAX_FILE`` bytes, reached through no link (as root, a link to a folder
+    could fetch the reference), read without blocking (a FIFO is refused).
 
     Args:
         submission: the submission's folder.
-        name: the file's name, e.g. "lstm.py".
+        names: the files' names, e.g. ["lstm.py"].
+
+    Returns:
+        ({name: content}, notes).
     """
-    for path in (submission / name, submission / "minilstm" / name):
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-        except OSError:
-            continue
-        with os.fdopen(fd, "rb") as file:
-            if stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-                return file.read(MAX_FILE + 1)
-    return None
+    files, notes = {}, []
+    for name in names:
+        refused = None
+        for place in (name, f"minilstm/{name}"):
+            try:
+                files[name] = read_beneath(submission, place, MAX_FILE)
+                break
+            except FileNotFoundError:
+                continue
+            except (OSError, ValueError) as exc:
+                refused = refused or f"{place} was refused ({exc})"
+        if name not in files:
+            notes.append(refused or f"{name} is missing from the submission")
+    return files, notes
+
+
+def from_zip(path: Path, names: list[str]) -> tuple[dict, list[str]]:
+    """The module files ``names`` of a submission zip, and a note for each one missing
+    or refused, as ``from_folder`` does for a folder.
+
+    A member is taken by its name (``lstm.py`` or ``.../minilstm/lstm.py``), never
+    extracted to a path it gives (no zip slip); links are refused, and no more than
+    ``MAX_FILE`` bytes are ever decompressed from a member (no zip bomb).
+
+    Args:
+        path: the submission's zip.
+        names: the files' names, e.g. ["lstm.py"].
+    """
+    files, notes = {}, []
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{path} is not a zip file ({exc})") from None
+    with archive:
+        members = archive.infolist()[:MAX_MEMBERS]
+        for name in names:
+            found = [
+                m
+                for m in members
+                if m.filename in (name, f"minilstm/{name}")
+                or m.filename.endswith(f"/minilstm/{name}")
+            ]
+            if not found:
+                notes.append(f"{name} is missing from the submission")
+                continue
+            member = min(found, key=lambda m: len(m.filename))
+            kind = stat.S_IFMT(member.external_attr >> 16)
+            if kind not in (0, stat.S_IFREG):
+                notes.append(f"{member.filename} was refused (not a regular file)")
+                continue
+            try:
+                with archive.open(member) as file:
+                    content = file.read(MAX_FILE + 1)
+            except (OSError, ValueError, zipfile.BadZipFile, NotImplementedError) as e:
+                notes.append(f"{member.filename} was refused ({e})")
+                continue
+            if len(content) > MAX_FILE:
+                notes.append(f"{member.filename} is over {MAX_FILE} bytes")
+                continue
+            files[name] = content
+    return files, notes
 
 
 def open_to_all(path: Path) -> None:
@@ -176,6 +258,42 @@ def open_to_all(path: Path) -> None:
     """
     for item in [path, *path.rglob("*")]:
         item.chmod(0o755 if item.is_dir() else 0o644)
+
+
+def grade_files(
+    files: dict[str, bytes],
+    notes: list[str],
+    parts: list[str],
+    points: dict[str, int],
+    **options: float | str | None,
+) -> dict:
+    """Grade a submission's module files in a fresh workspace of ``parts``: every
+    other file is the grader's own.
+
+    Args:
+        files: module file name -> content, as ``from_folder`` or ``from_zip`` give.
+        notes: what those said of files missing or refused.
+        parts: the parts handed out.
+        points: points by part name.
+        **options: ``grade``'s timeout, memory_mb, user, jobs.
+
+    Returns:
+        the report, as results.json holds it.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        workspace = init_workspace(Path(tmp) / "workspace", parts, points=points)
+        # The self-check's data is of no use here.
+        shutil.rmtree(workspace / "selfcheck_data")
+        for name, content in files.items():
+            (workspace / "minilstm" / name).write_bytes(content)
+        if options.get("user") is not None:
+            open_to_all(Path(tmp))
+        results = grade(workspace, handed_out=parts, points=points, **options)
+    report = to_json(results)
+    taken = ", ".join(sorted(files)) or "none"
+    report["output"] += f". Graded from your submission: {taken}"
+    report["output"] += "".join(f"; {note}" for note in notes) + "."
+    return report
 
 
 def run_autograder(config_file: Path, submission: Path, results_file: Path) -> dict:
@@ -190,32 +308,16 @@ def run_autograder(config_file: Path, submission: Path, results_file: Path) -> d
         what was written.
     """
     config = json.loads(config_file.read_text())
-    notes = []
-    with tempfile.TemporaryDirectory() as tmp:
-        workspace = init_workspace(
-            Path(tmp) / "workspace", config["parts"], points=config["points"]
-        )
-        # The self-check's data is of no use here.
-        shutil.rmtree(workspace / "selfcheck_data")
-        for name in config["files"]:
-            content = submitted(submission, name)
-            if content is None:
-                notes.append(f"{name} is missing from the submission")
-            elif len(content) > MAX_FILE:
-                notes.append(f"{name} is over {MAX_FILE} bytes and was not graded")
-            else:
-                (workspace / "minilstm" / name).write_bytes(content)
-        open_to_all(Path(tmp))
-        results = grade(
-            workspace,
-            timeout=config["timeout"],
-            memory_mb=config["memory_mb"],
-            user=config["user"],
-        )
-    report = to_json(results)
-    taken = [n for n in config["files"] if not any(x.startswith(n) for x in notes)]
-    report["output"] += f". Graded from your submission: {', '.join(taken) or 'none'}"
-    report["output"] += "".join(f"; {note}" for note in notes) + "."
+    files, notes = from_folder(submission, config["files"])
+    report = grade_files(
+        files,
+        notes,
+        config["parts"],
+        config["points"],
+        timeout=config["timeout"],
+        memory_mb=config["memory_mb"],
+        user=config["user"],
+    )
     results_file.parent.mkdir(parents=True, exist_ok=True)
     results_file.write_text(json.dumps(report, indent=2) + "\n")
     return report

@@ -1,35 +1,34 @@
-"""The student's side of grading: a script that calls the student's functions and saves
-what they return, nothing more.
+"""The student's side of grading: a script that calls the student's functions and sends
+back what they return, nothing more.
 
-The grader runs it as ``python -I -S -B child.py RUN_DIR`` in a process of its own. It
-imports only the standard library, NumPy and the student's ``minilstm`` (``sys.path``
-holds the workspace and a folder with NumPy alone), so the reference implementation is
-neither loaded nor importable here. ``RUN_DIR`` holds what the grader asks:
+The grader runs it as ``python -I -S -B child.py FD SITE`` in a process of its own,
+and talks to it through pipes only: no file the process can read holds the grader's
+plan, and nothing it writes to disk is ever read back. It imports only the standard
+library, NumPy and the student's ``minilstm`` (``sys.path`` holds the workspace and
+SITE, a folder with NumPy alone), so the reference implementation is neither loaded
+nor importable here.
 
-- ``plan.json``: the workspace, the library's code of the *other* parts (the workspace
-  has it for parts it did not hand out anyway) and the calls to make, in order;
-- ``inputs.npz``: the arrays those calls take.
-
-After call ``k`` the script writes ``out/k.json`` and ``out/k.npz``: what the call
-returned (and, if asked, its arguments after the call), or how it ended; it stops at
-the first call that does not return. A call without its files is the one during which
-the process ended. The grader compares those outputs with the reference in its own
-process; nothing written here is a verdict.
+On its standard input the grader sends, as one message (see ``send``), the plan: the
+workspace, the calls to make in order and the arrays they take, and the functions of
+the *other* parts. Those are not the student's to be judged on here, and they are not
+the library's code either: each is a stand-in that sends its arguments to the grader
+(a ``call`` message on FD) and returns what the grader's library computed (its answer
+comes on standard input). After call ``k`` the script sends a ``result`` message: what
+the call returned (and, if asked, its arguments after the call), or how it ended; it
+stops at the first call that does not return. The grader compares those results with
+the reference in its own process; nothing sent from here is a verdict.
 """
 
 import json
+import os
+import struct
 import sys
-import textwrap
 import traceback
 from pathlib import Path
 
 MAX_DEPTH = 20  # nesting deeper than any result of the parts is not data
-
-
-def setup_path(run_dir: Path, workspace: Path) -> None:
-    """The workspace first, the standard library, and NumPy from its own folder."""
-    stdlib = [p for p in sys.path if p and "site-packages" not in p]
-    sys.path[:] = [str(workspace), *stdlib, str(run_dir / "site")]
+MAX_TEXT = 2000  # characters of a message or a string result sent back
+LENGTH = struct.Struct("<Q")  # the size of a message's header, before it
 
 
 class Encoder:
@@ -45,7 +44,9 @@ class Encoder:
 
         if depth > MAX_DEPTH:
             return {"object": "a structure nested too deeply"}
-        if value is None or isinstance(value, bool | int | float | str):
+        if isinstance(value, str):
+            return value[:MAX_TEXT]
+        if value is None or isinstance(value, bool | int | float):
             return value
         if isinstance(value, np.generic) and value.dtype.kind in "biuf":
             return value.item()
@@ -66,6 +67,49 @@ class Encoder:
         if isinstance(value, dict) and all(isinstance(k, str) for k in value):
             return {"dict": {k: self.encode(v, depth + 1) for k, v in value.items()}}
         return {"object": type(value).__name__}
+
+
+def send(stream, header: dict, arrays: dict) -> None:
+    """Write one message: the header's length, the header (JSON, with each array's
+    name, dtype and shape), then each array's bytes."""
+    import numpy as np
+
+    arrays = {k: np.ascontiguousarray(a) for k, a in arrays.items()}
+    meta = [[k, a.dtype.str, list(a.shape)] for k, a in arrays.items()]
+    body = json.dumps({**header, "arrays": meta}).encode()
+    stream.write(LENGTH.pack(len(body)) + body)
+    for a in arrays.values():
+        stream.write(memoryview(a).cast("B"))
+    stream.flush()
+
+
+def receive(stream) -> tuple[dict, dict]:
+    """Read one message that ``send`` wrote (from the grader: trusted)."""
+    import numpy as np
+
+    (size,) = LENGTH.unpack(read_exactly(stream, LENGTH.size))
+    header = json.loads(read_exactly(stream, size))
+    arrays = {}
+    for name, dtype, shape in header.pop("arrays"):
+        dtype = np.dtype(dtype)
+        count = int(np.prod(shape))
+        data = read_exactly(stream, count * dtype.itemsize)
+        arrays[name] = np.frombuffer(data, dtype=dtype).reshape(shape).copy()
+    return header, arrays
+
+
+def read_exactly(stream, size: int) -> bytes:
+    """``size`` bytes of ``stream``; EOFError if it ends first."""
+    data = stream.read(size)
+    if len(data) != size:
+        raise EOFError("the grader closed the pipe")
+    return data
+
+
+def setup_path(workspace: Path, site: Path) -> None:
+    """The workspace first, the standard library, and NumPy from its own folder."""
+    stdlib = [p for p in sys.path if p and "site-packages" not in p]
+    sys.path[:] = [str(workspace), *stdlib, str(site)]
 
 
 def decode(value: object, inputs: dict, objects: dict) -> object:
@@ -105,63 +149,87 @@ def describe(exc: BaseException, workspace: Path) -> dict:
     for frame in traceback.extract_tb(exc.__traceback__):
         path = Path(frame.filename).resolve()
         if path.is_relative_to(workspace):
-            where = [str(path.relative_to(workspace)), frame.lineno, frame.line]
+            line = (frame.line or "")[:MAX_TEXT]
+            where = [str(path.relative_to(workspace)), frame.lineno, line]
+    code = exc.code if isinstance(exc, SystemExit) else None
     return {
         "kind": kind,
-        "type": type(exc).__name__,
-        "message": text.splitlines()[0] if text else "",
-        "code": exc.code if isinstance(exc, SystemExit) else None,
+        "type": type(exc).__name__[:MAX_TEXT],
+        "message": text.splitlines()[0][:MAX_TEXT] if text else "",
+        "code": code if isinstance(code, int | None) else str(code)[:MAX_TEXT],
         "where": where,
     }
 
 
-def isolate(replacements: list[dict]) -> None:
-    """Put the library's code of the other parts in place of the student's, in every
-    module of the student's package that refers to it (``from`` imports included)."""
+class Grader:
+    """The two pipes to the grader: its messages come on ``requests`` (standard
+    input), ours go to ``replies``."""
+
+    def __init__(self, requests, replies) -> None:
+        self.requests, self.replies = requests, replies
+
+    def result(self, key: str, record: dict, encoder: Encoder) -> None:
+        """Send what call ``key`` returned (or how it ended)."""
+        send(
+            self.replies,
+            {"kind": "result", "key": key, "record": record},
+            encoder.arrays,
+        )
+
+    def stand_in(self, function: str):
+        """A function that has the grader run the library's ``function`` (e.g.
+        "lstm.lstm_step_forward") on its arguments."""
+
+        def call(*args: object, **kwargs: object) -> object:
+            encoder = Encoder("q")
+            header = {
+                "kind": "call",
+                "function": function,
+                "args": encoder.encode(list(args)),
+                "kwargs": encoder.encode(kwargs),
+            }
+            send(self.replies, header, encoder.arrays)
+            answer, arrays = receive(self.requests)
+            if "error" in answer:
+                raise ValueError(f"{function.rpartition('.')[2]}: {answer['error']}")
+            return decode(answer["result"], arrays, {})
+
+        call.__name__ = call.__qualname__ = function.rpartition(".")[2]
+        return call
+
+
+def stand_in(grader: Grader, functions: list[str]) -> None:
+    """Put the grader's stand-ins for ``functions`` (e.g. "lstm.lstm_step_forward") in
+    place of the student's, in every module of the student's package that refers to
+    them (``from`` imports included)."""
     student = [m for n, m in sys.modules.items() if n.split(".")[0] == "minilstm"]
-    for item in replacements:
-        module = sys.modules[f"minilstm.{item['module']}"]
-        owner_name, _, name = item["qualname"].rpartition(".")
-        scope = {}
-        exec(textwrap.dedent(item["source"]), vars(module), scope)
-        if owner_name:
-            setattr(getattr(module, owner_name), name, scope[name])
-            continue
-        old = getattr(module, name)
+    for function in functions:
+        module_name, _, name = function.partition(".")
+        module = sys.modules[f"minilstm.{module_name}"]
+        old, new = getattr(module, name), grader.stand_in(function)
         for namespace in student:
             for key, value in list(vars(namespace).items()):
                 if value is old:
-                    setattr(namespace, key, scope[name])
+                    setattr(namespace, key, new)
 
 
-def write(out: Path, key: str, record: dict, encoder: Encoder) -> None:
-    """Write ``record`` as ``out/<key>.json`` and the encoder's arrays as ``.npz``."""
-    import numpy as np
-
-    np.savez(out / f"{key}.npz", **encoder.arrays)
-    (out / f"{key}.json").write_text(json.dumps(record))
-
-
-def main(run_dir: Path) -> None:
-    """Make the calls of ``run_dir``'s plan and write what they returned (see top)."""
-    plan = json.loads((run_dir / "plan.json").read_text())
-    workspace = Path(plan["workspace"]).resolve()
-    setup_path(run_dir, workspace)
-    out = run_dir / "out"
+def main(replies_fd: int, site: Path) -> None:
+    """Make the calls of the grader's plan and send what they returned (see top)."""
+    sys.path.append(str(site))  # NumPy, to read the plan
+    grader = Grader(sys.stdin.buffer, os.fdopen(replies_fd, "wb"))
+    plan, inputs = receive(grader.requests)
+    workspace = Path(plan["workspace"])
+    setup_path(workspace, site)
     try:
         import importlib
-
-        import numpy as np
 
         for name in plan["modules"]:
             importlib.import_module(f"minilstm.{name}")
     except BaseException as exc:  # every way importing can end is the student's
-        write(out, "import", {"error": describe(exc, workspace)}, Encoder("import"))
+        grader.result("import", {"error": describe(exc, workspace)}, Encoder("import"))
         return
-    isolate(plan["isolate"])
-    write(out, "import", {}, Encoder("import"))
-    with np.load(run_dir / "inputs.npz", allow_pickle=False) as data:
-        inputs = dict(data)
+    stand_in(grader, plan["stand_ins"])
+    grader.result("import", {}, Encoder("import"))
     objects = {}
     for k, step in enumerate(plan["steps"]):
         encoder = Encoder(str(k))
@@ -175,15 +243,15 @@ def main(run_dir: Path) -> None:
                 function = getattr(sys.modules[f"minilstm.{owner}"], attr)
             result = function(*args, **kwargs)
         except BaseException as exc:  # every way a call can end is reported against it
-            write(out, str(k), {"error": describe(exc, workspace)}, encoder)
+            grader.result(str(k), {"error": describe(exc, workspace)}, encoder)
             return
         record = {"result": encoder.encode(result)}
         if record["result"] == {"object": type(result).__name__}:
             objects[k] = result
         if step["record_args"]:
             record["args"] = encoder.encode(args)
-        write(out, str(k), record, encoder)
+        grader.result(str(k), record, encoder)
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main(int(sys.argv[1]), Path(sys.argv[2]))

@@ -16,13 +16,13 @@ all comparing, diagnosing and scoring happens in the grader's process.
 """
 
 import importlib
-import json
 import signal
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from minilstm.assignment.channel import Serve
 from minilstm.assignment.child import Encoder
 from minilstm.assignment.compare import PartFailed, describe_error
 from minilstm.assignment.sandbox import ChildRun, Limits
@@ -74,8 +74,12 @@ class Session:
     """What a check gets: the student's modules by name, ``rng`` and ``call``."""
 
     # Added to every seed a check asks ``rng`` for: the self-check's inputs
-    # (``selfcheck``) are drawn like the grader's but differ from them.
+    # (``selfcheck``) are drawn like the grader's but differ from them; the grader
+    # draws one per part for the end-to-end check.
     seed_shift = 0
+    # The parts handed out (None: every part), for a check that calls a student's
+    # function only where it is theirs to write.
+    handed_out: list[str] | None = None
 
     def __init__(self, workspace: Path) -> None:
         self.root = workspace
@@ -89,6 +93,10 @@ class Session:
             seed: the check's own seed (the grader's inputs are the same every run).
         """
         return np.random.default_rng(seed + self.seed_shift)
+
+    def hands_out(self, part: str) -> bool:
+        """Whether ``part`` is handed out (every part is, unless told otherwise)."""
+        return self.handed_out is None or part in self.handed_out
 
     def call(self, label: str, target: Target, *args: Any, **kwargs: Any) -> Any:
         """Call a student's function.
@@ -145,57 +153,67 @@ class Recorder(Session):
             return Handle(k)
         return result
 
-    def write(self, run_dir: Path, workspace: Path, isolate: list[dict]) -> None:
-        """The plan and the inputs for ``child.py``."""
+    def plan(self, workspace: Path, stand_ins: list[str]) -> tuple[dict, dict]:
+        """The plan for ``child.py`` and its arrays.
+
+        Args:
+            workspace: the student's workspace.
+            stand_ins: the functions of other parts that the grader runs instead of
+                the student's (e.g. "lstm.lstm_step_forward"): see ``serve``.
+        """
         plan = {
             "workspace": str(workspace),
             "modules": MODULES,
-            "isolate": isolate,
+            "stand_ins": stand_ins,
             "steps": self.steps,
         }
-        (run_dir / "plan.json").write_text(json.dumps(plan))
-        np.savez(run_dir / "inputs.npz", **self.encoder.arrays)
-        (run_dir / "out").mkdir()
+        return plan, self.encoder.arrays
 
 
 class Replayer(Session):
     """The second run: each call returns what the student's code gave in the child."""
 
     def __init__(
-        self, workspace: Path, run_dir: Path, steps: list, run: ChildRun, limits: Limits
+        self, workspace: Path, steps: list, run: ChildRun, limits: Limits
     ) -> None:
         super().__init__(workspace)
-        self.out, self.steps, self.run, self.limits = (
-            run_dir / "out",
-            steps,
-            run,
-            limits,
-        )
+        self.steps, self.run, self.limits = steps, run, limits
         self.next = 0
-
-    def read(self, key: str) -> tuple[dict, dict] | None:
-        """The record the child wrote for ``key`` and its arrays, or None."""
-        try:
-            record = json.loads((self.out / f"{key}.json").read_text())
-            with np.load(self.out / f"{key}.npz", allow_pickle=False) as data:
-                return record, dict(data)
-        except (OSError, ValueError):
-            return None
 
     def outcome(self, label: str, key: str) -> tuple[dict, dict]:
         """The child's record for ``key``, or ``PartFailed`` saying how it ended."""
-        found = self.read(key)
+        found = self.run.records.get(key)
         if found is None:
             raise PartFailed(self.ended(label))
         record, arrays = found
         if "error" in record:
-            raise PartFailed(describe_error(label, record["error"], self.limits))
+            error = record["error"]
+            if not isinstance(error, dict) or not all(
+                isinstance(error.get(k), str) for k in ("kind", "type", "message")
+            ):
+                raise PartFailed(f"{label} failed in a way the grader cannot read")
+            where = error.get("where")
+            if not (
+                isinstance(where, list)
+                and len(where) == 3
+                and all(isinstance(w, str | int) for w in where)
+            ):
+                where = None
+            code = error.get("code")
+            code = code if isinstance(code, int | None) else str(code)[:100]
+            error = {**error, "where": where, "code": code}
+            raise PartFailed(describe_error(label, error, self.limits))
         return record, arrays
 
     def ended(self, label: str) -> str:
         """Why the process stopped during ``label``, in the student's terms."""
         run = self.run
-        if run.timed_out:
+        if run.problem:
+            text = (
+                f"{label}: the grader stopped listening to your code's process, which "
+                f"sent {run.problem}"
+            )
+        elif run.timed_out:
             text = (
                 f"{label} did not finish within the time limit "
                 f"({self.limits.timeout:g} s for the part): an endless loop, or far "
@@ -226,12 +244,11 @@ class Replayer(Session):
             )
         record, arrays = self.outcome(label, str(k))
         if record_args:
-            for arg, after in zip(
-                args, decode(record["args"], arrays, k), strict=False
-            ):
+            after_call = decode(record.get("args"), arrays, k)
+            for arg, after in zip(args, after_call or [], strict=False):
                 if isinstance(arg, list) and isinstance(after, list):
                     arg[:] = after
-        return decode(record["result"], arrays, k)
+        return decode(record.get("result"), arrays, k)
 
 
 def decode(value: object, arrays: dict, step: int) -> object:
@@ -255,3 +272,29 @@ def decode(value: object, arrays: dict, step: int) -> object:
         return tuple(fields.values())
     items = [decode(v, arrays, step) for v in value.get("tuple", value.get("list", []))]
     return items if "list" in value else tuple(items)
+
+
+def serve(functions: list[str]) -> Serve:
+    """What answers the stand-ins' calls in a part's process: the library's function,
+    if it is one of ``functions`` (e.g. "lstm.lstm_step_forward"), on the arguments
+    the child sent; see ``sandbox.Conversation``."""
+
+    def answer(header: dict, arrays: dict) -> tuple[dict, dict]:
+        name = header.get("function")
+        if name not in functions:
+            return {"error": f"{name!r} is not another part's function"}, {}
+        module, _, attr = name.partition(".")
+        function = getattr(importlib.import_module(f"minilstm.{module}"), attr)
+        try:
+            args = decode(header.get("args"), arrays, -1)
+            kwargs = decode(header.get("kwargs"), arrays, -1)
+            if not isinstance(args, list) or not isinstance(kwargs, dict):
+                raise TypeError("the arguments are not a list and a dict")
+            with np.errstate(all="ignore"):
+                result = function(*args, **kwargs)
+        except Exception as exc:  # the student's arguments: their error, told back
+            return {"error": f"{type(exc).__name__}: {exc}"[:2000]}, {}
+        encoder = Encoder("r")
+        return {"result": encoder.encode(result)}, encoder.arrays
+
+    return answer

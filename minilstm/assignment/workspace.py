@@ -326,5 +326,7 @@ time limit costs that part only. The end-to-end test then trains a small model w
 your code.
 
 With minilstm installed, you can run the grader yourself, from outside this folder:
-`python -m minilstm.assignment grade path/to/this/folder`.
+`python -m minilstm.assignment grade path/to/this/folder --config
+path/to/this/folder/assignment.json` (your teacher grades with their own copy of that
+file).
 """
