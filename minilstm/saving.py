@@ -22,8 +22,9 @@ more bytes than expected. A member of terabytes, a deflate bomb or settings larg
 the file can hold are refused with a ``ValueError`` naming the file and the member,
 before anything that large is allocated.
 
-This module knows the format, not the model: ``Seq2Seq.save`` hands it a ``ModelFile``
-and ``Seq2Seq.load`` builds the model from the one ``load_model`` returns.
+This module knows the format, not the model: ``Seq2Seq.save`` hands it a ``ModelFile``;
+``Seq2Seq.load`` hands it ``Seq2Seq.weight_shapes``, which says what weights a model of
+the file's settings has, and builds the model from the ``ModelFile`` it gets back.
 """
 
 import errno
@@ -34,12 +35,15 @@ import struct
 import uuid
 import zipfile
 import zlib
+from collections.abc import Callable
 from typing import BinaryIO, NamedTuple
 
 import numpy as np
 
 from minilstm import optimizers
 from minilstm.validation import check_int, check_seed, show
+
+WeightShapes = Callable[[int, int, int, str], list[tuple[int, ...]]]
 
 FORMAT = "minilstm.Seq2Seq"
 FORMAT_VERSION = 1
@@ -78,7 +82,7 @@ class ModelFile(NamedTuple):
     Attributes:
         config: the model's settings: units, input_dim, output_dim, dtype (a name),
             seed; and cell, "gru" or "rnn", for a model that is not an LSTM.
-        weights: the 8 weights, shaped as ``weight_shapes`` says.
+        weights: the 8 weights, shaped as ``Seq2Seq.weight_shapes`` says.
         completed_epochs: the epochs trained so far.
         optimizer: the optimizer with its settings and state, or None.
     """
@@ -87,35 +91,6 @@ class ModelFile(NamedTuple):
     weights: list[np.ndarray]
     completed_epochs: int
     optimizer: optimizers.Optimizer | None
-
-
-def weight_shapes(
-    units: int,
-    input_dim: int,
-    output_dim: int,
-    cell: str = "lstm",
-) -> list[tuple[int, ...]]:
-    """The shapes of the 8 weights, in ``Seq2Seq.get_weights()`` order.
-
-    Args:
-        units: H, the units of both recurrent layers.
-        input_dim: D, features of the encoder input.
-        output_dim: O, features of the target and of the decoder input.
-        cell: "lstm", "gru" or "rnn".
-
-    Returns:
-        for an LSTM (D, 4H), (H, 4H), (4H,) for the encoder; (O, 4H), (H, 4H), (4H,)
-        for the decoder; (H, O), (O,) for the Dense layer. A GRU has 3H columns and a
-        bias (2, 3H), a plain RNN H columns and a bias (H,).
-    """
-    columns, bias = {
-        "lstm": (4 * units, (4 * units,)),
-        "gru": (3 * units, (2, 3 * units)),
-        "rnn": (units, (units,)),
-    }[cell]
-    encoder = [(input_dim, columns), (units, columns), bias]
-    decoder = [(output_dim, columns), (units, columns), bias]
-    return [*encoder, *decoder, (units, output_dim), (output_dim,)]
 
 
 def check_path(path: object) -> str:
@@ -197,11 +172,14 @@ def _write_atomically(path: str, arrays: dict[str, np.ndarray]) -> None:
         raise
 
 
-def load_model(path: str | os.PathLike) -> ModelFile:
+def load_model(path: str | os.PathLike, weight_shapes: WeightShapes) -> ModelFile:
     """The contents of the model file at ``path``, each part checked (see the top).
 
     Args:
         path: the file ``save_model`` wrote.
+        weight_shapes: the shapes of a model's weights from its settings
+            ``(units, input_dim, output_dim, cell)``: ``Seq2Seq.weight_shapes``. It
+            raises ``ValueError`` for a cell it does not know.
 
     Raises:
         FileNotFoundError: no file at ``path``.
@@ -223,7 +201,7 @@ def load_model(path: str | os.PathLike) -> ModelFile:
                     f"not a readable minilstm model file (.npz archive): {error}"
                 ) from None
             with archive:
-                return _read(archive, count, size)
+                return _read(archive, count, size, weight_shapes)
         except READ_ERRORS as error:
             problem = (
                 f"missing entry {error}" if isinstance(error, KeyError) else str(error)
@@ -260,7 +238,9 @@ def _member_count(file: BinaryIO, size: int) -> int:
     return count
 
 
-def _read(archive: zipfile.ZipFile, count: int, size: int) -> ModelFile:
+def _read(
+    archive: zipfile.ZipFile, count: int, size: int, weight_shapes: WeightShapes
+) -> ModelFile:
     members: dict[str, zipfile.ZipInfo] = {}
     for info in archive.infolist():
         name = info.filename.removesuffix(".npy")
@@ -280,7 +260,8 @@ def _read(archive: zipfile.ZipFile, count: int, size: int) -> ModelFile:
     if "metadata" not in members:
         raise ValueError("not a minilstm model file (it has no minilstm metadata)")
     metadata = _read_metadata(archive, members.pop("metadata"))
-    config, completed_epochs, optimizer, expected = _contents(metadata)
+    config, completed_epochs, optimizer, expected = _contents(metadata, weight_shapes)
+    weight_count = sum(name.startswith("weights/") for name in expected)
     dtype = np.dtype(config["dtype"]).newbyteorder("<")
     unexpected, missing = (
         sorted(set(members) - set(expected)),
@@ -311,12 +292,12 @@ def _read(archive: zipfile.ZipFile, count: int, size: int) -> ModelFile:
     if optimizer is not None:
         slots = [
             {s: arrays[f"optimizer/{k}/{s}"] for s in optimizer.slot_names}
-            for k in range(8)
+            for k in range(weight_count)
         ]
         if not any(name.startswith("optimizer/") for name in arrays):
             slots = []  # no step taken yet, or an optimizer without slots
         optimizer.set_state({"iterations": optimizer.iterations, "slots": slots})
-    weights = [arrays[f"weights/{k}"] for k in range(8)]
+    weights = [arrays[f"weights/{k}"] for k in range(weight_count)]
     return ModelFile(config, weights, completed_epochs, optimizer)
 
 
@@ -344,7 +325,7 @@ def _read_metadata(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> dict:
 
 
 def _contents(
-    metadata: dict,
+    metadata: dict, weight_shapes: WeightShapes
 ) -> tuple[dict, int, optimizers.Optimizer | None, dict[str, tuple[int, ...]]]:
     # The settings, checked, and from them the shape of every member but the metadata.
     config = metadata["config"]
@@ -357,9 +338,6 @@ def _contents(
         raise ValueError(
             f"its config {show(config)} is not a minilstm model's settings"
         )
-    cell = config.get("cell", "lstm")
-    if cell not in ("lstm", "gru", "rnn"):
-        raise ValueError(f"cell must be lstm, gru or rnn; got {show(cell)}")
     sizes = [
         check_int(config[key], key) for key in ("units", "input_dim", "output_dim")
     ]
@@ -369,7 +347,7 @@ def _contents(
         )
     check_seed(config["seed"])
     completed_epochs = check_int(metadata["completed_epochs"], "completed_epochs", 0)
-    shapes = weight_shapes(*sizes, cell)
+    shapes = weight_shapes(*sizes, config.get("cell", "lstm"))
     expected = {f"weights/{k}": shape for k, shape in enumerate(shapes)}
     stored = metadata["optimizer"]
     if stored is None:
