@@ -173,6 +173,46 @@ class Recurrent:
         y = hs if self.return_sequences else final[0]
         return [y, *final] if self.return_state else y
 
+    # What each layer defines: its module's functions on its weights, unchecked.
+    def call(self, x: np.ndarray, states: States) -> tuple[np.ndarray, States]:
+        """The module's sequence forward on the layer's weights; keeps its cache.
+
+        Args:
+            x: (N, T, D) inputs.
+            states: the initial states, each (N, H), in ``states`` order.
+
+        Returns:
+            hs (N, T, H), every step's h, and the final states, each (N, H).
+        """
+        raise NotImplementedError
+
+    def backprop(
+        self, dhs: np.ndarray | None, dstates: tuple | None
+    ) -> tuple[np.ndarray, States]:
+        """The module's BPTT on the cache of the last ``call``; sets ``grads``.
+
+        Args:
+            dhs: (N, T, H) gradient on every step's h (None: zero).
+            dstates: the gradients on the final states, each (N, H) or None (zero);
+                None: all zero.
+
+        Returns:
+            dx (N, T, D) and the gradients on the initial states, each (N, H).
+        """
+        raise NotImplementedError
+
+    def step(self, x: np.ndarray, states: States) -> States:
+        """The module's step forward on the layer's weights, without its cache.
+
+        Args:
+            x: (N, D) input at this step.
+            states: the previous states, each (N, H).
+
+        Returns:
+            the new states.
+        """
+        raise NotImplementedError
+
     def backward(
         self, dy: np.ndarray | None, dh: np.ndarray | None = None
     ) -> tuple[np.ndarray, ...]:
@@ -255,15 +295,8 @@ class LSTM(Recurrent):
         return unit_forget_bias(self.units, self.dtype)
 
     def call(self, x: np.ndarray, states: States) -> tuple[np.ndarray, States]:
-        """``lstm_forward`` with this layer's weights, unchecked.
-
-        Args:
-            x: (N, T, D) inputs.
-            states: (h0, c0), each (N, H).
-
-        Returns:
-            hs (N, T, H), every step's h, and the final (h, c).
-        """
+        """``lstm_forward`` on the layer's weights: x (N, T, D) and (h0, c0) to
+        hs (N, T, H) and the final (h, c)."""
         h0, c0 = states
         (hs, c), self._cache = lstm_forward(x, h0, c0, *self.trainable_weights)
         return hs, (hs[:, -1], c)
@@ -271,32 +304,16 @@ class LSTM(Recurrent):
     def backprop(
         self, dhs: np.ndarray | None, dstates: tuple | None
     ) -> tuple[np.ndarray, States]:
-        """``lstm_backward`` of the last ``call``, unchecked; sets ``grads``.
-
-        Args:
-            dhs: (N, T, H) gradient on every step's h (None: zero).
-            dstates: (dh, dc), the gradients on the final states, each (N, H) or None
-                (zero); None: both zero.
-
-        Returns:
-            dx (N, T, D) and (dh0, dc0), each (N, H).
-        """
+        """``lstm_backward`` of the last ``call``: dhs (N, T, H) and (dh, dc) to dx
+        (N, T, D) and (dh0, dc0); sets ``grads``."""
         dhs, (dh, dc) = self._zeros_for_none(dhs, dstates)
         dx, dh0, dc0, *dweights = lstm_backward(dhs, dh, dc, self._cache)
-        dkernel, drecurrent, dbias = dweights
-        self.grads = {"kernel": dkernel, "recurrent_kernel": drecurrent, "bias": dbias}
+        self.grads = dict(zip(self.weight_names, dweights, strict=True))
         return dx, (dh0, dc0)
 
     def step(self, x: np.ndarray, states: States) -> States:
-        """One ``lstm_step_forward`` without its cache, as decoding runs it.
-
-        Args:
-            x: (N, D) input at this step.
-            states: (h_prev, c_prev), each (N, H).
-
-        Returns:
-            the new (h, c).
-        """
+        """``lstm_step_forward`` on the layer's weights, without its cache: x (N, D)
+        and (h_prev, c_prev) to the new (h, c)."""
         h_prev, c_prev = states
         return lstm_step_forward(x, h_prev, c_prev, *self.trainable_weights)[0]
 
@@ -351,15 +368,8 @@ class GRU(Recurrent):
         return (2, 3 * units)
 
     def call(self, x: np.ndarray, states: States) -> tuple[np.ndarray, States]:
-        """``gru_forward`` with this layer's weights, unchecked.
-
-        Args:
-            x: (N, T, D) inputs.
-            states: (h0,), h0 (N, H).
-
-        Returns:
-            hs (N, T, H), every step's h, and the final (h,).
-        """
+        """``gru_forward`` on the layer's weights: x (N, T, D) and (h0,) to
+        hs (N, T, H) and the final (h,)."""
         (h0,) = states
         hs, self._cache = gru_forward(x, h0, *self.trainable_weights)
         return hs, (hs[:, -1],)
@@ -367,31 +377,16 @@ class GRU(Recurrent):
     def backprop(
         self, dhs: np.ndarray | None, dstates: tuple | None
     ) -> tuple[np.ndarray, States]:
-        """``gru_backward`` of the last ``call``, unchecked; sets ``grads``.
-
-        Args:
-            dhs: (N, T, H) gradient on every step's h (None: zero).
-            dstates: (dh,), the gradient on the final h, (N, H) or None (zero); None:
-                zero.
-
-        Returns:
-            dx (N, T, D) and (dh0,), dh0 (N, H).
-        """
+        """``gru_backward`` of the last ``call``: dhs (N, T, H) and (dh,) to dx
+        (N, T, D) and (dh0,); sets ``grads``."""
         dhs, (dh,) = self._zeros_for_none(dhs, dstates)
-        dx, dh0, dkernel, drecurrent, dbias = gru_backward(dhs, dh, self._cache)
-        self.grads = {"kernel": dkernel, "recurrent_kernel": drecurrent, "bias": dbias}
+        dx, dh0, *dweights = gru_backward(dhs, dh, self._cache)
+        self.grads = dict(zip(self.weight_names, dweights, strict=True))
         return dx, (dh0,)
 
     def step(self, x: np.ndarray, states: States) -> States:
-        """One ``gru_step_forward`` without its cache, as decoding runs it.
-
-        Args:
-            x: (N, D) input at this step.
-            states: (h_prev,), h_prev (N, H).
-
-        Returns:
-            the new (h,).
-        """
+        """``gru_step_forward`` on the layer's weights, without its cache: x (N, D)
+        and (h_prev,) to the new (h,)."""
         (h_prev,) = states
         return (gru_step_forward(x, h_prev, *self.trainable_weights)[0],)
 
@@ -420,15 +415,8 @@ class SimpleRNN(Recurrent):
     blocks = 1
 
     def call(self, x: np.ndarray, states: States) -> tuple[np.ndarray, States]:
-        """``rnn_forward`` with this layer's weights, unchecked.
-
-        Args:
-            x: (N, T, D) inputs.
-            states: (h0,), h0 (N, H).
-
-        Returns:
-            hs (N, T, H), every step's h, and the final (h,).
-        """
+        """``rnn_forward`` on the layer's weights: x (N, T, D) and (h0,) to
+        hs (N, T, H) and the final (h,)."""
         (h0,) = states
         hs, self._cache = rnn_forward(x, h0, *self.trainable_weights)
         return hs, (hs[:, -1],)
@@ -436,31 +424,16 @@ class SimpleRNN(Recurrent):
     def backprop(
         self, dhs: np.ndarray | None, dstates: tuple | None
     ) -> tuple[np.ndarray, States]:
-        """``rnn_backward`` of the last ``call``, unchecked; sets ``grads``.
-
-        Args:
-            dhs: (N, T, H) gradient on every step's h (None: zero).
-            dstates: (dh,), the gradient on the final h, (N, H) or None (zero); None:
-                zero.
-
-        Returns:
-            dx (N, T, D) and (dh0,), dh0 (N, H).
-        """
+        """``rnn_backward`` of the last ``call``: dhs (N, T, H) and (dh,) to dx
+        (N, T, D) and (dh0,); sets ``grads``."""
         dhs, (dh,) = self._zeros_for_none(dhs, dstates)
-        dx, dh0, dkernel, drecurrent, dbias = rnn_backward(dhs, dh, self._cache)
-        self.grads = {"kernel": dkernel, "recurrent_kernel": drecurrent, "bias": dbias}
+        dx, dh0, *dweights = rnn_backward(dhs, dh, self._cache)
+        self.grads = dict(zip(self.weight_names, dweights, strict=True))
         return dx, (dh0,)
 
     def step(self, x: np.ndarray, states: States) -> States:
-        """One ``rnn_step_forward`` without its cache, as decoding runs it.
-
-        Args:
-            x: (N, D) input at this step.
-            states: (h_prev,), h_prev (N, H).
-
-        Returns:
-            the new (h,).
-        """
+        """``rnn_step_forward`` on the layer's weights, without its cache: x (N, D)
+        and (h_prev,) to the new (h,)."""
         (h_prev,) = states
         return (rnn_step_forward(x, h_prev, *self.trainable_weights)[0],)
 
@@ -593,8 +566,8 @@ class Dense:
         Returns:
             dx: (N, T, H).
         """
-        dx, dkernel, dbias = dense_backward(dy, self._cache)
-        self.grads = {"kernel": dkernel, "bias": dbias}
+        dx, *dweights = dense_backward(dy, self._cache)
+        self.grads = dict(zip(self.weight_names, dweights, strict=True))
         return dx
 
 
