@@ -54,7 +54,6 @@ MAX_HEADER_BYTES = (
 MAX_MEMBERS = 1 + 8 + 8 * 3  # metadata, 8 weights, at most 3 slots each (RMSprop's)
 MAX_DIRECTORY_ENTRY = 256  # 46 fixed bytes, a name of at most 32, a zip64 extra of 28
 DEFLATE_MAX_RATIO = 1032  # no deflate stream inflates more than 1032-fold
-CHUNK = 1 << 20  # bytes read at a time
 END = struct.Struct("<4s4H2LH")  # the zip end record; zip64's record and locator follow
 END64 = struct.Struct("<4sQ2H2L4Q")
 LOCATOR64 = struct.Struct("<4sLQL")
@@ -280,13 +279,11 @@ def _read(
             f"than a file of {size} bytes can hold"
         )
     # Every header is checked before any data is read.
-    starts = {
-        name: _check_header(archive, members[name], f"member {name}", shape, dtype)[0]
-        for name, shape in expected.items()
-    }
-    arrays = {}
     for name, shape in expected.items():
-        arrays[name] = _read_data(archive, members[name], starts[name], shape, dtype)
+        _check_header(archive, members[name], f"member {name}", shape, dtype)
+    arrays = {}
+    for name in expected:
+        arrays[name] = _read_array(archive, members[name])
         if not np.isfinite(arrays[name]).all():
             raise ValueError(f"member {name} holds NaN or infinite values")
     if optimizer is not None:
@@ -303,8 +300,8 @@ def _read(
 
 def _read_metadata(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> dict:
     longest = np.dtype(f"<U{MAX_METADATA_CHARS}")
-    start, dtype = _check_header(archive, info, "member metadata", (), longest)
-    text = str(_read_data(archive, info, start, (), dtype))
+    _check_header(archive, info, "member metadata", (), longest)
+    text = str(_read_array(archive, info))
     try:
         metadata = json.loads(text)
     except (ValueError, RecursionError) as error:
@@ -374,7 +371,8 @@ def _contents(
 def _header(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo
 ) -> tuple[tuple[int, ...], bool, np.dtype, int]:
-    # The .npy header (shape, fortran_order, dtype) and where the data starts.
+    # The .npy header (shape, fortran_order, dtype) and where the data starts, read as
+    # NumPy reads it, but with a format version it writes.
     with archive.open(info) as member:
         version = np.lib.format.read_magic(member)
         if version == (1, 0):
@@ -394,11 +392,10 @@ def _check_header(
     name: str,
     shape: tuple[int, ...],
     dtype: np.dtype,
-) -> tuple[int, np.dtype]:
-    # Where the data of a member starts and its dtype, once its stored sizes and header
-    # fit the shape and dtype (for the metadata: any text up to dtype's length). The
-    # sizes are checked before the member is opened: zipfile reads what file_size says,
-    # at most.
+) -> None:
+    # Refuse a member unless its stored sizes and header fit the shape and dtype (for
+    # the metadata: any text up to dtype's length). The sizes are checked before the
+    # member is opened: zipfile reads what file_size says, at most.
     limit = MAX_HEADER_BYTES + math.prod(shape) * dtype.itemsize
     if info.compress_type == zipfile.ZIP_STORED:
         packed = info.compress_size == info.file_size
@@ -441,31 +438,18 @@ def _check_header(
             f"{name} holds {info.file_size - start} bytes of data; its header "
             f"describes {math.prod(shape) * got_dtype.itemsize}"
         )
-    return start, got_dtype
 
 
-def _read_data(
-    archive: zipfile.ZipFile,
-    info: zipfile.ZipInfo,
-    start: int,
-    shape: tuple[int, ...],
-    dtype: np.dtype,
-) -> np.ndarray:
-    # The data behind a checked header, read a chunk at a time into its array.
-    array = np.empty(shape, dtype)
-    view = array.reshape(-1).view(np.uint8)
+def _read_array(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    # A member whose header _check_header accepted, read by NumPy's own .npy reader
+    # (what np.load does for each member of an .npz), which allocates what the header
+    # says: no more than the settings imply.
     try:
         with archive.open(info) as member:
-            member.read(start)
-            filled = 0
-            while filled < view.size:
-                chunk = member.read(min(CHUNK, view.size - filled))
-                if not chunk:
-                    raise EOFError(f"its data ends after {filled} of {view.size} bytes")
-                view[filled : filled + len(chunk)] = np.frombuffer(chunk, np.uint8)
-                filled += len(chunk)
+            return np.lib.format.read_array(
+                member, allow_pickle=False, max_header_size=MAX_HEADER_BYTES
+            )
     except READ_ERRORS as error:
         raise ValueError(
             f"member {info.filename.removesuffix('.npy')}: {error}"
         ) from None
-    return array
