@@ -113,7 +113,16 @@ def test_an_update_that_overflows_is_undone_with_the_optimizer_state():
     )
 
 
-def test_a_non_finite_gradient_stops_training_before_the_update(monkeypatch):
+@pytest.mark.parametrize(
+    ("value", "cause"),
+    [
+        (np.nan, "NaN values, from an invalid operation"),
+        (np.inf, "infinite values, from an overflow"),
+    ],
+)
+def test_a_non_finite_gradient_stops_training_before_the_update(
+    value, cause, monkeypatch
+):
     model = ml.Seq2Seq(units=4, seed=0)
     compute = model._loss_and_grads
     calls = []
@@ -122,14 +131,15 @@ def test_a_non_finite_gradient_stops_training_before_the_update(monkeypatch):
         loss, grads = compute(*arrays)
         calls.append(1)
         if len(calls) == 3:
-            grads[4][0, 0] = np.nan
+            grads[4][0, 0] = value
         return loss, grads
 
     monkeypatch.setattr(model, "_loss_and_grads", nan_on_third_call)
     with pytest.raises(
         TrainingDivergedError,
-        match=r"the gradient of weights\[4\] \(decoder recurrent_kernel\) has NaN "
-        r"values, from an invalid operation",
+        match=r"the gradient of weights\[4\] \(decoder recurrent_kernel\) has "
+        + cause
+        + r".*\. Try a lower learning rate",
     ):
         model.fit(
             DATA.enc_x,
