@@ -17,8 +17,9 @@ target only when it is complete, so an interrupted save leaves the previous file
 ``load_model`` believes no size a file states until the file's own settings back it. It
 reads the metadata (at most ``MAX_METADATA_CHARS`` characters), derives from the
 settings every member the file must have with its exact shape and dtype, compares each
-member's ``.npy`` header and stored sizes with that, and only then reads the data, never
-more bytes than expected. A member of terabytes, a deflate bomb or settings larger than
+member's ``.npy`` header and stored sizes with that, and only then reads the data with
+NumPy's own ``.npy`` reader (``allow_pickle=False``), which allocates what the checked
+header says. A member of terabytes, a deflate bomb or settings larger than
 the file can hold are refused with a ``ValueError`` naming the file and the member,
 before anything that large is allocated.
 
