@@ -46,8 +46,8 @@ class History:
 
 
 class TrainingDivergedError(ArithmeticError):
-    """Raised by ``fit`` when the loss, a gradient or an updated weight stops being
-    finite.
+    """Raised by ``fit`` when the loss, a gradient, an updated weight or an optimizer
+    slot stops being finite.
 
     The model and its optimizer keep the state of the last finite step. ``epoch`` and
     ``batch`` count from 0, as Keras's callbacks do (the message counts from 1, as the
@@ -327,8 +327,11 @@ class Seq2Seq:
             batch weighted by its size, as Keras reports it.
 
         Raises:
-            TrainingDivergedError: the loss, a gradient or a weight stopped being
-                finite; the model keeps the weights of the last finite step.
+            ValueError: a bad argument, or an optimizer that stepped on another model
+                (refused before any step).
+            TrainingDivergedError: the loss, a gradient, a weight or an optimizer slot
+                stopped being finite; the model and the optimizer keep the state of the
+                last finite step.
         """
         enc_x, dec_x, dec_y = self._check_data(enc_x, dec_x, dec_y)
         epochs = check_int(epochs, "epochs", minimum=0)
