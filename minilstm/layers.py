@@ -3,12 +3,16 @@ and backward functions of its module (``minilstm.lstm``, ``minilstm.gru``,
 ``minilstm.simple_rnn``, ``minilstm.dense``).
 
 A layer makes its weights on its first ``forward`` (or ``build``), when the number of
-input features is known, as Keras does; ``forward`` checks its arguments and keeps the
-cache of its last call; ``backward`` uses that cache and sets ``grads``, the gradients
-of the weights by their Keras names.
-"""
+input features is known, as Keras does. Each layer has two pairs of calls:
 
-from collections.abc import Callable
+- ``forward`` and ``backward``, for a user: they check their arguments, then run
+  ``call`` and ``backprop``;
+- ``call`` and ``backprop``, the computation itself, unchecked: ``Seq2Seq`` runs these
+  on every batch, once its own methods have checked the data.
+
+``call`` keeps the cache of the module's forward for ``backprop``, which sets
+``grads``, the gradients of the weights by their Keras names.
+"""
 
 import numpy as np
 
@@ -27,9 +31,9 @@ from minilstm.validation import (
     check_weights,
 )
 
-# The states handed from step to step, (h, c) or (h,); the weights in Keras's order.
+# The states handed from step to step: (h, c) for the LSTM, (h,) for the others.
 States = tuple[np.ndarray, ...]
-Weights = tuple[np.ndarray, np.ndarray, np.ndarray]
+Shape = tuple[int, ...]
 
 # --8<-- [start:recurrent]
 
@@ -37,12 +41,8 @@ Weights = tuple[np.ndarray, np.ndarray, np.ndarray]
 class Recurrent:
     """What the three recurrent layers share: Keras's interface around a cell's pure
     sequence functions. ``LSTM``, ``GRU`` and ``SimpleRNN`` each say only what differs:
-    the number of gate blocks, the states, the initial bias and which functions to call.
-
-    The weights are made on the first ``forward`` (or by ``build``), when the number of
-    input features D is known, as Keras does. ``forward`` keeps the cache of its last
-    call for ``backward``; ``grads`` holds the weight gradients of the last
-    ``backward``.
+    the number of gate blocks, the states, the bias, and which functions ``call``,
+    ``backprop`` and ``step`` run.
 
     Args:
         units: H, the size of the hidden state (and of the LSTM's cell state).
@@ -55,6 +55,7 @@ class Recurrent:
 
     blocks: int  # gate blocks side by side in the kernels' columns
     states: tuple[str, ...] = ("h",)  # the names of the states handed from step to step
+    weight_names = ("kernel", "recurrent_kernel", "bias")  # Keras's, in Keras's order
 
     def __init__(
         self,
@@ -75,14 +76,37 @@ class Recurrent:
         self.grads: dict[str, np.ndarray] = {}
         self._cache = None
 
+    @classmethod
+    def bias_shape(cls, units: int) -> Shape:
+        """The bias's shape, (blocks * H,) unless a layer says otherwise."""
+        return (cls.blocks * units,)
+
+    @classmethod
+    def weight_shapes(cls, input_dim: int, units: int) -> list[Shape]:
+        """The shapes of [kernel, recurrent_kernel, bias]: (D, blocks * H),
+        (H, blocks * H) and ``bias_shape``. The one place they are written.
+
+        Args:
+            input_dim: D, the number of input features.
+            units: H.
+        """
+        columns = cls.blocks * units
+        return [(input_dim, columns), (units, columns), cls.bias_shape(units)]
+
     @property
     def built(self) -> bool:
         """Whether the weights exist (after ``build`` or the first ``forward``)."""
         return self.kernel is not None
 
+    @property
+    def trainable_weights(self) -> list[np.ndarray]:
+        """[kernel, recurrent_kernel, bias] themselves (not copies); [] before
+        build."""
+        return [self.kernel, self.recurrent_kernel, self.bias] if self.built else []
+
     def initial_bias(self) -> np.ndarray:
         """The bias Keras starts this layer with (zeros unless a subclass says)."""
-        return np.zeros(self.blocks * self.units, dtype=self.dtype)
+        return np.zeros(self.bias_shape(self.units), dtype=self.dtype)
 
     def build(self, input_dim: int) -> None:
         """Make the weights for D = input_dim input features (Keras's initializers).
@@ -92,16 +116,14 @@ class Recurrent:
         """
         input_dim = check_int(input_dim, "input_dim")
         rng = np.random.default_rng(self.seed)
-        columns = self.blocks * self.units
-        self.kernel = glorot_uniform((input_dim, columns), rng, self.dtype)
-        self.recurrent_kernel = orthogonal((self.units, columns), rng, self.dtype)
+        kernel, recurrent = self.weight_shapes(input_dim, self.units)[:2]
+        self.kernel = glorot_uniform(kernel, rng, self.dtype)
+        self.recurrent_kernel = orthogonal(recurrent, rng, self.dtype)
         self.bias = self.initial_bias()
 
     def get_weights(self) -> list[np.ndarray]:
         """[kernel, recurrent_kernel, bias], copies; [] before build."""
-        if not self.built:
-            return []
-        return [self.kernel.copy(), self.recurrent_kernel.copy(), self.bias.copy()]
+        return [w.copy() for w in self.trainable_weights]
 
     def set_weights(self, weights: list[np.ndarray]) -> None:
         """Set the weights, copying them; before ``build`` any D is taken.
@@ -109,17 +131,20 @@ class Recurrent:
         Args:
             weights: [kernel, recurrent_kernel, bias], shaped as ``get_weights``.
         """
-        columns = self.blocks * self.units
         D = self.kernel.shape[0] if self.built else "D"
-        shapes = [(D, columns), (self.units, columns), self.initial_bias().shape]
+        shapes = self.weight_shapes(D, self.units)
         self.kernel, self.recurrent_kernel, self.bias = check_weights(
             weights, "weights", shapes, self.dtype
         )
 
+    def zero_states(self, N: int) -> States:
+        """A zero (N, H) array for each state: where a sequence starts by default."""
+        return tuple(np.zeros((N, self.units), dtype=self.dtype) for _ in self.states)
+
     def forward(
         self, x: np.ndarray, initial_state: list[np.ndarray] | None = None
     ) -> np.ndarray | list[np.ndarray]:
-        """Run the layer over x.
+        """Run the layer over x: check the arguments, build if needed, then ``call``.
 
         Args:
             x: (N, T, D) inputs.
@@ -136,34 +161,77 @@ class Recurrent:
         if not self.built:
             self.build(x.shape[2])
         if initial_state is None:
-            zeros = np.zeros((x.shape[0], self.units), dtype=self.dtype)
-            states = (zeros,) * len(self.states)
+            states = self.zero_states(len(x))
         else:
-            H = self.units
             given = check_states(initial_state, "initial_state", self.states)
+            H = self.units
             states = tuple(
                 check_array(s, f"initial_state[{k}]", ("N", H), self.dtype, sizes)
                 for k, s in enumerate(given)
             )
-        weights = (self.kernel, self.recurrent_kernel, self.bias)
-        hs, final, self._cache = self.sequence_forward(x, states, weights)
+        hs, final = self.call(x, states)
         y = hs if self.return_sequences else final[0]
         return [y, *final] if self.return_state else y
 
-    def state_gradients(
-        self, dy: np.ndarray | None, dstates: tuple[np.ndarray | None, ...]
+    # What each layer defines: its module's functions on its weights, unchecked.
+    def call(self, x: np.ndarray, states: States) -> tuple[np.ndarray, States]:
+        """The module's sequence forward on the layer's weights; keeps its cache.
+
+        Args:
+            x: (N, T, D) inputs.
+            states: the initial states, each (N, H), in ``states`` order.
+
+        Returns:
+            hs (N, T, H), every step's h, and the final states, each (N, H).
+        """
+        raise NotImplementedError
+
+    def backprop(
+        self, dhs: np.ndarray | None, dstates: tuple | None
+    ) -> tuple[np.ndarray, States]:
+        """The module's BPTT on the cache of the last ``call``; sets ``grads``.
+
+        Args:
+            dhs: (N, T, H) gradient on every step's h (None: zero).
+            dstates: the gradients on the final states, each (N, H) or None (zero);
+                None: all zero.
+
+        Returns:
+            dx (N, T, D) and the gradients on the initial states, each (N, H).
+        """
+        raise NotImplementedError
+
+    def step(self, x: np.ndarray, states: States) -> States:
+        """The module's step forward on the layer's weights, without its cache.
+
+        Args:
+            x: (N, D) input at this step.
+            states: the previous states, each (N, H).
+
+        Returns:
+            the new states.
+        """
+        raise NotImplementedError
+
+    def backward(
+        self, dy: np.ndarray | None, dh: np.ndarray | None = None
     ) -> tuple[np.ndarray, ...]:
-        """Backward of the last ``forward``, given the gradients on its final states;
-        sets ``grads``. Each layer's ``backward`` names the states and calls this.
+        """Backward of the last ``forward``: check the gradients, then ``backprop``;
+        sets ``grads``.
 
         Args:
             dy: gradient on y, shaped like y (None: zero).
-            dstates: (N, H) gradients on the final states returned with
-                ``return_state``, in ``states`` order (None: zero).
+            dh: (N, H) gradient on the final h returned with ``return_state``
+                (None: zero).
 
         Returns:
-            dx (N, T, D), then the gradient on each initial state, (N, H).
+            dx (N, T, D), dh0 (N, H).
         """
+        return self._checked_backprop(dy, (dh,))
+
+    def _checked_backprop(
+        self, dy: np.ndarray | None, dstates: tuple[np.ndarray | None, ...]
+    ) -> tuple[np.ndarray, ...]:
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
         N, T, _ = self._cache.x.shape
@@ -174,21 +242,29 @@ class Recurrent:
         if dy is not None:
             dy = check_array(dy, "dy", y_shape, self.dtype, sizes, finite=False)
         dstates = tuple(
-            np.zeros((N, H), dtype=self.dtype)
+            None
             if g is None
             else check_array(g, f"d{name}", ("N", H), self.dtype, sizes, finite=False)
             for g, name in zip(dstates, self.states, strict=True)
         )
-        dhs = np.zeros((N, T, H), dtype=self.dtype)
-        if dy is not None and self.return_sequences:
-            dhs += dy
-        elif dy is not None:
-            dhs[:, -1] += dy  # y is the last step's h
-        dx, dstates0, (dkernel, drecurrent, dbias) = self.sequence_backward(
-            dhs, dstates, self._cache
-        )
-        self.grads = {"kernel": dkernel, "recurrent_kernel": drecurrent, "bias": dbias}
+        dhs = dy
+        if dy is not None and not self.return_sequences:
+            dhs = np.zeros((N, T, H), dtype=self.dtype)
+            dhs[:, -1] = dy  # y is the last step's h
+        dx, dstates0 = self.backprop(dhs, dstates)
         return (dx, *dstates0)
+
+    def _zeros_for_none(
+        self, dhs: np.ndarray | None, dstates: tuple[np.ndarray | None, ...] | None
+    ) -> tuple[np.ndarray, States]:
+        # backprop's None gradients as zeros, shaped by the last call.
+        N, T, _ = self._cache.x.shape
+        if dhs is None:
+            dhs = np.zeros((N, T, self.units), dtype=self.dtype)
+        if dstates is None:
+            dstates = (None,) * len(self.states)
+        zeros = np.zeros((N, self.units), dtype=self.dtype)
+        return dhs, tuple(zeros if g is None else g for g in dstates)
 
 
 # --8<-- [end:recurrent]
@@ -197,7 +273,7 @@ class Recurrent:
 
 class LSTM(Recurrent):
     """An LSTM layer with Keras's interface: ``units``, ``return_sequences``,
-    ``return_state`` (then it returns [y, h, c]). The pure functions it wraps are in
+    ``return_state`` (then it returns [y, h, c]). It runs the pure functions of
     ``minilstm.lstm``.
 
     Weights: kernel (D, 4H), recurrent_kernel (H, 4H), bias (4H,), blocks i, f, c, o.
@@ -218,22 +294,28 @@ class LSTM(Recurrent):
         """Keras's ``unit_forget_bias``: ones in the forget gate's block."""
         return unit_forget_bias(self.units, self.dtype)
 
-    @staticmethod
-    def sequence_forward(x: np.ndarray, states: States, weights: Weights) -> tuple:
-        """``lstm_forward`` as (hs, (h, c), cache)."""
-        (hs, c), cache = lstm_forward(x, *states, *weights)
-        return hs, (hs[:, -1], c), cache
+    def call(self, x: np.ndarray, states: States) -> tuple[np.ndarray, States]:
+        """``lstm_forward`` on the layer's weights: x (N, T, D) and (h0, c0) to
+        hs (N, T, H) and the final (h, c)."""
+        h0, c0 = states
+        (hs, c), self._cache = lstm_forward(x, h0, c0, *self.trainable_weights)
+        return hs, (hs[:, -1], c)
 
-    @staticmethod
-    def sequence_backward(dhs: np.ndarray, dstates: States, cache: tuple) -> tuple:
-        """``lstm_backward`` as (dx, (dh0, dc0), weight gradients)."""
-        dx, dh0, dc0, *dweights = lstm_backward(dhs, *dstates, cache)
-        return dx, (dh0, dc0), dweights
+    def backprop(
+        self, dhs: np.ndarray | None, dstates: tuple | None
+    ) -> tuple[np.ndarray, States]:
+        """``lstm_backward`` of the last ``call``: dhs (N, T, H) and (dh, dc) to dx
+        (N, T, D) and (dh0, dc0); sets ``grads``."""
+        dhs, (dh, dc) = self._zeros_for_none(dhs, dstates)
+        dx, dh0, dc0, *dweights = lstm_backward(dhs, dh, dc, self._cache)
+        self.grads = dict(zip(self.weight_names, dweights, strict=True))
+        return dx, (dh0, dc0)
 
-    @staticmethod
-    def step_forward(x: np.ndarray, states: States, weights: Weights) -> States:
-        """``lstm_step_forward`` without its cache: the new (h, c)."""
-        return lstm_step_forward(x, *states, *weights)[0]
+    def step(self, x: np.ndarray, states: States) -> States:
+        """``lstm_step_forward`` on the layer's weights, without its cache: x (N, D)
+        and (h_prev, c_prev) to the new (h, c)."""
+        h_prev, c_prev = states
+        return lstm_step_forward(x, h_prev, c_prev, *self.trainable_weights)[0]
 
     def backward(
         self,
@@ -241,7 +323,8 @@ class LSTM(Recurrent):
         dh: np.ndarray | None = None,
         dc: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Backward of the last ``forward``; sets ``grads``.
+        """Backward of the last ``forward``: check the gradients, then ``backprop``;
+        sets ``grads``.
 
         Args:
             dy: gradient on y, shaped like y (None: zero).
@@ -253,79 +336,17 @@ class LSTM(Recurrent):
         Returns:
             dx (N, T, D), dh0 (N, H), dc0 (N, H).
         """
-        return self.state_gradients(dy, (dh, dc))
+        return self._checked_backprop(dy, (dh, dc))
 
 
 # --8<-- [end:lstm]
-# --8<-- [start:one_state]
-
-
-class OneStateRecurrent(Recurrent):
-    """What ``GRU`` and ``SimpleRNN`` share: h is their only state. Each names its
-    module's sequence forward, BPTT and step forward in ``functions``; the adapters
-    below call them."""
-
-    functions: tuple[Callable, Callable, Callable]
-
-    @classmethod
-    def sequence_forward(cls, x: np.ndarray, states: States, weights: Weights) -> tuple:
-        """The module's sequence forward as (hs, (h,), cache).
-
-        Args:
-            x: (N, T, D) inputs.
-            states: (h0,), h0 (N, H).
-            weights: (kernel, recurrent_kernel, bias).
-        """
-        hs, cache = cls.functions[0](x, *states, *weights)
-        return hs, (hs[:, -1],), cache
-
-    @classmethod
-    def sequence_backward(cls, dhs: np.ndarray, dstates: States, cache: tuple) -> tuple:
-        """The module's BPTT as (dx, (dh0,), weight gradients).
-
-        Args:
-            dhs: (N, T, H) gradient on every step's h.
-            dstates: (dh,), the gradient on the final h, (N, H).
-            cache: the sequence forward's cache.
-        """
-        dx, dh0, *dweights = cls.functions[1](dhs, *dstates, cache)
-        return dx, (dh0,), dweights
-
-    @classmethod
-    def step_forward(cls, x: np.ndarray, states: States, weights: Weights) -> States:
-        """The module's step forward without its cache: the new (h,).
-
-        Args:
-            x: (N, D) input at this step.
-            states: (h_prev,), h_prev (N, H).
-            weights: (kernel, recurrent_kernel, bias).
-        """
-        return (cls.functions[2](x, *states, *weights)[0],)
-
-    def backward(
-        self, dy: np.ndarray | None, dh: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Backward of the last ``forward``; sets ``grads``.
-
-        Args:
-            dy: gradient on y, shaped like y (None: zero).
-            dh: (N, H) gradient on the final h returned with ``return_state``
-                (None: zero).
-
-        Returns:
-            dx (N, T, D), dh0 (N, H).
-        """
-        return self.state_gradients(dy, (dh,))
-
-
-# --8<-- [end:one_state]
 # --8<-- [start:gru]
 
 
-class GRU(OneStateRecurrent):
+class GRU(Recurrent):
     """Keras 3's default GRU layer (``reset_after=True``) with Keras's interface:
-    ``units``, ``return_sequences``, ``return_state`` (then it returns [y, h]). The pure
-    functions it wraps are in ``minilstm.gru``.
+    ``units``, ``return_sequences``, ``return_state`` (then it returns [y, h]). It runs
+    the pure functions of ``minilstm.gru``.
 
     Weights: kernel (D, 3H), recurrent_kernel (H, 3H), bias (2, 3H) (row 0 the input
     bias, row 1 the recurrent bias), blocks z, r, h; the bias starts at zero.
@@ -340,21 +361,44 @@ class GRU(OneStateRecurrent):
     """
 
     blocks = 3
-    functions = (gru_forward, gru_backward, gru_step_forward)
 
-    def initial_bias(self) -> np.ndarray:
-        """Zeros (2, 3H): an input and a recurrent bias, as Keras's ``reset_after``."""
-        return np.zeros((2, 3 * self.units), dtype=self.dtype)
+    @classmethod
+    def bias_shape(cls, units: int) -> Shape:
+        """(2, 3H): an input and a recurrent bias, as Keras's ``reset_after``."""
+        return (2, 3 * units)
+
+    def call(self, x: np.ndarray, states: States) -> tuple[np.ndarray, States]:
+        """``gru_forward`` on the layer's weights: x (N, T, D) and (h0,) to
+        hs (N, T, H) and the final (h,)."""
+        (h0,) = states
+        hs, self._cache = gru_forward(x, h0, *self.trainable_weights)
+        return hs, (hs[:, -1],)
+
+    def backprop(
+        self, dhs: np.ndarray | None, dstates: tuple | None
+    ) -> tuple[np.ndarray, States]:
+        """``gru_backward`` of the last ``call``: dhs (N, T, H) and (dh,) to dx
+        (N, T, D) and (dh0,); sets ``grads``."""
+        dhs, (dh,) = self._zeros_for_none(dhs, dstates)
+        dx, dh0, *dweights = gru_backward(dhs, dh, self._cache)
+        self.grads = dict(zip(self.weight_names, dweights, strict=True))
+        return dx, (dh0,)
+
+    def step(self, x: np.ndarray, states: States) -> States:
+        """``gru_step_forward`` on the layer's weights, without its cache: x (N, D)
+        and (h_prev,) to the new (h,)."""
+        (h_prev,) = states
+        return (gru_step_forward(x, h_prev, *self.trainable_weights)[0],)
 
 
 # --8<-- [end:gru]
 # --8<-- [start:simple_rnn]
 
 
-class SimpleRNN(OneStateRecurrent):
+class SimpleRNN(Recurrent):
     """Keras's ``SimpleRNN`` layer (tanh, no gate) with Keras's interface: ``units``,
-    ``return_sequences``, ``return_state`` (then it returns [y, h]). The pure functions
-    it wraps are in ``minilstm.simple_rnn``.
+    ``return_sequences``, ``return_state`` (then it returns [y, h]). It runs the pure
+    functions of ``minilstm.simple_rnn``.
 
     Weights: kernel (D, H), recurrent_kernel (H, H), bias (H,), the bias starting at
     zero.
@@ -369,15 +413,32 @@ class SimpleRNN(OneStateRecurrent):
     """
 
     blocks = 1
-    functions = (rnn_forward, rnn_backward, rnn_step_forward)
+
+    def call(self, x: np.ndarray, states: States) -> tuple[np.ndarray, States]:
+        """``rnn_forward`` on the layer's weights: x (N, T, D) and (h0,) to
+        hs (N, T, H) and the final (h,)."""
+        (h0,) = states
+        hs, self._cache = rnn_forward(x, h0, *self.trainable_weights)
+        return hs, (hs[:, -1],)
+
+    def backprop(
+        self, dhs: np.ndarray | None, dstates: tuple | None
+    ) -> tuple[np.ndarray, States]:
+        """``rnn_backward`` of the last ``call``: dhs (N, T, H) and (dh,) to dx
+        (N, T, D) and (dh0,); sets ``grads``."""
+        dhs, (dh,) = self._zeros_for_none(dhs, dstates)
+        dx, dh0, *dweights = rnn_backward(dhs, dh, self._cache)
+        self.grads = dict(zip(self.weight_names, dweights, strict=True))
+        return dx, (dh0,)
+
+    def step(self, x: np.ndarray, states: States) -> States:
+        """``rnn_step_forward`` on the layer's weights, without its cache: x (N, D)
+        and (h_prev,) to the new (h,)."""
+        (h_prev,) = states
+        return (rnn_step_forward(x, h_prev, *self.trainable_weights)[0],)
 
 
 # --8<-- [end:simple_rnn]
-
-# The layers by the names ``Seq2Seq(cell=...)`` takes.
-CELLS: dict[str, type[Recurrent]] = {"lstm": LSTM, "gru": GRU, "rnn": SimpleRNN}
-
-
 # --8<-- [start:dense]
 
 
@@ -401,10 +462,27 @@ class Dense:
         self.grads: dict[str, np.ndarray] = {}
         self._cache: DenseCache | None = None
 
+    weight_names = ("kernel", "bias")  # Keras's, in Keras's order
+
+    @staticmethod
+    def weight_shapes(input_dim: int, units: int) -> list[Shape]:
+        """The shapes of [kernel, bias]: (H, O) and (O,).
+
+        Args:
+            input_dim: H, the number of input features.
+            units: O.
+        """
+        return [(input_dim, units), (units,)]
+
     @property
     def built(self) -> bool:
         """Whether the weights exist (after ``build`` or the first ``forward``)."""
         return self.kernel is not None
+
+    @property
+    def trainable_weights(self) -> list[np.ndarray]:
+        """[kernel, bias] themselves (not copies); [] before build."""
+        return [self.kernel, self.bias] if self.built else []
 
     def build(self, input_dim: int) -> None:
         """Make the weights for H = input_dim input features.
@@ -414,14 +492,13 @@ class Dense:
         """
         input_dim = check_int(input_dim, "input_dim")
         rng = np.random.default_rng(self.seed)
-        self.kernel = glorot_uniform((input_dim, self.units), rng, self.dtype)
-        self.bias = np.zeros(self.units, dtype=self.dtype)
+        kernel, bias = self.weight_shapes(input_dim, self.units)
+        self.kernel = glorot_uniform(kernel, rng, self.dtype)
+        self.bias = np.zeros(bias, dtype=self.dtype)
 
     def get_weights(self) -> list[np.ndarray]:
         """[kernel (H, O), bias (O,)], copies; [] before build."""
-        if not self.built:
-            return []
-        return [self.kernel.copy(), self.bias.copy()]
+        return [w.copy() for w in self.trainable_weights]
 
     def set_weights(self, weights: list[np.ndarray]) -> None:
         """Set the weights, copying them; before ``build`` any H is taken.
@@ -430,11 +507,11 @@ class Dense:
             weights: [kernel (H, O), bias (O,)].
         """
         H = self.kernel.shape[0] if self.built else "H"
-        shapes = [(H, self.units), (self.units,)]
+        shapes = self.weight_shapes(H, self.units)
         self.kernel, self.bias = check_weights(weights, "weights", shapes, self.dtype)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Apply the layer at every step.
+        """Apply the layer at every step: check x, build if needed, then ``call``.
 
         Args:
             x: (N, T, H) inputs.
@@ -446,11 +523,23 @@ class Dense:
         x = check_array(x, "x", ("N", "T", H), self.dtype)
         if not self.built:
             self.build(x.shape[-1])
+        return self.call(x)
+
+    def call(self, x: np.ndarray) -> np.ndarray:
+        """``dense_forward`` with this layer's weights, unchecked.
+
+        Args:
+            x: (N, T, H) inputs.
+
+        Returns:
+            y: (N, T, O).
+        """
         y, self._cache = dense_forward(x, self.kernel, self.bias)
         return y
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
-        """Backward of the last ``forward``; sets ``grads``.
+        """Backward of the last ``forward``: check dy, then ``backprop``; sets
+        ``grads``.
 
         Args:
             dy: (N, T, O) gradient on y.
@@ -466,8 +555,19 @@ class Dense:
         dy = check_array(
             dy, "dy", ("N", "T", self.units), self.dtype, sizes, finite=False
         )
-        dx, dkernel, dbias = dense_backward(dy, self._cache)
-        self.grads = {"kernel": dkernel, "bias": dbias}
+        return self.backprop(dy)
+
+    def backprop(self, dy: np.ndarray) -> np.ndarray:
+        """``dense_backward`` of the last ``call``, unchecked; sets ``grads``.
+
+        Args:
+            dy: (N, T, O) gradient on y.
+
+        Returns:
+            dx: (N, T, H).
+        """
+        dx, *dweights = dense_backward(dy, self._cache)
+        self.grads = dict(zip(self.weight_names, dweights, strict=True))
         return dx
 
 

@@ -7,6 +7,7 @@ by operation, so that a run can be compared with Keras number by number
 """
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -20,6 +21,13 @@ from minilstm.validation import (
 )
 
 LearningRate = float | Callable[[int], float]
+
+
+class Step(NamedTuple):
+    """One optimizer step computed but not yet taken (``Optimizer.stage``)."""
+
+    variables: list[np.ndarray]  # each variable's new value
+    slots: list[dict[str, np.ndarray]]  # each variable's new slots
 
 
 class Optimizer:
@@ -58,6 +66,8 @@ class Optimizer:
             )
         self.iterations = 0
         self.slots: list[dict[str, np.ndarray]] = []
+        # The (shape, dtype) of each variable, once build has seen them.
+        self.variable_specs: list[tuple[tuple[int, ...], np.dtype]] | None = None
 
     def current_learning_rate(self) -> float:
         """The next step's rate: the schedule's value at ``iterations``, if any."""
@@ -68,25 +78,97 @@ class Optimizer:
             )
         return self.learning_rate
 
+    def build(self, variables: list[np.ndarray]) -> None:
+        """Tie the optimizer to these variables, as Keras's ``build``: the first call
+        records their shapes and dtypes; a later call with other variables is refused
+        before anything changes, since the slots hold one model's history.
+
+        Args:
+            variables: the weights this optimizer updates, e.g.
+                ``model.trainable_weights``.
+
+        Raises:
+            ValueError: the optimizer was built for (has stepped on) other variables.
+        """
+        specs = [(w.shape, w.dtype) for w in variables]
+        if self.variable_specs is None:
+            self.variable_specs = specs
+            return
+        if specs == self.variable_specs:
+            return
+        fresh = (
+            f"make a new optimizer for it, e.g. fit(..., optimizer="
+            f"{type(self).__name__}.from_config(optimizer.get_config())) for the same "
+            "settings"
+        )
+        if len(specs) != len(self.variable_specs):
+            raise ValueError(
+                f"this optimizer belongs to another model: it holds the state of "
+                f"{len(self.variable_specs)} variables, not {len(specs)}; {fresh}"
+            )
+        pairs = zip(specs, self.variable_specs, strict=True)
+        k = next(k for k, (got, held) in enumerate(pairs) if got != held)
+        (shape, dtype), (got_shape, got_dtype) = self.variable_specs[k], specs[k]
+        raise ValueError(
+            f"this optimizer belongs to another model: its state is for variables[{k}] "
+            f"of shape {shape} and dtype {dtype}, not {got_shape} and {got_dtype}; "
+            f"{fresh}"
+        )
+
     def apply(self, grads: list[np.ndarray], variables: list[np.ndarray]) -> None:
-        """One optimizer step: update every variable in place from its gradient.
+        """One optimizer step: update every variable in place from its gradient. If
+        anything raises on the way, the variables and the optimizer are unchanged.
 
         Args:
             grads: gradients, each shaped like its variable.
             variables: the weights, updated in place (e.g. a model's parameter arrays).
         """
         grads = self._check_apply(grads, variables)
-        if not self.slots:
-            self.slots = [
-                {name: np.zeros_like(w) for name in self.slot_names} for w in variables
-            ]
+        self.build(variables)
+        self.commit(self.stage(grads, variables), variables)
+
+    # --8<-- [start:stage]
+    def stage(self, grads: list[np.ndarray], variables: list[np.ndarray]) -> Step:
+        """The step ``apply`` takes, computed into new arrays: nothing changes until
+        ``commit``. Unchecked: ``apply`` checks first, ``Seq2Seq.fit`` checks the model
+        once with ``build``.
+
+        Args:
+            grads: gradients, each shaped and typed like its variable.
+            variables: the weights, left as they are.
+
+        Returns:
+            a ``Step``: each variable's new value and new slots.
+        """
         lr = self.current_learning_rate()
-        for gradient, variable, slots in zip(
-            self._clip(grads), variables, self.slots, strict=True
-        ):
-            self.update_step(gradient, variable, slots, lr)
+        step = Step([], [])
+        clipped = self._clip(grads)
+        for k, (gradient, variable) in enumerate(zip(clipped, variables, strict=True)):
+            # update_step works in place (as Keras's does), on copies here.
+            if self.slots:
+                slots = {name: s.copy() for name, s in self.slots[k].items()}
+            else:
+                slots = {name: np.zeros_like(variable) for name in self.slot_names}
+            new = variable.copy()
+            self.update_step(gradient, new, slots, lr)
+            step.variables.append(new)
+            step.slots.append(slots)
+        return step
+
+    def commit(self, step: Step, variables: list[np.ndarray]) -> None:
+        """Write a ``stage``'s results: the variables in place, the slots, and one more
+        step counted.
+
+        Args:
+            step: what ``stage`` returned for these variables.
+            variables: the weights, updated in place.
+        """
+        for variable, new in zip(variables, step.variables, strict=True):
+            variable[...] = new
+        self.slots = step.slots
         self.iterations += 1
 
+    # --8<-- [end:stage]
     def update_step(
         self,
         gradient: np.ndarray,
@@ -148,6 +230,9 @@ class Optimizer:
                 )
         self.iterations = check_int(state["iterations"], "iterations", minimum=0)
         self.slots = slots
+        if any(slots):  # the slots are shaped like the variables they belong to
+            first = [next(iter(slot.values())) for slot in slots]
+            self.variable_specs = [(s.shape, s.dtype) for s in first]
 
     def _check_apply(
         self, grads: list[np.ndarray], variables: list[np.ndarray]
@@ -166,11 +251,6 @@ class Optimizer:
             raise ValueError(
                 f"grads and variables must have the same length; got {len(grads)} "
                 f"gradients for {len(variables)} variables"
-            )
-        if self.slots and len(self.slots) != len(variables):
-            raise ValueError(
-                f"this optimizer was used on {len(self.slots)} variables; got "
-                f"{len(variables)} (make a new optimizer for a new model)"
             )
         return [
             check_array(g, f"grads[{k}]", w.shape, w.dtype, finite=False)

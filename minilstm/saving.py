@@ -17,13 +17,15 @@ target only when it is complete, so an interrupted save leaves the previous file
 ``load_model`` believes no size a file states until the file's own settings back it. It
 reads the metadata (at most ``MAX_METADATA_CHARS`` characters), derives from the
 settings every member the file must have with its exact shape and dtype, compares each
-member's ``.npy`` header and stored sizes with that, and only then reads the data, never
-more bytes than expected. A member of terabytes, a deflate bomb or settings larger than
+member's ``.npy`` header and stored sizes with that, and only then reads the data with
+NumPy's own ``.npy`` reader (``allow_pickle=False``), which allocates what the checked
+header says. A member of terabytes, a deflate bomb or settings larger than
 the file can hold are refused with a ``ValueError`` naming the file and the member,
 before anything that large is allocated.
 
-This module knows the format, not the model: ``Seq2Seq.save`` hands it a ``ModelFile``
-and ``Seq2Seq.load`` builds the model from the one ``load_model`` returns.
+This module knows the format, not the model: ``Seq2Seq.save`` hands it a ``ModelFile``;
+``Seq2Seq.load`` hands it ``Seq2Seq.weight_shapes``, which says what weights a model of
+the file's settings has, and builds the model from the ``ModelFile`` it gets back.
 """
 
 import errno
@@ -34,12 +36,15 @@ import struct
 import uuid
 import zipfile
 import zlib
+from collections.abc import Callable
 from typing import BinaryIO, NamedTuple
 
 import numpy as np
 
 from minilstm import optimizers
 from minilstm.validation import check_int, check_seed, show
+
+WeightShapes = Callable[[int, int, int, str], list[tuple[int, ...]]]
 
 FORMAT = "minilstm.Seq2Seq"
 FORMAT_VERSION = 1
@@ -50,7 +55,6 @@ MAX_HEADER_BYTES = (
 MAX_MEMBERS = 1 + 8 + 8 * 3  # metadata, 8 weights, at most 3 slots each (RMSprop's)
 MAX_DIRECTORY_ENTRY = 256  # 46 fixed bytes, a name of at most 32, a zip64 extra of 28
 DEFLATE_MAX_RATIO = 1032  # no deflate stream inflates more than 1032-fold
-CHUNK = 1 << 20  # bytes read at a time
 END = struct.Struct("<4s4H2LH")  # the zip end record; zip64's record and locator follow
 END64 = struct.Struct("<4sQ2H2L4Q")
 LOCATOR64 = struct.Struct("<4sLQL")
@@ -78,7 +82,7 @@ class ModelFile(NamedTuple):
     Attributes:
         config: the model's settings: units, input_dim, output_dim, dtype (a name),
             seed; and cell, "gru" or "rnn", for a model that is not an LSTM.
-        weights: the 8 weights, shaped as ``weight_shapes`` says.
+        weights: the 8 weights, shaped as ``Seq2Seq.weight_shapes`` says.
         completed_epochs: the epochs trained so far.
         optimizer: the optimizer with its settings and state, or None.
     """
@@ -87,35 +91,6 @@ class ModelFile(NamedTuple):
     weights: list[np.ndarray]
     completed_epochs: int
     optimizer: optimizers.Optimizer | None
-
-
-def weight_shapes(
-    units: int,
-    input_dim: int,
-    output_dim: int,
-    cell: str = "lstm",
-) -> list[tuple[int, ...]]:
-    """The shapes of the 8 weights, in ``Seq2Seq.get_weights()`` order.
-
-    Args:
-        units: H, the units of both recurrent layers.
-        input_dim: D, features of the encoder input.
-        output_dim: O, features of the target and of the decoder input.
-        cell: "lstm", "gru" or "rnn".
-
-    Returns:
-        for an LSTM (D, 4H), (H, 4H), (4H,) for the encoder; (O, 4H), (H, 4H), (4H,)
-        for the decoder; (H, O), (O,) for the Dense layer. A GRU has 3H columns and a
-        bias (2, 3H), a plain RNN H columns and a bias (H,).
-    """
-    columns, bias = {
-        "lstm": (4 * units, (4 * units,)),
-        "gru": (3 * units, (2, 3 * units)),
-        "rnn": (units, (units,)),
-    }[cell]
-    encoder = [(input_dim, columns), (units, columns), bias]
-    decoder = [(output_dim, columns), (units, columns), bias]
-    return [*encoder, *decoder, (units, output_dim), (output_dim,)]
 
 
 def check_path(path: object) -> str:
@@ -197,11 +172,14 @@ def _write_atomically(path: str, arrays: dict[str, np.ndarray]) -> None:
         raise
 
 
-def load_model(path: str | os.PathLike) -> ModelFile:
+def load_model(path: str | os.PathLike, weight_shapes: WeightShapes) -> ModelFile:
     """The contents of the model file at ``path``, each part checked (see the top).
 
     Args:
         path: the file ``save_model`` wrote.
+        weight_shapes: the shapes of a model's weights from its settings
+            ``(units, input_dim, output_dim, cell)``: ``Seq2Seq.weight_shapes``. It
+            raises ``ValueError`` for a cell it does not know.
 
     Raises:
         FileNotFoundError: no file at ``path``.
@@ -223,7 +201,7 @@ def load_model(path: str | os.PathLike) -> ModelFile:
                     f"not a readable minilstm model file (.npz archive): {error}"
                 ) from None
             with archive:
-                return _read(archive, count, size)
+                return _read(archive, count, size, weight_shapes)
         except READ_ERRORS as error:
             problem = (
                 f"missing entry {error}" if isinstance(error, KeyError) else str(error)
@@ -260,7 +238,9 @@ def _member_count(file: BinaryIO, size: int) -> int:
     return count
 
 
-def _read(archive: zipfile.ZipFile, count: int, size: int) -> ModelFile:
+def _read(
+    archive: zipfile.ZipFile, count: int, size: int, weight_shapes: WeightShapes
+) -> ModelFile:
     members: dict[str, zipfile.ZipInfo] = {}
     for info in archive.infolist():
         name = info.filename.removesuffix(".npy")
@@ -280,7 +260,8 @@ def _read(archive: zipfile.ZipFile, count: int, size: int) -> ModelFile:
     if "metadata" not in members:
         raise ValueError("not a minilstm model file (it has no minilstm metadata)")
     metadata = _read_metadata(archive, members.pop("metadata"))
-    config, completed_epochs, optimizer, expected = _contents(metadata)
+    config, completed_epochs, optimizer, expected = _contents(metadata, weight_shapes)
+    weight_count = sum(name.startswith("weights/") for name in expected)
     dtype = np.dtype(config["dtype"]).newbyteorder("<")
     unexpected, missing = (
         sorted(set(members) - set(expected)),
@@ -299,31 +280,29 @@ def _read(archive: zipfile.ZipFile, count: int, size: int) -> ModelFile:
             f"than a file of {size} bytes can hold"
         )
     # Every header is checked before any data is read.
-    starts = {
-        name: _check_header(archive, members[name], f"member {name}", shape, dtype)[0]
-        for name, shape in expected.items()
-    }
-    arrays = {}
     for name, shape in expected.items():
-        arrays[name] = _read_data(archive, members[name], starts[name], shape, dtype)
+        _check_header(archive, members[name], f"member {name}", shape, dtype)
+    arrays = {}
+    for name in expected:
+        arrays[name] = _read_array(archive, members[name])
         if not np.isfinite(arrays[name]).all():
             raise ValueError(f"member {name} holds NaN or infinite values")
     if optimizer is not None:
         slots = [
             {s: arrays[f"optimizer/{k}/{s}"] for s in optimizer.slot_names}
-            for k in range(8)
+            for k in range(weight_count)
         ]
         if not any(name.startswith("optimizer/") for name in arrays):
             slots = []  # no step taken yet, or an optimizer without slots
         optimizer.set_state({"iterations": optimizer.iterations, "slots": slots})
-    weights = [arrays[f"weights/{k}"] for k in range(8)]
+    weights = [arrays[f"weights/{k}"] for k in range(weight_count)]
     return ModelFile(config, weights, completed_epochs, optimizer)
 
 
 def _read_metadata(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> dict:
     longest = np.dtype(f"<U{MAX_METADATA_CHARS}")
-    start, dtype = _check_header(archive, info, "member metadata", (), longest)
-    text = str(_read_data(archive, info, start, (), dtype))
+    _check_header(archive, info, "member metadata", (), longest)
+    text = str(_read_array(archive, info))
     try:
         metadata = json.loads(text)
     except (ValueError, RecursionError) as error:
@@ -344,7 +323,7 @@ def _read_metadata(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> dict:
 
 
 def _contents(
-    metadata: dict,
+    metadata: dict, weight_shapes: WeightShapes
 ) -> tuple[dict, int, optimizers.Optimizer | None, dict[str, tuple[int, ...]]]:
     # The settings, checked, and from them the shape of every member but the metadata.
     config = metadata["config"]
@@ -357,9 +336,6 @@ def _contents(
         raise ValueError(
             f"its config {show(config)} is not a minilstm model's settings"
         )
-    cell = config.get("cell", "lstm")
-    if cell not in ("lstm", "gru", "rnn"):
-        raise ValueError(f"cell must be lstm, gru or rnn; got {show(cell)}")
     sizes = [
         check_int(config[key], key) for key in ("units", "input_dim", "output_dim")
     ]
@@ -369,7 +345,7 @@ def _contents(
         )
     check_seed(config["seed"])
     completed_epochs = check_int(metadata["completed_epochs"], "completed_epochs", 0)
-    shapes = weight_shapes(*sizes, cell)
+    shapes = weight_shapes(*sizes, config.get("cell", "lstm"))
     expected = {f"weights/{k}": shape for k, shape in enumerate(shapes)}
     stored = metadata["optimizer"]
     if stored is None:
@@ -396,7 +372,8 @@ def _contents(
 def _header(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo
 ) -> tuple[tuple[int, ...], bool, np.dtype, int]:
-    # The .npy header (shape, fortran_order, dtype) and where the data starts.
+    # The .npy header (shape, fortran_order, dtype) and where the data starts, read as
+    # NumPy reads it, but with a format version it writes.
     with archive.open(info) as member:
         version = np.lib.format.read_magic(member)
         if version == (1, 0):
@@ -416,11 +393,10 @@ def _check_header(
     name: str,
     shape: tuple[int, ...],
     dtype: np.dtype,
-) -> tuple[int, np.dtype]:
-    # Where the data of a member starts and its dtype, once its stored sizes and header
-    # fit the shape and dtype (for the metadata: any text up to dtype's length). The
-    # sizes are checked before the member is opened: zipfile reads what file_size says,
-    # at most.
+) -> None:
+    # Refuse a member unless its stored sizes and header fit the shape and dtype (for
+    # the metadata: any text up to dtype's length). The sizes are checked before the
+    # member is opened: zipfile reads what file_size says, at most.
     limit = MAX_HEADER_BYTES + math.prod(shape) * dtype.itemsize
     if info.compress_type == zipfile.ZIP_STORED:
         packed = info.compress_size == info.file_size
@@ -463,31 +439,18 @@ def _check_header(
             f"{name} holds {info.file_size - start} bytes of data; its header "
             f"describes {math.prod(shape) * got_dtype.itemsize}"
         )
-    return start, got_dtype
 
 
-def _read_data(
-    archive: zipfile.ZipFile,
-    info: zipfile.ZipInfo,
-    start: int,
-    shape: tuple[int, ...],
-    dtype: np.dtype,
-) -> np.ndarray:
-    # The data behind a checked header, read a chunk at a time into its array.
-    array = np.empty(shape, dtype)
-    view = array.reshape(-1).view(np.uint8)
+def _read_array(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    # A member whose header _check_header accepted, read by NumPy's own .npy reader
+    # (what np.load does for each member of an .npz), which allocates what the header
+    # says: no more than the settings imply.
     try:
         with archive.open(info) as member:
-            member.read(start)
-            filled = 0
-            while filled < view.size:
-                chunk = member.read(min(CHUNK, view.size - filled))
-                if not chunk:
-                    raise EOFError(f"its data ends after {filled} of {view.size} bytes")
-                view[filled : filled + len(chunk)] = np.frombuffer(chunk, np.uint8)
-                filled += len(chunk)
+            return np.lib.format.read_array(
+                member, allow_pickle=False, max_header_size=MAX_HEADER_BYTES
+            )
     except READ_ERRORS as error:
         raise ValueError(
             f"member {info.filename.removesuffix('.npy')}: {error}"
         ) from None
-    return array

@@ -9,14 +9,13 @@ The decoder reads the previous target value at each step, so its input has O fea
 
 import os
 import time
-from typing import NamedTuple
 
 import numpy as np
 
 from minilstm import optimizers, saving
 from minilstm.article import UNITS
-from minilstm.dense import DenseCache, dense_backward, dense_forward
-from minilstm.layers import CELLS, Dense
+from minilstm.dense import dense_forward
+from minilstm.layers import GRU, LSTM, Dense, Recurrent, SimpleRNN
 from minilstm.losses import mse_backward, mse_forward
 from minilstm.validation import (
     check_array,
@@ -28,71 +27,12 @@ from minilstm.validation import (
     check_weights,
 )
 
-# --8<-- [start:forward]
-
-
-class Seq2SeqCache(NamedTuple):
-    """What ``seq2seq_backward`` needs from ``seq2seq_forward``: each layer's cache."""
-
-    cell: str  # "lstm", "gru" or "rnn"
-    encoder: tuple  # the cell module's SequenceCache
-    decoder: tuple
-    dense: DenseCache
-
-
-def seq2seq_forward(
-    enc_x: np.ndarray,
-    dec_x: np.ndarray,
-    weights: list[np.ndarray],
-    cell: str = "lstm",
-) -> tuple[np.ndarray, Seq2SeqCache]:
-    """Teacher-forced forward pass: the decoder reads the true previous values.
-
-    Args:
-        enc_x: (N, T_enc, D) encoder inputs.
-        dec_x: (N, T_dec, O) decoder inputs, the targets shifted right by one step.
-        weights: the 8 arrays of ``Seq2Seq.get_weights()``, in Keras's order.
-        cell: the recurrent layers' cell, "lstm", "gru" or "rnn".
-
-    Returns:
-        y (N, T_dec, O), the prediction of every decoder step, and the cache for
-        ``seq2seq_backward``.
-    """
-    layer = CELLS[cell]
-    N, H = len(enc_x), weights[1].shape[0]
-    zeros = (np.zeros((N, H), dtype=enc_x.dtype),) * len(layer.states)
-    _, enc_states, enc_cache = layer.sequence_forward(enc_x, zeros, weights[0:3])
-    # The decoder starts from the encoder's final states: all it knows of the input.
-    dec_hs, _, dec_cache = layer.sequence_forward(dec_x, enc_states, weights[3:6])
-    y, dense_cache = dense_forward(dec_hs, *weights[6:8])
-    return y, Seq2SeqCache(cell, enc_cache, dec_cache, dense_cache)
-
-
-# --8<-- [end:forward]
-# --8<-- [start:backward]
-def seq2seq_backward(dy: np.ndarray, cache: Seq2SeqCache) -> list[np.ndarray]:
-    """Backward of ``seq2seq_forward``: the layers in reverse.
-
-    Args:
-        dy: (N, T_dec, O) gradient on y.
-        cache: the forward's ``Seq2SeqCache``.
-
-    Returns:
-        the gradients of the 8 weights, aligned with ``weights``. (The inputs are data,
-        so they need none.)
-    """
-    layer = CELLS[cache.cell]
-    dhs, ddense_kernel, ddense_bias = dense_backward(dy, cache.dense)
-    zeros = (np.zeros_like(dhs[:, 0]),) * len(layer.states)
-    _, dstates, ddecoder = layer.sequence_backward(dhs, zeros, cache.decoder)
-    # The decoder started from the encoder's final states, so their gradients flow back
-    # into the encoder as gradients on its last h (and c); its outputs were not used.
-    enc_dhs = np.zeros_like(cache.encoder.hs[1:].transpose(1, 0, 2))
-    _, _, dencoder = layer.sequence_backward(enc_dhs, dstates, cache.encoder)
-    return [*dencoder, *ddecoder, ddense_kernel, ddense_bias]
-
-
-# --8<-- [end:backward]
+# The recurrent layer of each ``Seq2Seq(cell=...)``.
+RECURRENT_LAYERS: dict[str, type[Recurrent]] = {
+    "lstm": LSTM,
+    "gru": GRU,
+    "rnn": SimpleRNN,
+}
 
 
 class History:
@@ -106,8 +46,8 @@ class History:
 
 
 class TrainingDivergedError(ArithmeticError):
-    """Raised by ``fit`` when the loss, a gradient or an updated weight stops being
-    finite.
+    """Raised by ``fit`` when the loss, a gradient, an updated weight or an optimizer
+    slot stops being finite.
 
     The model and its optimizer keep the state of the last finite step. ``epoch`` and
     ``batch`` count from 0, as Keras's callbacks do (the message counts from 1, as the
@@ -120,11 +60,12 @@ class TrainingDivergedError(ArithmeticError):
 
 
 class Seq2Seq:
-    """The article's model: LSTM encoder, LSTM decoder started from the encoder's
-    (h, c), and a Dense layer on every decoder step.
+    """The article's model: an encoder that hands its final states ((h, c) for the
+    LSTM) to a decoder of the same kind, and a Dense layer on every decoder step. The
+    recurrent layers are LSTMs unless ``cell`` says otherwise.
 
     Args:
-        units: H, the units of both LSTMs.
+        units: H, the units of the encoder and of the decoder.
         input_dim: D, features of the encoder input.
         output_dim: O, features of the target (and so of the decoder input).
         seed: fixes the initial weights and the shuffling in ``fit`` (None: fresh
@@ -132,9 +73,13 @@ class Seq2Seq:
             repeated).
         dtype: float64 (default) or float32.
         cell: "lstm" (default, the article's), "gru" or "rnn" (``SimpleRNN``): the
-            encoder's and the decoder's layer.
+            encoder's and the decoder's layer. A NumPy string scalar such as
+            ``np.array("gru")`` (a setting read back with ``np.load``) is taken as its
+            text.
 
     Attributes:
+        encoder, decoder, dense: the layers, also listed in ``layers`` in the order
+            they run.
         optimizer: the optimizer of the last ``fit`` (None before), reused by the next
             one.
         completed_epochs: the epochs trained so far, the ``initial_epoch`` to resume at;
@@ -150,7 +95,7 @@ class Seq2Seq:
         dtype: np.dtype = np.float64,
         cell: str = "lstm",
     ) -> None:
-        self.cell = check_choice(cell, "cell", tuple(CELLS))
+        self.cell = check_choice(cell, "cell", tuple(RECURRENT_LAYERS))
         self.units = check_int(units, "units")
         self.input_dim = check_int(input_dim, "input_dim")
         self.output_dim = check_int(output_dim, "output_dim")
@@ -161,7 +106,7 @@ class Seq2Seq:
             int(s.generate_state(1)[0])
             for s in np.random.SeedSequence(self.seed).spawn(3)
         )
-        layer = CELLS[self.cell]
+        layer = RECURRENT_LAYERS[self.cell]
         self.encoder = layer(units, return_state=True, seed=enc_seed, dtype=self.dtype)
         self.decoder = layer(
             units,
@@ -174,44 +119,59 @@ class Seq2Seq:
         self.encoder.build(self.input_dim)
         self.decoder.build(self.output_dim)
         self.dense.build(self.units)
+        self.layers = [self.encoder, self.decoder, self.dense]
         self.optimizer: optimizers.Optimizer | None = None
         self.completed_epochs = 0
+
+    @staticmethod
+    def weight_shapes(
+        units: int, input_dim: int, output_dim: int, cell: str = "lstm"
+    ) -> list[tuple[int, ...]]:
+        """The shapes of the 8 weights, in ``get_weights`` order, as the layers give
+        them, without making a model (``saving`` checks a file against them).
+
+        Args:
+            units: H.
+            input_dim: D.
+            output_dim: O.
+            cell: "lstm", "gru" or "rnn".
+
+        Returns:
+            for an LSTM (D, 4H), (H, 4H), (4H,) for the encoder; (O, 4H), (H, 4H),
+            (4H,) for the decoder; (H, O), (O,) for the Dense layer. A GRU has 3H
+            columns and a bias (2, 3H), a plain RNN H columns.
+        """
+        layer = RECURRENT_LAYERS[check_choice(cell, "cell", tuple(RECURRENT_LAYERS))]
+        return [
+            *layer.weight_shapes(input_dim, units),
+            *layer.weight_shapes(output_dim, units),
+            *Dense.weight_shapes(units, output_dim),
+        ]
 
     @property
     def trainable_weights(self) -> list[np.ndarray]:
         """The 8 weight arrays themselves (not copies), in ``get_weights`` order; an
         optimizer updates them in place."""
-        enc, dec, dense = self.encoder, self.decoder, self.dense
-        return [
-            enc.kernel,
-            enc.recurrent_kernel,
-            enc.bias,
-            dec.kernel,
-            dec.recurrent_kernel,
-            dec.bias,
-            dense.kernel,
-            dense.bias,
-        ]
+        return [w for layer in self.layers for w in layer.trainable_weights]
 
     def get_weights(self) -> list[np.ndarray]:
-        """Copies of the 8 weights: encoder kernel (D, 4H), recurrent_kernel (H, 4H),
-        bias (4H,); decoder kernel (O, 4H), recurrent_kernel (H, 4H), bias (4H,); dense
-        kernel (H, O), bias (O,). The same order as Keras's ``model.get_weights()``.
-        (A GRU has 3H columns and a bias (2, 3H), a plain RNN H columns: see
-        ``saving.weight_shapes``.)"""
+        """Copies of the 8 weights, each layer's [kernel, recurrent_kernel, bias] or
+        [kernel, bias] in turn: the order of Keras's ``model.get_weights()``, the
+        shapes of ``weight_shapes``."""
         return [w.copy() for w in self.trainable_weights]
 
     def set_weights(self, weights: list[np.ndarray]) -> None:
-        """Set the 8 weights, copying them.
+        """Set the 8 weights, copying them; all are checked before any is set.
 
         Args:
             weights: 8 arrays in ``get_weights`` order and shapes.
         """
         shapes = [w.shape for w in self.trainable_weights]
         weights = check_weights(weights, "weights", shapes, self.dtype)
-        self.encoder.set_weights(weights[0:3])
-        self.decoder.set_weights(weights[3:6])
-        self.dense.set_weights(weights[6:8])
+        for layer in self.layers:
+            n = len(layer.trainable_weights)
+            layer.set_weights(weights[:n])
+            weights = weights[n:]
 
     def count_params(self) -> int:
         """The number of trainable numbers (46,276 for the article's model)."""
@@ -230,8 +190,49 @@ class Seq2Seq:
             for a, name, shape in zip(arrays, names, shapes, strict=False)
         ]
 
+    # --8<-- [start:forward]
+    def call(self, enc_x: np.ndarray, dec_x: np.ndarray) -> np.ndarray:
+        """The teacher-forced forward pass, each layer's ``call`` in turn (the decoder
+        reads the true previous values); unchecked: ``forward`` checks, then calls
+        this.
+
+        Args:
+            enc_x: (N, T_enc, D) encoder inputs.
+            dec_x: (N, T_dec, O) decoder inputs, the targets shifted right by one step.
+
+        Returns:
+            y: (N, T_dec, O), the prediction of every decoder step.
+        """
+        _, enc_states = self.encoder.call(enc_x, self.encoder.zero_states(len(enc_x)))
+        # The decoder starts from the encoder's final states: all it knows of the input.
+        dec_hs, _ = self.decoder.call(dec_x, enc_states)
+        return self.dense.call(dec_hs)
+
+    # --8<-- [end:forward]
+    # --8<-- [start:backward]
+    def backprop(self, dy: np.ndarray) -> list[np.ndarray]:
+        """Backward of the last ``call``: each layer's ``backprop`` in reverse.
+
+        Args:
+            dy: (N, T_dec, O) gradient on y.
+
+        Returns:
+            the gradients of the 8 weights, aligned with ``get_weights()``. (The inputs
+            are data, so they need none.)
+        """
+        dhs = self.dense.backprop(dy)
+        # Nothing used the decoder's final states: no gradient on them.
+        _, dstates = self.decoder.backprop(dhs, None)
+        # The decoder started from the encoder's final states, so their gradients flow
+        # back into the encoder as gradients on its last h (and c); its outputs were not
+        # used.
+        self.encoder.backprop(None, dstates)
+        return [g for layer in self.layers for g in layer.grads.values()]
+
+    # --8<-- [end:backward]
+
     def forward(self, enc_x: np.ndarray, dec_x: np.ndarray) -> np.ndarray:
-        """Teacher-forced forward pass (``seq2seq_forward``) with the model's weights.
+        """Teacher-forced forward pass (``call``) with the model's weights.
 
         Args:
             enc_x: (N, T_enc, D) encoder inputs.
@@ -240,8 +241,7 @@ class Seq2Seq:
         Returns:
             y: (N, T_dec, O) the prediction of every decoder step.
         """
-        enc_x, dec_x = self._check_data(enc_x, dec_x)
-        return seq2seq_forward(enc_x, dec_x, self.trainable_weights, self.cell)[0]
+        return self.call(*self._check_data(enc_x, dec_x))
 
     # --8<-- [start:loss_and_grads]
     def loss_and_grads(
@@ -257,10 +257,16 @@ class Seq2Seq:
         Returns:
             loss (a float) and 8 gradients aligned with ``get_weights()``.
         """
-        enc_x, dec_x, dec_y = self._check_data(enc_x, dec_x, dec_y)
-        y, cache = seq2seq_forward(enc_x, dec_x, self.trainable_weights, self.cell)
+        return self._loss_and_grads(*self._check_data(enc_x, dec_x, dec_y))
+
+    def _loss_and_grads(
+        self, enc_x: np.ndarray, dec_x: np.ndarray, dec_y: np.ndarray
+    ) -> tuple[float, list[np.ndarray]]:
+        # What loss_and_grads computes once the data are checked; fit checks its
+        # arrays once and calls this for every batch.
+        y = self.call(enc_x, dec_x)
         loss, loss_cache = mse_forward(y, dec_y)
-        grads = seq2seq_backward(mse_backward(1.0, loss_cache), cache)
+        grads = self.backprop(mse_backward(1.0, loss_cache))
         return loss, grads
 
     # --8<-- [end:loss_and_grads]
@@ -278,9 +284,7 @@ class Seq2Seq:
             the loss, a float.
         """
         enc_x, dec_x, dec_y = self._check_data(enc_x, dec_x, dec_y)
-        return mse_forward(
-            seq2seq_forward(enc_x, dec_x, self.trainable_weights, self.cell)[0], dec_y
-        )[0]
+        return mse_forward(self.call(enc_x, dec_x), dec_y)[0]
 
     # --8<-- [start:fit]
     def fit(
@@ -323,8 +327,11 @@ class Seq2Seq:
             batch weighted by its size, as Keras reports it.
 
         Raises:
-            TrainingDivergedError: the loss, a gradient or a weight stopped being
-                finite; the model keeps the weights of the last finite step.
+            ValueError: a bad argument, or an optimizer that stepped on another model
+                (refused before any step).
+            TrainingDivergedError: the loss, a gradient, a weight or an optimizer slot
+                stopped being finite; the model and the optimizer keep the state of the
+                last finite step.
         """
         enc_x, dec_x, dec_y = self._check_data(enc_x, dec_x, dec_y)
         epochs = check_int(epochs, "epochs", minimum=0)
@@ -335,7 +342,12 @@ class Seq2Seq:
             initial_epoch, "initial_epoch", minimum=0, maximum=epochs
         )
         if optimizer is not None or self.optimizer is None:
-            self.optimizer = optimizers.get(optimizer or "adam")
+            optimizer = optimizers.get(optimizer or "adam")
+        else:
+            optimizer = self.optimizer
+        # An optimizer that stepped on another model is refused here, before any step.
+        optimizer.build(self.trainable_weights)
+        self.optimizer = optimizer
         n = len(enc_x)
         history = History({"epochs": epochs, "batch_size": batch_size, "samples": n})
         for epoch in range(initial_epoch, epochs):
@@ -346,8 +358,8 @@ class Seq2Seq:
             total = 0.0
             for b, batch in enumerate(batches):
                 # A diverging run overflows; _finite_step reports it as such.
-                with np.errstate(over="ignore", invalid="ignore"):
-                    loss, grads = self.loss_and_grads(
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    loss, grads = self._loss_and_grads(
                         enc_x[batch], dec_x[batch], dec_y[batch]
                     )
                     problem = self._finite_step(loss, grads)
@@ -370,30 +382,62 @@ class Seq2Seq:
     # --8<-- [end:fit]
     # --8<-- [start:finite_step]
     def _finite_step(self, loss: float, grads: list[np.ndarray]) -> str | None:
-        # One optimizer step, kept only if every weight stays finite; else what went
-        # wrong. The model and the optimizer are then as they were before the step.
+        # One optimizer step, taken only if everything it computes is finite; else what
+        # went wrong and what may help, with the model and the optimizer as they were.
+        # The step is staged (computed into new arrays), checked, then committed:
+        # neither a non-finite value nor an exception half-way through leaves a
+        # half-stepped model, and no copy is kept for a rollback (docs/robustness.md).
         if not np.isfinite(loss):
-            return f"the loss is {loss}"
-        layers = ("encoder",) * 3 + ("decoder",) * 3 + ("dense",) * 2
-        for k, g in enumerate(grads):
+            kind = "an overflow" if np.isinf(loss) else "an invalid operation"
+            return f"the loss is {loss}, from {kind}. {self._advice()}"
+        names = self._weight_names()
+        for name, g in zip(names, grads, strict=True):
             if not np.isfinite(g).all():
-                return f"the gradient of weights[{k}] ({layers[k]}) is not finite"
-        weights, state = self.get_weights(), self.optimizer.get_state()
-        self.optimizer.apply(grads, self.trainable_weights)
-        if all(np.isfinite(w).all() for w in self.trainable_weights):
-            return None
-        self.set_weights(weights)
-        self.optimizer.set_state(state)
-        return f"the update made some weights infinite (loss {loss:.3e})"
+                return f"the gradient of {name} has {_cause(g)}. {self._advice()}"
+        step = self.optimizer.stage(grads, self.trainable_weights)
+        for name, new, slots in zip(names, step.variables, step.slots, strict=True):
+            results = {f"the update of {name}": new}
+            results.update({f"the {s} slot of {name}": v for s, v in slots.items()})
+            for what, value in results.items():
+                if not np.isfinite(value).all():
+                    cause = _cause(value)
+                    return f"{what} has {cause}. {self._advice(invalid='0/0' in cause)}"
+        self.optimizer.commit(step, self.trainable_weights)
+        return None
+
+    def _advice(self, invalid: bool = False) -> str:
+        # What to try: an invalid operation in an update with epsilon = 0 is the 0/0 of
+        # a weight whose gradients were all 0 so far; anything else is a step too large.
+        if invalid and getattr(self.optimizer, "epsilon", None) == 0:
+            return (
+                "The optimizer's epsilon is 0, so a weight whose gradients have all "
+                "been 0 so far (e.g. one of an input feature that is always 0) gets "
+                "the step 0/0. Use a positive epsilon, e.g. Keras's default: "
+                f"{type(self.optimizer).__name__}(epsilon=1e-7)."
+            )
+        return (
+            "Try a lower learning rate (now "
+            f"{self.optimizer.current_learning_rate():g}) or clip the gradients, e.g. "
+            "optimizer=Adam(clipnorm=1.0)."
+        )
+
+    def _weight_names(self) -> list[str]:
+        # "weights[4] (decoder recurrent_kernel)": an index and what it is.
+        named = [
+            f"{layer_name} {weight}"
+            for layer_name, layer in zip(
+                ("encoder", "decoder", "dense"), self.layers, strict=True
+            )
+            for weight in layer.weight_names
+        ]
+        return [f"weights[{k}] ({name})" for k, name in enumerate(named)]
 
     def _diverged(
         self, problem: str, where: str, epoch: int, batch: int, history: History
     ) -> TrainingDivergedError:
         return TrainingDivergedError(
-            f"training diverged in {where}: {problem}. The model keeps the weights of "
-            "the last finite step. Try a lower learning rate (now "
-            f"{self.optimizer.current_learning_rate():g}) or clip the gradients, e.g. "
-            "optimizer=Adam(clipnorm=1.0).",
+            f"training diverged in {where} (the model and its optimizer keep the state "
+            f"of the last finite step): {problem}",
             epoch,
             batch,
             history,
@@ -417,21 +461,18 @@ class Seq2Seq:
         """
         (enc_x,) = self._check_data(enc_x)
         steps = enc_x.shape[1] if steps is None else check_int(steps, "steps")
-        enc, dec, dense = self.encoder, self.decoder, self.dense
         N = len(enc_x)
         # Nothing goes backward here, so the steps' caches are dropped as soon as they
         # are made: the encoder too runs step by step (docs/performance.md). states is
         # (h, c) for the LSTM, (h,) for the others.
-        states = (np.zeros((N, self.units), dtype=self.dtype),) * len(enc.states)
-        enc_weights = (enc.kernel, enc.recurrent_kernel, enc.bias)
+        states = self.encoder.zero_states(N)
         for t in range(enc_x.shape[1]):
-            states = enc.step_forward(enc_x[:, t], states, enc_weights)
-        dec_weights = (dec.kernel, dec.recurrent_kernel, dec.bias)
+            states = self.encoder.step(enc_x[:, t], states)
         y_prev = np.zeros((N, self.output_dim), dtype=self.dtype)
         y = np.empty((N, steps, self.output_dim), dtype=self.dtype)
         for t in range(steps):
-            states = dec.step_forward(y_prev, states, dec_weights)
-            y_prev, _ = dense_forward(states[0], dense.kernel, dense.bias)
+            states = self.decoder.step(y_prev, states)
+            y_prev, _ = dense_forward(states[0], self.dense.kernel, self.dense.bias)
             y[:, t] = y_prev
         return y
 
@@ -478,9 +519,16 @@ class Seq2Seq:
                 its settings imply, or comes from a newer minilstm; the message names
                 the file, the problem and, where one is to blame, the member.
         """
-        contents = saving.load_model(path)
+        contents = saving.load_model(path, cls.weight_shapes)
         model = cls(**contents.config)
         model.set_weights(contents.weights)
         model.completed_epochs = contents.completed_epochs
         model.optimizer = contents.optimizer
         return model
+
+
+def _cause(values: np.ndarray) -> str:
+    # What made an array non-finite, as a divergence message says it.
+    if np.isnan(values).any():
+        return "NaN values, from an invalid operation (0/0, inf - inf or 0 * inf)"
+    return "infinite values, from an overflow"

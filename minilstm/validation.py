@@ -96,17 +96,21 @@ def check_bool(value: object, name: str) -> bool:
 
 
 def check_choice(value: object, name: str, choices: Sequence) -> object:
-    """``value`` itself, if it is one of ``choices``."""
+    """The one of ``choices`` that ``value`` equals. A NumPy scalar or 0-d array
+    counts as the value it holds (``np.array("gru")`` is "gru", as a setting read back
+    by ``np.load`` looks), as NumPy's own functions take it."""
+    if isinstance(value, np.ndarray | np.generic) and value.ndim == 0:
+        value = value.item()
     try:
-        known = value in choices
-    except (
-        TypeError,
-        ValueError,
-    ):  # e.g. an array, whose == compares element by element
-        known = False
-    if not known:
+        # An array's == compares element by element: no array is one choice.
+        match = (
+            [] if isinstance(value, np.ndarray) else [c for c in choices if value == c]
+        )
+    except (TypeError, ValueError):  # e.g. an object whose == raises
+        match = []
+    if not match:
         raise ValueError(f"{name} must be one of {list(choices)}; got {show(value)}")
-    return value
+    return match[0]
 
 
 def check_seed(seed: object, name: str = "seed") -> int | None:

@@ -213,11 +213,8 @@ def weights_to_keras(seq2seq: "Seq2Seq", model: keras.Model) -> None:
         ValueError: when the cell, units, input_dim or output_dim differ.
     """
     _check_same_settings(seq2seq, model)
-    weights = seq2seq.get_weights()
-    for layer, part in zip(
-        _layers(model), (weights[0:3], weights[3:6], weights[6:8]), strict=True
-    ):
-        layer.set_weights(part)
+    for keras_layer, layer in zip(_layers(model), seq2seq.layers, strict=True):
+        keras_layer.set_weights(layer.get_weights())
 
 
 # --8<-- [end:weights_to_keras]

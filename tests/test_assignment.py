@@ -232,7 +232,7 @@ _, h, c = self.encoder.forward(enc_x)
 first = np.zeros((len(enc_x), self.output_dim))
 dec, ys = self.decoder, []
 for _ in range(steps):
-    h, c = dec.step_forward(first, (h, c), (dec.kernel, dec.recurrent_kernel, dec.bias))
+    h, c = dec.step(first, (h, c))
     ys.append(h @ self.dense.kernel + self.dense.bias)
 return np.stack(ys, axis=1)
 """
@@ -357,9 +357,7 @@ h = c = np.zeros((len(enc_x), self.units))
 y_prev = np.zeros((len(enc_x), self.output_dim))
 dec, ys = self.decoder, []
 for _ in range(steps):
-    h, c = dec.step_forward(
-        y_prev, (h, c), (dec.kernel, dec.recurrent_kernel, dec.bias)
-    )
+    h, c = dec.step(y_prev, (h, c))
     y_prev = h @ self.dense.kernel + self.dense.bias
     ys.append(y_prev)
 return np.stack(ys, axis=1)

@@ -5,7 +5,7 @@ from minilstm.dense import dense_backward, dense_forward
 from minilstm.gradcheck import numerical_gradient, rel_error
 from minilstm.losses import mse_backward, mse_forward
 
-TOL = 1e-7  # see test_lstm.py: correct backwards measure about 1e-9 or better
+TOL = 1e-7  # see test_cells.py: correct backwards measure about 1e-9 or better
 
 
 def test_dense_backward_matches_central_differences(rng):

@@ -73,7 +73,8 @@ def test_huge_learning_rate_stops_with_an_error_and_keeps_the_last_finite_weight
     error = caught.value
     assert (error.epoch, error.batch) == (7, 6)
     message = str(error)
-    assert "epoch 8/30, batch 7/10" in message and "the loss is inf" in message
+    assert "epoch 8/30, batch 7/10" in message
+    assert "the loss is inf, from an overflow" in message
     assert "lower learning rate (now 30)" in message and "clipnorm" in message
     assert len(error.history.history["loss"]) == error.epoch == model.completed_epochs
     assert_same_state(
@@ -92,7 +93,9 @@ def test_an_update_that_overflows_is_undone_with_the_optimizer_state():
     dec_y = DATA.dec_y * 100  # large errors, so that 1e308 times a gradient overflows
     model = ml.Seq2Seq(units=4, seed=0)
     with pytest.raises(
-        TrainingDivergedError, match="the update made some weights infinite"
+        TrainingDivergedError,
+        match=r"the update of weights\[\d\] \(.*\) has infinite values, from an "
+        r"overflow\. Try a lower learning rate",
     ):
         model.fit(
             DATA.enc_x,
@@ -110,21 +113,33 @@ def test_an_update_that_overflows_is_undone_with_the_optimizer_state():
     )
 
 
-def test_a_non_finite_gradient_stops_training_before_the_update(monkeypatch):
+@pytest.mark.parametrize(
+    ("value", "cause"),
+    [
+        (np.nan, "NaN values, from an invalid operation"),
+        (np.inf, "infinite values, from an overflow"),
+    ],
+)
+def test_a_non_finite_gradient_stops_training_before_the_update(
+    value, cause, monkeypatch
+):
     model = ml.Seq2Seq(units=4, seed=0)
-    compute = model.loss_and_grads
+    compute = model._loss_and_grads
     calls = []
 
     def nan_on_third_call(*arrays):
         loss, grads = compute(*arrays)
         calls.append(1)
         if len(calls) == 3:
-            grads[4][0, 0] = np.nan
+            grads[4][0, 0] = value
         return loss, grads
 
-    monkeypatch.setattr(model, "loss_and_grads", nan_on_third_call)
+    monkeypatch.setattr(model, "_loss_and_grads", nan_on_third_call)
     with pytest.raises(
-        TrainingDivergedError, match=r"gradient of weights\[4\] \(decoder\)"
+        TrainingDivergedError,
+        match=r"the gradient of weights\[4\] \(decoder recurrent_kernel\) has "
+        + cause
+        + r".*\. Try a lower learning rate",
     ):
         model.fit(
             DATA.enc_x,
@@ -142,3 +157,31 @@ def test_a_non_finite_gradient_stops_training_before_the_update(monkeypatch):
 def test_divergence_is_an_arithmetic_error_not_a_bad_argument():
     assert issubclass(TrainingDivergedError, ArithmeticError)
     assert not issubclass(TrainingDivergedError, ValueError)
+
+
+def test_adam_without_epsilon_on_a_feature_that_is_always_zero_is_0_over_0():
+    """The kernel row of an input that is always 0 has a zero gradient, so Adam with
+    epsilon=0 divides m = 0 by sqrt(v) = 0 in the first step: the message says 0/0 and
+    suggests a positive epsilon, and the model stays as it was."""
+    enc_x = np.concatenate([DATA.enc_x, np.zeros_like(DATA.enc_x)], axis=2)
+    model = ml.Seq2Seq(units=4, input_dim=2, seed=0)
+    before = model.get_weights()
+    with pytest.raises(TrainingDivergedError) as caught:
+        model.fit(
+            enc_x, DATA.dec_x, DATA.dec_y, optimizer=ml.Adam(epsilon=0.0), verbose=0
+        )
+    message = str(caught.value)
+    assert (
+        "batch 1/3" in message
+        and r"the update of weights[0] (encoder kernel) has NaN values" in message
+        and "0/0" in message
+        and "Use a positive epsilon" in message
+        and "Adam(epsilon=1e-7)" in message
+        and "lower learning rate" not in message
+    )
+    for a, b in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert model.optimizer.iterations == 0 and model.optimizer.slots == []
+    # The remedy it names works: the default epsilon trains on the same data.
+    model.fit(enc_x, DATA.dec_x, DATA.dec_y, optimizer=ml.Adam(), verbose=0)
+    assert all(np.isfinite(w).all() for w in model.get_weights())

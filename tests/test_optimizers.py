@@ -1,8 +1,11 @@
 """Each optimizer against steps worked out by hand from Keras 3's update rules."""
 
+import re
+
 import numpy as np
 import pytest
 
+import minilstm as ml
 from minilstm import SGD, Adam, RMSprop
 
 # Tolerances: the hand calculations below repeat the optimizers' float operations, and
@@ -135,3 +138,119 @@ def test_keras_defaults():
         1e-7,
     )
     assert (sgd.learning_rate, sgd.momentum, sgd.nesterov) == (0.01, 0.0, False)
+
+
+# An optimizer belongs to the variables of its first step: its slots are their history.
+
+ENC_X = np.linspace(-1, 1, 4 * 5).reshape(4, 5, 1)
+DEC_Y = np.cos(ENC_X)
+DEC_X = np.concatenate([np.zeros((4, 1, 1)), DEC_Y[:, :-1]], axis=1)
+
+
+def trained(optimizer, **settings):
+    model = ml.Seq2Seq(**{"units": 4, "seed": 0, **settings})
+    model.fit(
+        ENC_X, DEC_X, DEC_Y, epochs=1, batch_size=2, optimizer=optimizer, verbose=0
+    )
+    return model
+
+
+def state(model):
+    """Everything a step changes: the weights, and the optimizer's slots and count."""
+    slots = [{k: s.copy() for k, s in slot.items()} for slot in model.optimizer.slots]
+    return model.get_weights(), slots, model.optimizer.iterations
+
+
+def assert_same(got, want):
+    (w1, s1, i1), (w2, s2, i2) = got, want
+    assert i1 == i2
+    for a, b in zip(w1, w2, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert [sorted(s) for s in s1] == [sorted(s) for s in s2]
+    for a, b in zip(s1, s2, strict=True):
+        for name in a:
+            np.testing.assert_array_equal(a[name], b[name])
+
+
+@pytest.mark.parametrize(
+    ("other", "differs"),
+    [
+        ({"output_dim": 2}, r"variables\[3\] of shape \(1, 16\) .* not \(2, 16\)"),
+        ({"units": 6}, r"variables\[0\] of shape \(1, 16\) .* not \(1, 24\)"),
+        ({"dtype": np.float32}, r"variables\[0\] .* dtype float64, not .* float32"),
+        ({"cell": "gru"}, r"variables\[0\] of shape \(1, 16\) .* not \(1, 12\)"),
+    ],
+)
+def test_an_optimizer_used_on_another_model_is_refused_before_any_change(
+    other, differs
+):
+    optimizer = Adam(learning_rate=0.01)
+    first = trained(optimizer)
+    second = ml.Seq2Seq(**{"units": 4, "seed": 1, **other})
+    first_before, second_before = state(first), second.get_weights()
+    O = second.output_dim
+    with pytest.raises(ValueError, match="belongs to another model") as caught:
+        second.fit(
+            ENC_X,
+            np.zeros((4, 5, O)),
+            np.ones((4, 5, O)),
+            optimizer=optimizer,
+            verbose=0,
+        )
+    message = str(caught.value)
+    assert re.search(differs, message), message
+    assert "Adam.from_config(optimizer.get_config())" in message
+    assert_same(state(first), first_before)
+    assert second.optimizer is None
+    for a, b in zip(second.get_weights(), second_before, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_apply_on_other_variables_is_refused_naming_the_difference():
+    optimizer = SGD(momentum=0.9)
+    optimizer.apply([np.ones(2)], [np.zeros(2)])
+    with pytest.raises(ValueError, match=r"holds the state of 1 variables, not 2"):
+        optimizer.apply([np.ones(2), np.ones(2)], [np.zeros(2), np.zeros(2)])
+    with pytest.raises(ValueError, match=r"variables\[0\] of shape \(2,\)"):
+        optimizer.apply([np.ones(3)], [np.zeros(3)])
+    assert optimizer.iterations == 1
+
+
+def test_a_loaded_optimizer_knows_its_model_shapes(tmp_path):
+    trained(Adam()).save(tmp_path / "m.npz")
+    optimizer = ml.Seq2Seq.load(tmp_path / "m.npz").optimizer
+    with pytest.raises(ValueError, match="belongs to another model"):
+        ml.Seq2Seq(units=5).fit(ENC_X, DEC_X, DEC_Y, optimizer=optimizer, verbose=0)
+
+
+@pytest.mark.parametrize("k", range(8))
+@pytest.mark.parametrize("make", [Adam, lambda: SGD(momentum=0.9), RMSprop])
+def test_an_error_inside_an_update_leaves_model_and_optimizer_as_they_were(
+    make, k, monkeypatch
+):
+    """An update that raises at variable k (of 8), after those before it were computed:
+    fit stops with that error, and nothing of the step is kept."""
+    optimizer = make()
+    model = trained(optimizer)
+    before = state(model)
+    calls = []
+    rule = type(optimizer).update_step
+
+    def fails_at_k(self, *args):
+        calls.append(1)
+        if len(calls) == k + 1:
+            raise MemoryError("injected")
+        rule(self, *args)
+
+    monkeypatch.setattr(type(optimizer), "update_step", fails_at_k)
+    with pytest.raises(MemoryError, match="injected"):
+        model.fit(ENC_X, DEC_X, DEC_Y, epochs=2, initial_epoch=1, verbose=0)
+    assert len(calls) == k + 1
+    assert_same(state(model), before)
+    # and so through apply, called directly
+    calls.clear()
+    with pytest.raises(MemoryError, match="injected"):
+        optimizer.apply(
+            [np.ones_like(w) for w in model.trainable_weights], model.trainable_weights
+        )
+    assert_same(state(model), before)

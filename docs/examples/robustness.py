@@ -47,7 +47,26 @@ try:
 except ml.TrainingDivergedError as error:
     print(error)
 print("weights still finite:", all(np.isfinite(w).all() for w in model.get_weights()))
+
+# A second input feature that is always 0, and Adam without its epsilon.
+enc_x = np.concatenate([data.enc_x, np.zeros_like(data.enc_x)], axis=2)
+model = ml.Seq2Seq(units=8, input_dim=2, seed=0)
+try:
+    model.fit(enc_x, data.dec_x, data.dec_y, optimizer=ml.Adam(epsilon=0.0), verbose=0)
+except ml.TrainingDivergedError as error:
+    print(error)
 # --8<-- [end:divergence]
+
+# --8<-- [start:other_model]
+optimizer = ml.Adam()
+lstm = ml.Seq2Seq(units=8, seed=0)
+lstm.fit(data.enc_x, data.dec_x, data.dec_y, optimizer=optimizer, verbose=0)
+gru = ml.Seq2Seq(units=8, seed=0, cell="gru")
+try:
+    gru.fit(data.enc_x, data.dec_x, data.dec_y, optimizer=optimizer, verbose=0)
+except ValueError as error:
+    print(f"ValueError: {error}")
+# --8<-- [end:other_model]
 
 # --8<-- [start:files]
 with tempfile.TemporaryDirectory() as folder:
