@@ -2,7 +2,8 @@
 
 from minilstm import data, gradcheck
 from minilstm.attention import AdditiveAttention, Attention
-from minilstm.layers import GRU, LSTM, Dense, SimpleRNN
+from minilstm.dense import Dense
+from minilstm.layers import GRU, LSTM, SimpleRNN
 from minilstm.optimizers import SGD, Adam, Optimizer, RMSprop
 from minilstm.seq2seq import History, Seq2Seq, TrainingDivergedError
 

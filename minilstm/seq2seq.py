@@ -14,8 +14,8 @@ import numpy as np
 
 from minilstm import optimizers, saving
 from minilstm.article import UNITS
-from minilstm.dense import dense_forward
-from minilstm.layers import GRU, LSTM, Dense, Recurrent, SimpleRNN
+from minilstm.dense import Dense, dense_forward
+from minilstm.layers import GRU, LSTM, Recurrent, SimpleRNN
 from minilstm.losses import mse_backward, mse_forward
 from minilstm.validation import (
     check_array,

@@ -119,21 +119,18 @@ def test_the_predict_hint_is_right_for_every_cell(cell):
     def as_the_hint_says(model: Seq2Seq, enc_x: np.ndarray, steps: int) -> np.ndarray:
         enc, dec, dense = model.encoder, model.decoder, model.dense
         N = len(enc_x)
-        states = tuple(np.zeros((N, model.units)) for _ in enc.states)
+        states = enc.zero_states(N)
+        assert len(states) == len(enc.states)
         for t in range(enc_x.shape[1]):
-            states = enc.step_forward(
-                enc_x[:, t], states, (enc.kernel, enc.recurrent_kernel, enc.bias)
-            )
+            states = enc.step(enc_x[:, t], states)
         y_prev, ys = np.zeros((N, model.output_dim)), []
         for _ in range(steps):
-            states = dec.step_forward(
-                y_prev, states, (dec.kernel, dec.recurrent_kernel, dec.bias)
-            )
+            states = dec.step(y_prev, states)
             y_prev = states[0] @ dense.kernel + dense.bias
             ys.append(y_prev)
         return np.stack(ys, axis=1)
 
-    for name in ("self.encoder.states", "self.encoder.step_forward", "states[0]"):
+    for name in ("self.encoder.zero_states", "self.encoder.step(", "states[0]"):
         assert name in hint
     model = Seq2Seq(units=3, input_dim=2, output_dim=2, cell=cell, seed=1)
     enc_x = np.random.default_rng(0).normal(size=(4, 5, 2))

@@ -28,6 +28,7 @@ LAYERS = {
         "minilstm/attention.py",
         "minilstm/layers.py",
         "minilstm/losses.py",
+        "minilstm/base_optimizer.py",
         "minilstm/optimizers.py",
         "minilstm/validation.py",
         "minilstm/article.py",

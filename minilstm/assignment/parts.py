@@ -136,14 +136,13 @@ PARTS: dict[str, Part] = {
             15,
             {
                 "Seq2Seq.predict": (
-                    "start from zero states, one (N, units) array per name in "
-                    "self.encoder.states ((h, c) for the LSTM, (h,) for the GRU and "
-                    "SimpleRNN); run self.encoder.step_forward(x_t, states, (kernel, "
-                    "recurrent_kernel, bias)) over the window's steps; from those "
-                    "states and a zero first input (N, output_dim), run "
-                    "self.decoder.step_forward once per step, apply the Dense "
-                    "layer to the new h (states[0]) and feed that prediction in as "
-                    "the next input."
+                    "start from self.encoder.zero_states(N), one (N, units) array "
+                    "per name in self.encoder.states ((h, c) for the LSTM, (h,) for "
+                    "the GRU and SimpleRNN); run states = self.encoder.step(x_t, "
+                    "states) over the window's steps; from those states and a zero "
+                    "first input (N, output_dim), run self.decoder.step once per "
+                    "step, apply the Dense layer to the new h (states[0]) and feed "
+                    "that prediction in as the next input."
                 ),
             },
         ),
