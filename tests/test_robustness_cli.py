@@ -1,0 +1,68 @@
+"""The demo's and the assignment kit's command lines turn every bad argument away with
+one line naming it and a non-zero exit status, before they write or create anything."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from minilstm.assignment.__main__ import PROG as KIT
+from minilstm.assignment.__main__ import main as kit_main
+from minilstm.assignment.parts import parse_points, points_for
+
+
+def refused(capsys, command, argv: list[str], prog: str) -> str:
+    """Run ``command(argv)``, assert it exits 2 with one line, and return that line."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as caught:
+        command(argv)
+    assert caught.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"{prog}: error: ")
+    return lines[0]
+
+
+def entries(folder: Path) -> list[str]:
+    """Everything under ``folder``, as sorted relative paths."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+# --- the assignment kit's points ---
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ({"adam": True}, "points of 'adam' must be a whole number >= 0; got true"),
+        ({"adam": 2.5}, "points of 'adam' must be a whole number >= 0; got 2.5"),
+        ({"adam": "5"}, "points of 'adam' must be a whole number >= 0; got \"5\""),
+        ({"adam": -1}, "points of 'adam' must be a whole number >= 0; got -1"),
+        ([["adam", 5]], "holds a JSON object of {part: N}"),
+    ],
+    ids=["bool", "fraction", "string", "negative", "not an object"],
+)
+def test_init_refuses_a_points_file_with_other_than_whole_numbers(
+    tmp_path, capsys, content, says
+):
+    file = tmp_path / "points.json"
+    file.write_text(json.dumps(content))
+    workspace = tmp_path / "ws"
+    line = refused(
+        capsys, kit_main, ["init", str(workspace), "--points", str(file)], KIT
+    )
+    assert str(file) in line and says in line
+    assert not workspace.exists()
+
+
+@pytest.mark.parametrize("item", ["adam=true", "adam=²", "adam=٣", "adam=1.0"])
+def test_a_points_option_takes_only_ascii_digits(item):
+    with pytest.raises(ValueError, match=f"'{item}': points must be a whole number"):
+        parse_points([item])
+
+
+def test_points_given_in_python_refuse_a_bool_too():
+    with pytest.raises(ValueError, match=r"not so for \['adam'\]"):
+        points_for(["adam"], {"adam": True})
