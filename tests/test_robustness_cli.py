@@ -66,3 +66,30 @@ def test_a_points_option_takes_only_ascii_digits(item):
 def test_points_given_in_python_refuse_a_bool_too():
     with pytest.raises(ValueError, match=r"not so for \['adam'\]"):
         points_for(["adam"], {"adam": True})
+
+
+# --- the assignment kit's self-check ---
+
+
+@pytest.fixture(scope="module")
+def small_workspace(tmp_path_factory) -> Path:
+    """A workspace handing out one part, with the library's code in it."""
+    workspace = tmp_path_factory.mktemp("kit") / "ws"
+    argv = ["init", str(workspace), "--parts", "mse_backward", "--solution"]
+    assert kit_main(argv) == 0
+    return workspace
+
+
+def test_check_refuses_a_part_without_a_self_check_in_one_line(small_workspace, capsys):
+    line = refused(capsys, kit_main, ["check", str(small_workspace), "nope"], KIT)
+    assert "has no self-check for 'nope': choose from mse_backward" in line
+
+
+def test_check_names_a_damaged_list_of_parts(tmp_path, capsys):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "selfcheck.py").write_text("")
+    (broken / "selfcheck_data").mkdir()
+    (broken / "selfcheck_data" / "parts.json").write_text("{not json")
+    line = refused(capsys, kit_main, ["check", str(broken)], KIT)
+    assert "cannot read" in line and "parts.json" in line

@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         try:
             status = run_selfcheck(args.directory, args.parts, capture=False).returncode
-        except FileNotFoundError as exc:
+        except (FileNotFoundError, ValueError) as exc:
             parser.error(str(exc))
         if status:  # 1: a part did not pass (``run`` would turn a return into 0)
             sys.exit(status)
