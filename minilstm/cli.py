@@ -15,6 +15,7 @@ a damaged model file, a folder that cannot be written) and reports it the same w
 """
 
 import argparse
+import contextlib
 import sys
 import uuid
 from collections.abc import Callable
@@ -58,15 +59,46 @@ def _number(text: str, kind: type, low: float, expected: str, strict: bool = Fal
     return value
 
 
-def writable_folder(text: str) -> Path:
-    """argparse type: a folder to write into, created if missing. Tried by writing a
-    file, since permissions alone do not tell (a read-only disk, or running as root)."""
+def folder_to_write(text: str) -> Path:
+    """argparse type: a folder the command writes into later, which may not exist yet.
+
+    Checked by making the folders missing on the way and writing a file into the last,
+    since permissions alone do not tell (a read-only disk, or running as root); then
+    everything made is removed again, so a command refused later leaves nothing behind.
+    Whoever writes into the folder creates it (``Path.mkdir(parents=True)``).
+    """
     folder = Path(text)
-    probe = folder / f".minilstm-write-test-{uuid.uuid4().hex}"
+    made: list[Path] = []
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        for path in [*reversed(folder.parents), folder]:
+            if not path.is_dir():
+                path.mkdir()
+                made.append(path)
+        probe = folder / f".minilstm-write-test-{uuid.uuid4().hex}"
         probe.touch()
         probe.unlink()
+    except FileExistsError as error:
+        raise argparse.ArgumentTypeError(
+            f"cannot write to folder {text!r}: {error.filename} is not a folder"
+        ) from None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise argparse.ArgumentTypeError(
+            f"cannot write to folder {text!r}: {reason}"
+        ) from None
+    finally:
+        for path in reversed(made):
+            with contextlib.suppress(OSError):
+                path.rmdir()
+    return folder
+
+
+def writable_folder(text: str) -> Path:
+    """argparse type: a folder to write into, created if missing (see
+    ``folder_to_write``, which leaves a missing folder missing)."""
+    folder = folder_to_write(text)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         reason = error.strerror or str(error)
         raise argparse.ArgumentTypeError(

@@ -7,6 +7,7 @@ import pytest
 import minilstm as ml
 from minilstm.cli import (
     ArgumentParser,
+    folder_to_write,
     non_negative_int,
     positive_float,
     positive_int,
@@ -130,3 +131,18 @@ def test_run_turns_library_errors_into_an_exit_status_and_one_line(
 def test_run_lets_a_bug_keep_its_traceback():
     with pytest.raises(ZeroDivisionError):
         run(failing(ZeroDivisionError("a bug")), PROG)
+
+
+def test_folder_to_write_checks_a_missing_folder_and_leaves_it_missing(tmp_path):
+    folder = folder_to_write(str(tmp_path / "a" / "b"))
+    assert folder == tmp_path / "a" / "b"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_folder_to_write_names_a_file_in_the_way(tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(
+        argparse.ArgumentTypeError, match=r"cannot write to folder .*: .*file is not a"
+    ):
+        folder_to_write(str(tmp_path / "file" / "out"))
+    assert [p.name for p in tmp_path.iterdir()] == ["file"]

@@ -2,13 +2,18 @@
 one line naming it and a non-zero exit status, before they write or create anything."""
 
 import json
+from contextlib import redirect_stdout
+from io import StringIO
 from pathlib import Path
 
 import pytest
 
+import minilstm as ml
 from minilstm.assignment.__main__ import PROG as KIT
 from minilstm.assignment.__main__ import main as kit_main
 from minilstm.assignment.parts import parse_points, points_for
+from minilstm.demo.__main__ import main as demo_main
+from minilstm.demo.options import PROG as DEMO
 
 
 def refused(capsys, command, argv: list[str], prog: str) -> str:
@@ -93,3 +98,71 @@ def test_check_names_a_damaged_list_of_parts(tmp_path, capsys):
     (broken / "selfcheck_data" / "parts.json").write_text("{not json")
     line = refused(capsys, kit_main, ["check", str(broken)], KIT)
     assert "cannot read" in line and "parts.json" in line
+
+
+# --- the demo: nothing created on refusal, --load checked against the task ---
+
+
+@pytest.fixture(scope="module")
+def model_files(tmp_path_factory) -> Path:
+    """Untrained models of 2 input features and of 3 output features."""
+    folder = tmp_path_factory.mktemp("models")
+    ml.Seq2Seq(4, input_dim=2).save(folder / "in2.npz")
+    ml.Seq2Seq(4, output_dim=3).save(folder / "out3.npz")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("name", "task", "says"),
+    [
+        (
+            "in2.npz",
+            "sin_cos",
+            "takes 2 input features (input_dim=2), the task sin_cos",
+        ),
+        (
+            "out3.npz",
+            "damped",
+            "takes 3 output features (output_dim=3), the task damped",
+        ),
+    ],
+)
+def test_load_names_the_model_file_and_its_size_against_the_task(
+    model_files, tmp_path, capsys, name, task, says
+):
+    file = model_files / name
+    argv = ["--load", str(file), "--task", task, "--out", str(tmp_path / "out")]
+    line = refused(capsys, demo_main, argv, DEMO)
+    assert f"--load: {file}: the model {says} has 1" in line
+    assert entries(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["--task", "nope"],
+        ["--epochs", "0"],
+        ["--window", "100"],
+        ["--load", "missing.npz", "--task", "damped"],
+        ["--load", "in2.npz", "--task", "damped"],
+        ["--save", "a.npz", "--load", "in2.npz", "--task", "damped"],
+    ],
+    ids=["task", "epochs", "window", "missing model", "model of 2 inputs", "save+load"],
+)
+def test_a_refused_demo_creates_no_folder(model_files, tmp_path, capsys, bad):
+    bad = [str(model_files / a) if a.endswith(".npz") else a for a in bad]
+    out, saved = tmp_path / "NEW" / "pictures", tmp_path / "SAVED" / "models"
+    argv = ["--out", str(out), *bad]
+    if "--save" not in bad:
+        argv += ["--save", str(saved)]
+    refused(capsys, demo_main, argv, DEMO)
+    assert entries(tmp_path) == []
+
+
+def test_the_demo_creates_its_folders_when_it_writes_into_them(tmp_path):
+    out, saved = tmp_path / "NEW" / "pictures", tmp_path / "SAVED" / "models"
+    argv = ["--quiet", "--epochs", "1", "--units", "4", "--task", "damped"]
+    with redirect_stdout(StringIO()):
+        assert demo_main([*argv, "--out", str(out), "--save", str(saved)]) == 0
+    assert (saved / "damped.npz").is_file()
+    assert (out / "damped_predictions.png").is_file()

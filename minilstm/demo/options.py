@@ -14,13 +14,14 @@ from pathlib import Path
 from minilstm import article, optimizers
 from minilstm.cli import (
     ArgumentParser,
+    folder_to_write,
     non_negative_int,
     positive_float,
     positive_int,
-    writable_folder,
 )
-from minilstm.data import TASKS
+from minilstm.data import TASKS, load_task
 from minilstm.demo.recipes import RECIPES
+from minilstm.seq2seq import Seq2Seq
 
 PROG = "python -m minilstm.demo"
 # The options that override a field of the recipe's Settings, by the same name.
@@ -103,7 +104,7 @@ def build_parser() -> ArgumentParser:
     )
     add(
         "--out",
-        type=writable_folder,
+        type=folder_to_write,
         metavar="DIR",
         default=Path("demo_output"),
         help="folder for the PNG pictures, created if missing (default demo_output)",
@@ -173,12 +174,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
             parser.error(
                 f"{option} {path}: a single .npz file holds one task; give a folder"
             )
-    if args.load is not None:
-        missing = [
-            str(p) for p in model_paths(args.load, args.task).values() if not p.exists()
-        ]
-        if missing:
-            parser.error(f"--load: no saved model at {missing[0]}")
     if args.compare_keras:
         needed = [
             m
@@ -191,13 +186,58 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                 "pip install -e '.[keras]' in a clone of minilstm"
             )
     if args.save is not None:
+        if args.save.suffix == ".npz" and args.save.is_dir():
+            parser.error(
+                f"--save {args.save} is a folder; a .npz path names the model file"
+            )
         try:
-            writable_folder(
+            folder_to_write(
                 str(args.save.parent if args.save.suffix == ".npz" else args.save)
             )
         except argparse.ArgumentTypeError as error:
             parser.error(f"argument --save: {error}")
+    args.models = {}
+    if args.load is not None:
+        try:
+            args.models = load_models(args.load, args.task, args.settings.window)
+        except (ValueError, OSError) as error:
+            parser.error(f"--load: {error}")
     return args
+
+
+def load_models(path: Path, tasks: Sequence[str], window: int) -> dict[str, Seq2Seq]:
+    """The saved model of each task, each checked against its task's data.
+
+    Args:
+        path: a .npz file (one task) or a folder of ``<task>.npz``, as ``--load`` takes.
+        tasks: the tasks' names.
+        window: the window length, which fixes the task's arrays.
+
+    Returns:
+        the models, by task.
+
+    Raises:
+        ValueError: a file that is missing, not a model, or a model whose input or
+            output size is not the task's number of features; the message names the
+            file.
+    """
+    models = {}
+    for task, file in model_paths(path, tasks).items():
+        if not file.is_file():
+            raise ValueError(f"no saved model at {file}")
+        model = Seq2Seq.load(file)
+        data = load_task(task, article.NUM_POINTS, window)
+        for side, size, features in (
+            ("input", model.input_dim, data.enc_x.shape[-1]),
+            ("output", model.output_dim, data.dec_y.shape[-1]),
+        ):
+            if size != features:
+                raise ValueError(
+                    f"{file}: the model takes {size} {side} features "
+                    f"({side}_dim={size}), the task {task} has {features}"
+                )
+        models[task] = model
+    return models
 
 
 def module_exists(name: str) -> bool:
