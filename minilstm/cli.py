@@ -12,10 +12,14 @@ stderr, never a traceback.
 The argparse types check each value as it is parsed; ``run`` catches what the library
 raises later about a value that parsed but does not fit (a window longer than the curve,
 a damaged model file, a folder that cannot be written) and reports it the same way.
+``available_memory`` tells a command whether the sizes it was given can fit at all.
 """
 
 import argparse
 import contextlib
+import decimal
+import os
+import resource
 import sys
 import uuid
 from collections.abc import Callable
@@ -105,6 +109,53 @@ def writable_folder(text: str) -> Path:
             f"cannot write to folder {text!r}: {reason}"
         ) from None
     return folder
+
+
+def available_memory() -> int | None:
+    """Bytes this process could still allocate, as far as the system tells.
+
+    Linux's estimate of the memory available without swapping (``MemAvailable`` in
+    /proc/meminfo), else the physical memory; lowered to the process's address-space
+    limit (``ulimit -v``) when one is set.
+
+    Returns:
+        the bytes, or None where the system tells neither.
+    """
+    limits = []
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    limits.append(int(line.split()[1]) * 1024)  # given in kB
+    except (OSError, ValueError, IndexError):
+        pass
+    if not limits:
+        try:
+            limits.append(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (OSError, ValueError, AttributeError):
+            pass
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        limits.append(soft)
+    return min(limits) if limits else None
+
+
+def format_bytes(size: int) -> str:
+    """A byte count for people: "512 B", "3.4 MB", "298.0 GB" (powers of 1024).
+
+    Args:
+        size: the bytes, >= 0 (any Python int, also one too large for a float).
+    """
+    units = ("B", "KB", "MB", "GB", "TB", "PB")
+    power = 0
+    while power < len(units) - 1 and size >= 1024 ** (power + 1):
+        power += 1
+    if power == 0:
+        return f"{size} B"
+    # Decimal: a size from a huge command-line number overflows a float.
+    value = decimal.Decimal(size) / 1024**power
+    shown = f"{value:.1f}" if value < 10_000 else f"{value:.2E}"
+    return f"{shown} {units[power]}"
 
 
 def run(main: Callable[[], object], prog: str) -> int:
