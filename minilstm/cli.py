@@ -97,6 +97,34 @@ def folder_to_write(text: str) -> Path:
     return folder
 
 
+def file_to_write(text: str) -> Path:
+    """argparse type: a file the command writes later, in a folder that exists.
+
+    Checked by writing a scratch file into that folder and removing it, so that a
+    command cannot do all its work and then fail to save the result.
+    """
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder, not a file")
+    folder = path.parent
+    if not folder.is_dir():
+        where = str(folder)
+        reason = (
+            f"{where!r} is not a folder"
+            if folder.exists()
+            else f"there is no folder {where!r}"
+        )
+        raise argparse.ArgumentTypeError(f"cannot write {text!r}: {reason}")
+    probe = folder / f".minilstm-write-test-{uuid.uuid4().hex}"
+    try:
+        probe.touch()
+        probe.unlink()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise argparse.ArgumentTypeError(f"cannot write {text!r}: {reason}") from None
+    return path
+
+
 def writable_folder(text: str) -> Path:
     """argparse type: a folder to write into, created if missing (see
     ``folder_to_write``, which leaves a missing folder missing)."""

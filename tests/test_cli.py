@@ -12,6 +12,7 @@ import minilstm as ml
 from minilstm.cli import (
     ArgumentParser,
     available_memory,
+    file_to_write,
     folder_to_write,
     format_bytes,
     non_negative_int,
@@ -189,3 +190,23 @@ def test_available_memory_respects_an_address_space_limit():
     )
     assert proc.returncode == 0, proc.stderr
     assert int(proc.stdout) == min(limit, available_memory())
+
+
+def test_file_to_write_checks_the_folder_and_leaves_nothing(tmp_path):
+    assert file_to_write(str(tmp_path / "out.json")) == tmp_path / "out.json"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "says"),
+    [
+        ("nodir/out.zip", "there is no folder '.*nodir'"),
+        ("file/out.zip", "'.*file' is not a folder"),
+        ("folder", "'.*folder' is a folder, not a file"),
+    ],
+)
+def test_file_to_write_says_why_a_file_cannot_be_written(tmp_path, path, says):
+    (tmp_path / "file").write_text("")
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(argparse.ArgumentTypeError, match=says):
+        file_to_write(str(tmp_path / path))

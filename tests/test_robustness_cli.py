@@ -2,8 +2,10 @@
 one line naming it and a non-zero exit status, before they write or create anything."""
 
 import dataclasses
+import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tracemalloc
@@ -15,6 +17,7 @@ import pytest
 
 import minilstm as ml
 from minilstm import cli
+from minilstm.assignment.__main__ import MAX_MEMORY_MB, memory_mb
 from minilstm.assignment.__main__ import PROG as KIT
 from minilstm.assignment.__main__ import main as kit_main
 from minilstm.assignment.parts import parse_points, points_for
@@ -35,7 +38,8 @@ def refused(capsys, command, argv: list[str], prog: str) -> str:
     assert out == ""
     lines = err.splitlines()
     assert len(lines) == 1, err
-    assert lines[0].startswith(f"{prog}: error: ")
+    # A subcommand's own parser puts its name after the program's.
+    assert lines[0].startswith(prog) and ": error: " in lines[0]
     return lines[0]
 
 
@@ -266,3 +270,81 @@ def test_a_loaded_model_is_not_held_to_the_training_sizes(
     ]
     args = options.parse_args(argv)
     assert args.models["damped"].units == 4
+
+
+# --- the assignment kit: outputs and limits checked before any work ---
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        (["grade", "{ws}", "--memory", str(2**43)], "--memory: must be at most"),
+        (["autograder", "{tmp}/a.zip", "--memory", str(10**40)], "must be at most"),
+        (["grade", "{ws}", "--json", "{tmp}/nodir/r.json"], "there is no folder"),
+        (["collect", "{ws}", "-o", "{tmp}/nodir/s.zip"], "there is no folder"),
+        (["autograder", "{tmp}/nodir/a.zip"], "there is no folder"),
+        (["autograder", "{tmp}"], "is a folder, not a file"),
+    ],
+    ids=["grade memory", "bundle memory", "json", "collect", "bundle", "bundle dir"],
+)
+def test_the_kit_refuses_an_output_or_limit_before_doing_any_work(
+    small_workspace, tmp_path, capsys, command, says
+):
+    argv = [a.format(ws=small_workspace, tmp=tmp_path) for a in command]
+    line = refused(capsys, kit_main, argv, KIT)
+    assert says in line
+    assert entries(tmp_path) == []
+
+
+def test_a_largest_memory_limit_is_one_the_system_takes():
+    limit = MAX_MEMORY_MB * 2**20
+    code = (
+        "import resource\n"
+        f"resource.setrlimit(resource.RLIMIT_AS, ({limit}, resource.RLIM_INFINITY))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert memory_mb(str(MAX_MEMORY_MB)) == MAX_MEMORY_MB
+
+
+def test_init_with_notebooks_but_without_nbformat_writes_nothing(
+    tmp_path, capsys, monkeypatch
+):
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *args: None if name == "nbformat" else find_spec(name, *args),
+    )
+    workspace = tmp_path / "ws"
+    line = refused(capsys, kit_main, ["init", str(workspace), "--notebooks"], KIT)
+    assert "--notebooks needs nbformat" in line
+    assert entries(tmp_path) == []
+
+
+@pytest.mark.parametrize("manifest", ["[1]", "{not json", '"parts"'])
+@pytest.mark.parametrize("command", ["grade", "collect"])
+def test_a_damaged_manifest_is_named_in_one_line(
+    small_workspace, tmp_path, capsys, manifest, command
+):
+    workspace = tmp_path / "ws"
+    shutil.copytree(small_workspace, workspace)
+    (workspace / "assignment.json").write_text(manifest)
+    argv = [command, str(workspace)]
+    if command == "collect":
+        argv += ["-o", str(tmp_path / "s.zip")]
+    line = refused(capsys, kit_main, argv, KIT)
+    assert f"{workspace / 'assignment.json'} is damaged" in line
+    assert not (tmp_path / "s.zip").exists()
+
+
+def test_collect_leaves_no_half_written_zip_when_a_module_is_missing(
+    small_workspace, tmp_path, capsys
+):
+    workspace = tmp_path / "ws"
+    shutil.copytree(small_workspace, workspace)
+    (workspace / "minilstm" / "losses.py").unlink()
+    argv = ["collect", str(workspace), "-o", str(tmp_path / "s.zip")]
+    line = refused(capsys, kit_main, argv, KIT)
+    assert "losses.py is missing" in line
+    assert not (tmp_path / "s.zip").exists()

@@ -1,6 +1,8 @@
 """``python -m minilstm.assignment init DIR``, ``check DIR``, ``grade DIR``,
 ``autograder OUT.zip`` and ``collect DIR``."""
 
+import argparse
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -11,9 +13,28 @@ from minilstm.assignment.notebooks import write_notebooks
 from minilstm.assignment.parts import DEFAULT_PARTS, END_TO_END, PARTS, parse_points
 from minilstm.assignment.selfcheck import run_selfcheck
 from minilstm.assignment.workspace import check_parts, init_workspace, library_markers
-from minilstm.cli import ArgumentParser, positive_float, positive_int, run
+from minilstm.cli import (
+    ArgumentParser,
+    file_to_write,
+    positive_float,
+    positive_int,
+    run,
+)
 
 PROG = "python -m minilstm.assignment"
+# The largest address-space limit setrlimit takes (a C long of bytes), in MB.
+MAX_MEMORY_MB = (2**63 - 1) // 2**20
+
+
+def memory_mb(text: str) -> int:
+    """argparse type: MB of address space per part, as many as a process limit holds."""
+    value = positive_int(text)
+    if value > MAX_MEMORY_MB:
+        raise argparse.ArgumentTypeError(
+            f"must be at most {MAX_MEMORY_MB} MB, what a process limit holds; "
+            f"got {text!r}"
+        )
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,13 +100,13 @@ def main(argv: list[str] | None = None) -> int:
         "(end_to_end=0 leaves the end-to-end check out; default: its usual share)",
     )
     check.add_argument(
-        "--json", type=Path, help="also write the result to this JSON file"
+        "--json", type=file_to_write, help="also write the result to this JSON file"
     )
     check.add_argument(
         "--timeout", type=positive_float, default=60.0, help="seconds per part"
     )
     check.add_argument(
-        "--memory", type=positive_int, default=2048, help="MB of address space per part"
+        "--memory", type=memory_mb, default=2048, help="MB of address space per part"
     )
     check.add_argument(
         "--jobs",
@@ -104,12 +125,12 @@ def main(argv: list[str] | None = None) -> int:
     collect_.add_argument(
         "-o",
         "--output",
-        type=Path,
+        type=file_to_write,
         default=Path("submission.zip"),
         help="the zip to write (default: submission.zip)",
     )
     bundle = commands.add_parser("autograder", help="build a Gradescope autograder zip")
-    bundle.add_argument("output", type=Path, help="the zip to write")
+    bundle.add_argument("output", type=file_to_write, help="the zip to write")
     bundle.add_argument(
         "--parts",
         nargs="+",
@@ -134,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         "--timeout", type=positive_float, default=60.0, help="seconds per part"
     )
     bundle.add_argument(
-        "--memory", type=positive_int, default=2048, help="MB of address space per part"
+        "--memory", type=memory_mb, default=2048, help="MB of address space per part"
     )
     args = parser.parse_args(argv)
     if args.command == "collect":
@@ -169,6 +190,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {path}: upload it as the Gradescope autograder")
         return 0
     if args.command == "init":
+        if args.notebooks and importlib.util.find_spec("nbformat") is None:
+            # Before the workspace is written, so that a refused init leaves nothing.
+            parser.error("--notebooks needs nbformat: pip install nbformat")
         try:
             path = init_workspace(
                 args.directory, args.parts, solution=args.solution, points=points
@@ -182,13 +206,13 @@ def main(argv: list[str] | None = None) -> int:
             f"wrote {path} with the parts {', '.join(parts)}; see {path / 'README.md'}"
         )
         return 0
-    if made_elsewhere(args.directory):
-        print(
-            f"{PROG}: warning: {args.directory} was made from other minilstm sources "
-            "than the installed ones; grade with the minilstm that made it",
-            file=sys.stderr,
-        )
     try:
+        if made_elsewhere(args.directory):
+            print(
+                f"{PROG}: warning: {args.directory} was made from other minilstm "
+                "sources than the installed ones; grade with the minilstm that made it",
+                file=sys.stderr,
+            )
         results = grade(
             args.directory,
             args.parts,

@@ -21,7 +21,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from minilstm.assignment.grader import grade, to_json
+from minilstm.assignment.grader import grade, read_manifest, to_json
 from minilstm.assignment.parts import END_TO_END, points_for
 from minilstm.assignment.workspace import (
     PACKAGE_DIR,
@@ -91,7 +91,11 @@ def collect(workspace: str | Path, output: str | Path) -> list[str]:
     manifest = workspace / "assignment.json"
     if not manifest.exists():
         raise FileNotFoundError(f"{workspace} has no assignment.json: not a workspace")
-    modules = edited_modules(check_parts(json.loads(manifest.read_text())["parts"]))
+    modules = edited_modules(check_parts(read_manifest(workspace).get("parts")))
+    # Before the zip is opened: a module gone missing leaves no half-written zip.
+    missing = [m for m in modules if not (workspace / "minilstm" / m).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{workspace / 'minilstm' / missing[0]} is missing")
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
         for module in modules:
             archive.write(workspace / "minilstm" / module, module)

@@ -51,9 +51,21 @@ class TestResult(NamedTuple):
 
 
 def read_manifest(workspace: Path) -> dict:
-    """The workspace's manifest ({} if it has none)."""
+    """The workspace's manifest ({} if it has none).
+
+    Raises:
+        ValueError: a manifest that is not a JSON object; the message names its file.
+    """
     manifest = workspace / MANIFEST
-    return json.loads(manifest.read_text()) if manifest.exists() else {}
+    if not manifest.exists():
+        return {}
+    try:
+        content = json.loads(manifest.read_text())
+    except ValueError as exc:
+        raise ValueError(f"{manifest} is damaged: {exc}") from None
+    if not isinstance(content, dict):
+        raise ValueError(f"{manifest} is damaged: it is not a JSON object")
+    return content
 
 
 def workspace_parts(workspace: Path) -> list[str]:
