@@ -161,7 +161,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         argv: the arguments, without the program name (default ``sys.argv[1:]``).
 
     Returns:
-        the options; ``task`` is the list of task names, ``settings`` the ``Settings``.
+        the options; ``task`` is the list of task names, ``settings`` the ``Settings``,
+        ``models`` the models ``--load`` read, by task (empty without it).
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -213,10 +214,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
             )
         except argparse.ArgumentTypeError as error:
             parser.error(f"argument --save: {error}")
+    args.models = {}
     if args.load is None:
         check_memory(parser, args.settings)
-    args.models = {}
-    if args.load is not None:
+    else:
         try:
             args.models = load_models(args.load, args.task, args.settings.window)
         except (ValueError, OSError) as error:
