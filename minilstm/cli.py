@@ -12,9 +12,14 @@ stderr, never a traceback.
 The argparse types check each value as it is parsed; ``run`` catches what the library
 raises later about a value that parsed but does not fit (a window longer than the curve,
 a damaged model file, a folder that cannot be written) and reports it the same way.
+``available_memory`` tells a command whether the sizes it was given can fit at all.
 """
 
 import argparse
+import contextlib
+import decimal
+import os
+import resource
 import sys
 import uuid
 from collections.abc import Callable
@@ -58,21 +63,127 @@ def _number(text: str, kind: type, low: float, expected: str, strict: bool = Fal
     return value
 
 
-def writable_folder(text: str) -> Path:
-    """argparse type: a folder to write into, created if missing. Tried by writing a
-    file, since permissions alone do not tell (a read-only disk, or running as root)."""
+def folder_to_write(text: str) -> Path:
+    """argparse type: a folder the command writes into later, which may not exist yet.
+
+    Checked by making the folders missing on the way and writing a file into the last,
+    since permissions alone do not tell (a read-only disk, or running as root); then
+    everything made is removed again, so a command refused later leaves nothing behind.
+    Whoever writes into the folder creates it (``Path.mkdir(parents=True)``).
+    """
     folder = Path(text)
-    probe = folder / f".minilstm-write-test-{uuid.uuid4().hex}"
+    made: list[Path] = []
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        for path in [*reversed(folder.parents), folder]:
+            if not path.is_dir():
+                path.mkdir()
+                made.append(path)
+        probe = folder / f".minilstm-write-test-{uuid.uuid4().hex}"
         probe.touch()
         probe.unlink()
+    except FileExistsError as error:
+        raise argparse.ArgumentTypeError(
+            f"cannot write to folder {text!r}: {error.filename} is not a folder"
+        ) from None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise argparse.ArgumentTypeError(
+            f"cannot write to folder {text!r}: {reason}"
+        ) from None
+    finally:
+        for path in reversed(made):
+            with contextlib.suppress(OSError):
+                path.rmdir()
+    return folder
+
+
+def file_to_write(text: str) -> Path:
+    """argparse type: a file the command writes later, in a folder that exists.
+
+    Checked by writing a scratch file into that folder and removing it, so that a
+    command cannot do all its work and then fail to save the result.
+    """
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder, not a file")
+    folder = path.parent
+    if not folder.is_dir():
+        where = str(folder)
+        reason = (
+            f"{where!r} is not a folder"
+            if folder.exists()
+            else f"there is no folder {where!r}"
+        )
+        raise argparse.ArgumentTypeError(f"cannot write {text!r}: {reason}")
+    probe = folder / f".minilstm-write-test-{uuid.uuid4().hex}"
+    try:
+        probe.touch()
+        probe.unlink()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise argparse.ArgumentTypeError(f"cannot write {text!r}: {reason}") from None
+    return path
+
+
+def writable_folder(text: str) -> Path:
+    """argparse type: a folder to write into, created if missing (see
+    ``folder_to_write``, which leaves a missing folder missing)."""
+    folder = folder_to_write(text)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         reason = error.strerror or str(error)
         raise argparse.ArgumentTypeError(
             f"cannot write to folder {text!r}: {reason}"
         ) from None
     return folder
+
+
+def available_memory() -> int | None:
+    """Bytes this process could still allocate, as far as the system tells.
+
+    Linux's estimate of the memory available without swapping (``MemAvailable`` in
+    /proc/meminfo), else the physical memory; lowered to the process's address-space
+    limit (``ulimit -v``) when one is set.
+
+    Returns:
+        the bytes, or None where the system tells neither.
+    """
+    limits = []
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    limits.append(int(line.split()[1]) * 1024)  # given in kB
+    except (OSError, ValueError, IndexError):
+        pass
+    if not limits:
+        try:
+            limits.append(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (OSError, ValueError, AttributeError):
+            pass
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        limits.append(soft)
+    return min(limits) if limits else None
+
+
+def format_bytes(size: int) -> str:
+    """A byte count for people: "512 B", "3.4 MB", "298.0 GB" (powers of 1024).
+
+    Args:
+        size: the bytes, >= 0 (any Python int, also one too large for a float).
+    """
+    units = ("B", "KB", "MB", "GB", "TB", "PB")
+    power = 0
+    while power < len(units) - 1 and size >= 1024 ** (power + 1):
+        power += 1
+    if power == 0:
+        return f"{size} B"
+    # Decimal: a size from a huge command-line number overflows a float.
+    value = decimal.Decimal(size) / 1024**power
+    shown = f"{value:.1f}" if value < 10_000 else f"{value:.2E}"
+    return f"{shown} {units[power]}"
 
 
 def run(main: Callable[[], object], prog: str) -> int:

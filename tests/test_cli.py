@@ -1,12 +1,20 @@
 """The command-line plumbing: bad arguments end in exit status 2, one line on stderr."""
 
 import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 import minilstm as ml
 from minilstm.cli import (
     ArgumentParser,
+    available_memory,
+    file_to_write,
+    folder_to_write,
+    format_bytes,
     non_negative_int,
     positive_float,
     positive_int,
@@ -130,3 +138,75 @@ def test_run_turns_library_errors_into_an_exit_status_and_one_line(
 def test_run_lets_a_bug_keep_its_traceback():
     with pytest.raises(ZeroDivisionError):
         run(failing(ZeroDivisionError("a bug")), PROG)
+
+
+def test_folder_to_write_checks_a_missing_folder_and_leaves_it_missing(tmp_path):
+    folder = folder_to_write(str(tmp_path / "a" / "b"))
+    assert folder == tmp_path / "a" / "b"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_folder_to_write_names_a_file_in_the_way(tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(
+        argparse.ArgumentTypeError, match=r"cannot write to folder .*: .*file is not a"
+    ):
+        folder_to_write(str(tmp_path / "file" / "out"))
+    assert [p.name for p in tmp_path.iterdir()] == ["file"]
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"),
+    [
+        (0, "0 B"),
+        (1023, "1023 B"),
+        (1024, "1.0 KB"),
+        (320 * 10**9, "298.0 GB"),
+        (10**30, "8.88E+14 PB"),
+        (10**400, "8.88E+384 PB"),  # too large for a float
+    ],
+)
+def test_format_bytes_counts_in_powers_of_1024(size, shown):
+    assert format_bytes(size) == shown
+
+
+def test_available_memory_is_at_most_the_physical_memory():
+    physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    assert 0 < available_memory() <= physical
+
+
+def test_available_memory_respects_an_address_space_limit():
+    limit = 3 * 2**30
+    code = (
+        "import resource\n"
+        "_, hard = resource.getrlimit(resource.RLIMIT_AS)\n"
+        f"resource.setrlimit(resource.RLIMIT_AS, ({limit}, hard))\n"
+        "from minilstm.cli import available_memory\n"
+        "print(available_memory())\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert int(proc.stdout) == min(limit, available_memory())
+
+
+def test_file_to_write_checks_the_folder_and_leaves_nothing(tmp_path):
+    assert file_to_write(str(tmp_path / "out.json")) == tmp_path / "out.json"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "says"),
+    [
+        ("nodir/out.zip", "there is no folder '.*nodir'"),
+        ("file/out.zip", "'.*file' is not a folder"),
+        ("folder", "'.*folder' is a folder, not a file"),
+    ],
+)
+def test_file_to_write_says_why_a_file_cannot_be_written(tmp_path, path, says):
+    (tmp_path / "file").write_text("")
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(argparse.ArgumentTypeError, match=says):
+        file_to_write(str(tmp_path / path))

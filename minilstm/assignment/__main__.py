@@ -2,6 +2,8 @@
 ``grade-zip SUBMISSION.zip``, ``autograder OUT.zip``, ``collect DIR`` and
 ``site --out DIR``."""
 
+import argparse
+import importlib.util
 import json
 import os
 import sys
@@ -28,9 +30,28 @@ from minilstm.assignment.parts import DEFAULT_PARTS, END_TO_END, PARTS, parse_po
 from minilstm.assignment.selfcheck import run_selfcheck
 from minilstm.assignment.student_site import build_site, parts_from
 from minilstm.assignment.workspace import check_parts, init_workspace, library_markers
-from minilstm.cli import ArgumentParser, positive_float, positive_int, run
+from minilstm.cli import (
+    ArgumentParser,
+    file_to_write,
+    positive_float,
+    positive_int,
+    run,
+)
 
 PROG = "python -m minilstm.assignment"
+# The largest address-space limit setrlimit takes (a C long of bytes), in MB.
+MAX_MEMORY_MB = (2**63 - 1) // 2**20
+
+
+def memory_mb(text: str) -> int:
+    """argparse type: MB of address space per part, as many as a process limit holds."""
+    value = positive_int(text)
+    if value > MAX_MEMORY_MB:
+        raise argparse.ArgumentTypeError(
+            f"must be at most {MAX_MEMORY_MB} MB, what a process limit holds; "
+            f"got {text!r}"
+        )
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,13 +132,13 @@ def main(argv: list[str] | None = None) -> int:
         "(end_to_end=0 leaves the end-to-end check out; default: its usual share)",
     )
     check.add_argument(
-        "--json", type=Path, help="also write the result to this JSON file"
+        "--json", type=file_to_write, help="also write the result to this JSON file"
     )
     check.add_argument(
         "--timeout", type=positive_float, default=60.0, help="seconds per part"
     )
     check.add_argument(
-        "--memory", type=positive_int, default=2048, help="MB of address space per part"
+        "--memory", type=memory_mb, default=2048, help="MB of address space per part"
     )
     check.add_argument(
         "--jobs",
@@ -173,12 +194,12 @@ def main(argv: list[str] | None = None) -> int:
     collect_.add_argument(
         "-o",
         "--output",
-        type=Path,
+        type=file_to_write,
         default=Path("submission.zip"),
         help="the zip to write (default: submission.zip)",
     )
     bundle = commands.add_parser("autograder", help="build a Gradescope autograder zip")
-    bundle.add_argument("output", type=Path, help="the zip to write")
+    bundle.add_argument("output", type=file_to_write, help="the zip to write")
     bundle.add_argument(
         "--parts",
         nargs="+",
@@ -203,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         "--timeout", type=positive_float, default=60.0, help="seconds per part"
     )
     bundle.add_argument(
-        "--memory", type=positive_int, default=2048, help="MB of address space per part"
+        "--memory", type=memory_mb, default=2048, help="MB of address space per part"
     )
     site = commands.add_parser(
         "site",
@@ -247,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         try:
             status = run_selfcheck(args.directory, args.parts, capture=False).returncode
-        except FileNotFoundError as exc:
+        except (FileNotFoundError, ValueError) as exc:
             parser.error(str(exc))
         if status:  # 1: a part did not pass (``run`` would turn a return into 0)
             sys.exit(status)
@@ -269,6 +290,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {path}: upload it as the Gradescope autograder")
         return 0
     if args.command == "init":
+        if args.notebooks and importlib.util.find_spec("nbformat") is None:
+            # Before the workspace is written, so that a refused init leaves nothing.
+            parser.error("--notebooks needs nbformat: pip install nbformat")
         try:
             path = init_workspace(
                 args.directory, args.parts, solution=args.solution, points=points

@@ -244,7 +244,7 @@ def points_for(
     unknown = sorted(set(chosen) - {*PARTS, END_TO_END.name})
     if unknown:
         raise ValueError(f"points for unknown parts {unknown}")
-    wrong = sorted(k for k, v in chosen.items() if not isinstance(v, int) or v < 0)
+    wrong = sorted(k for k, v in chosen.items() if not is_points(v))
     if wrong:
         raise ValueError(f"points must be whole numbers >= 0; not so for {wrong}")
     points = {name: chosen.get(name, part.points) for name, part in PARTS.items()}
@@ -255,6 +255,12 @@ def points_for(
     return {**points, END_TO_END.name: chosen[END_TO_END.name]}
 
 
+def is_points(value: object) -> bool:
+    """Whether ``value`` is a number of points: a whole number >= 0. A bool is not one,
+    though Python counts it as an int (JSON's ``true`` would otherwise be 1 point)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def parse_points(items: list[str]) -> dict[str, int]:
     """Points from the command line: ``part=N`` items, or JSON files of {part: N}.
 
@@ -262,20 +268,48 @@ def parse_points(items: list[str]) -> dict[str, int]:
         items: each ``part=N`` or the path of a JSON file; later ones win.
 
     Raises:
-        ValueError: an item that is neither.
+        ValueError: an item that is neither, or points that are not a whole number
+            >= 0, with the item or the file named.
     """
     points = {}
     for item in items:
         name, equals, value = item.partition("=")
         if equals:
-            if not value.strip().isdigit():
+            # isascii: int() also reads other scripts' digits, isdigit() also "²".
+            text = value.strip()
+            if not (text.isascii() and text.isdigit()):
                 raise ValueError(f"{item!r}: points must be a whole number >= 0")
-            points[name.strip()] = int(value)
+            points[name.strip()] = int(text)
             continue
-        try:
-            points.update(json.loads(Path(item).read_text()))
-        except (OSError, ValueError, TypeError) as exc:
-            raise ValueError(
-                f"{item!r} is neither part=N nor a JSON file of points"
-            ) from exc
+        points.update(read_points_file(item))
     return points
+
+
+def read_points_file(path: str) -> dict[str, int]:
+    """The points in a JSON file of {part: N}.
+
+    Args:
+        path: the file's path.
+
+    Raises:
+        ValueError: the file cannot be read, is not a JSON object, or holds points that
+            are not a whole number >= 0; the message names the file.
+    """
+    try:
+        chosen = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise ValueError(
+            f"{path!r} is neither part=N nor a JSON file of points"
+        ) from exc
+    if not isinstance(chosen, dict):
+        raise ValueError(
+            f"{path!r}: a points file holds a JSON object of {{part: N}}; "
+            f"got {json.dumps(chosen)[:40]}"
+        )
+    for name, value in chosen.items():
+        if not is_points(value):
+            raise ValueError(
+                f"{path!r}: points of {name!r} must be a whole number >= 0; "
+                f"got {json.dumps(value)}"
+            )
+    return chosen

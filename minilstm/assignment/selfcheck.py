@@ -235,6 +235,22 @@ def write_selfcheck(workspace: Path, parts: list[str], library: list[Marked]) ->
     shutil.copyfile(TEMPLATE, workspace / SCRIPT)
 
 
+def selfcheck_parts(workspace: Path) -> list[str]:
+    """The parts a workspace has self-check data for, listed by ``write_selfcheck``.
+
+    Raises:
+        ValueError: the list is missing or damaged; the message names its file.
+    """
+    listing = workspace / DATA_DIR / "parts.json"
+    try:
+        parts = json.loads(listing.read_text())
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read {listing}: {exc}") from None
+    if not (isinstance(parts, list) and all(isinstance(p, str) for p in parts)):
+        raise ValueError(f"{listing} is not a list of part names")
+    return parts
+
+
 def run_selfcheck(
     workspace: str | Path,
     parts: list[str] | None = None,
@@ -251,11 +267,23 @@ def run_selfcheck(
 
     Returns:
         the finished process, its output as text when captured.
+
+    Raises:
+        FileNotFoundError: the workspace has no self-check.
+        ValueError: a part the workspace has no self-check for (checked here, so that
+            the refusal is one line like the kit's others, not the script's usage).
     """
     workspace = Path(workspace).resolve()
     script = workspace / SCRIPT
     if not script.exists():
         raise FileNotFoundError(f"{workspace} has no {SCRIPT}")
+    handed_out = selfcheck_parts(workspace)
+    unknown = [p for p in parts or [] if p not in handed_out]
+    if unknown:
+        raise ValueError(
+            f"{workspace} has no self-check for {unknown[0]!r}: "
+            f"choose from {', '.join(handed_out)}"
+        )
     with tempfile.TemporaryDirectory() as tmp:
         numpy_only_site(Path(tmp))
         # -I -S: neither the environment nor site-packages (where the installed

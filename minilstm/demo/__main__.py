@@ -14,7 +14,6 @@ from minilstm.demo.keras_run import run_keras_task
 from minilstm.demo.options import PROG, model_paths, parse_args
 from minilstm.demo.recipes import describe
 from minilstm.demo.report import format_table, plain
-from minilstm.seq2seq import Seq2Seq
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,7 +30,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     plots.use_backend(show=args.show)
     verbose = not args.quiet
-    loads = model_paths(args.load, args.task) if args.load else {}
     saves = model_paths(args.save, args.task) if args.save else {}
     results: dict[str, list[TaskResult]] = {}
     for task in args.task:
@@ -39,9 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if verbose:
             print(f"\n{task}: {plain(t.encoder_label)} -> {plain(t.decoder_label)}")
         settings = args.settings
-        model = Seq2Seq.load(loads[task]) if task in loads else None
+        model = args.models.get(task)
         if model is not None:
-            print(f"loaded {loads[task]}; not training")
+            print(f"loaded {model_paths(args.load, args.task)[task]}; not training")
             settings = dataclasses.replace(settings, units=model.units, cell=model.cell)
         elif verbose:
             print(describe(settings))
@@ -52,6 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # model is saved without its optimizer (it predicts the same, but cannot
             # resume).
             schedule = callable(result.model.optimizer.learning_rate)
+            saves[task].parent.mkdir(parents=True, exist_ok=True)
             result.model.save(saves[task], include_optimizer=not schedule)
             print(f"saved the model to {saves[task]}")
         if args.compare_keras:

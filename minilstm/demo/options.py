@@ -1,8 +1,9 @@
 """The demo's command line: its options, and the checks that turn a bad one away.
 
-A bad argument ends the program before any training, with one line on stderr and exit
-status 2 (``minilstm.cli``). ``parse_args`` merges the chosen recipe with the options
-given into one ``Settings``.
+A bad argument ends the program before any training or any file, with one line on
+stderr and exit status 2 (``minilstm.cli``). ``parse_args`` merges the chosen recipe
+with the options given into one ``Settings``, and refuses sizes whose run could not fit
+in this machine's memory (``memory_needed``).
 """
 
 import argparse
@@ -11,16 +12,21 @@ import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
 
-from minilstm import article, optimizers
+import numpy as np
+
+from minilstm import article, cli, optimizers
 from minilstm.cli import (
     ArgumentParser,
+    folder_to_write,
+    format_bytes,
     non_negative_int,
     positive_float,
     positive_int,
-    writable_folder,
 )
-from minilstm.data import TASKS
-from minilstm.demo.recipes import RECIPES
+from minilstm.data import TASKS, load_task
+from minilstm.demo.recipes import RECIPES, Settings, make_optimizer
+from minilstm.layers import CELLS
+from minilstm.seq2seq import Seq2Seq
 
 PROG = "python -m minilstm.demo"
 # The options that override a field of the recipe's Settings, by the same name.
@@ -34,6 +40,18 @@ SETTINGS_OPTIONS = (
     "seed",
     "cell",
 )
+# Memory a run needs, measured with tracemalloc over one epoch of run_task (NumPy's
+# arrays only, so the estimate stays below what the process really takes):
+# - at the optimizer's step, arrays of the size of all the weights: the weights, their
+#   gradients, the copy the divergence guard keeps, and each slot with its copy; 7.0
+#   weight sizes with Adam (LSTM, GRU and SimpleRNN; 600 and 1200 units, one window),
+#   6.5 with RMSprop, 4.5 with SGD;
+# - in the forward pass over all windows that scores the model, the caches of both
+#   layers: per unit, window step and window, 18.3 floats for the LSTM, 14.4 for the
+#   GRU, 2.4 for the SimpleRNN (200 units, window 24); below those:
+CACHE_FLOATS = {"lstm": 16, "gru": 12, "rnn": 2}
+# The loss history keeps a float and an int per epoch, each an object and a list slot.
+BYTES_PER_EPOCH = 64
 
 
 def build_parser() -> ArgumentParser:
@@ -103,7 +121,7 @@ def build_parser() -> ArgumentParser:
     )
     add(
         "--out",
-        type=writable_folder,
+        type=folder_to_write,
         metavar="DIR",
         default=Path("demo_output"),
         help="folder for the PNG pictures, created if missing (default demo_output)",
@@ -143,7 +161,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         argv: the arguments, without the program name (default ``sys.argv[1:]``).
 
     Returns:
-        the options; ``task`` is the list of task names, ``settings`` the ``Settings``.
+        the options; ``task`` is the list of task names, ``settings`` the ``Settings``,
+        ``models`` the models ``--load`` read, by task (empty without it).
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -173,12 +192,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
             parser.error(
                 f"{option} {path}: a single .npz file holds one task; give a folder"
             )
-    if args.load is not None:
-        missing = [
-            str(p) for p in model_paths(args.load, args.task).values() if not p.exists()
-        ]
-        if missing:
-            parser.error(f"--load: no saved model at {missing[0]}")
     if args.compare_keras:
         needed = [
             m
@@ -191,13 +204,112 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                 "pip install -e '.[keras]' in a clone of minilstm"
             )
     if args.save is not None:
+        if args.save.suffix == ".npz" and args.save.is_dir():
+            parser.error(
+                f"--save {args.save} is a folder; a .npz path names the model file"
+            )
         try:
-            writable_folder(
+            folder_to_write(
                 str(args.save.parent if args.save.suffix == ".npz" else args.save)
             )
         except argparse.ArgumentTypeError as error:
             parser.error(f"argument --save: {error}")
+    args.models = {}
+    if args.load is None:
+        check_memory(parser, args.settings)
+    else:
+        try:
+            args.models = load_models(args.load, args.task, args.settings.window)
+        except (ValueError, OSError) as error:
+            parser.error(f"--load: {error}")
     return args
+
+
+def memory_needed(settings: Settings) -> dict[str, int]:
+    """A lower estimate of the memory a run with ``settings`` needs, in bytes.
+
+    The largest of the optimizer's step (weights, gradients, slots and their copies)
+    and the scoring pass over all windows (weights, slots and both layers' caches), from
+    the counts measured above, for the demo's float64 model of one input and one output
+    feature; plus the loss history.
+
+    Args:
+        settings: the run's settings.
+
+    Returns:
+        the bytes, by the option that sets them: "--units" (the model and one step),
+        "--epochs" (the history).
+    """
+    H, T = settings.units, settings.window
+    windows = article.NUM_POINTS - T
+    k = CELLS[settings.cell].blocks
+    # Kernel, recurrent kernel and bias of each layer (the GRU has two bias rows), and
+    # the Dense layer; the input and the output have one feature.
+    bias_rows = 2 if settings.cell == "gru" else 1
+    weights = 2 * (k * H * (1 + H) + bias_rows * k * H) + H + 1
+    slots = len(make_optimizer(settings, steps_per_epoch=1).slot_names)
+    # 2% below the count, which the measured peak matches but for a few kilobytes that
+    # vary from run to run.
+    step = (3 + 2 * slots) * weights * 49 // 50
+    scoring = (1 + slots) * weights + CACHE_FLOATS[settings.cell] * H * T * windows
+    itemsize = np.dtype(np.float64).itemsize
+    return {
+        "--units": itemsize * max(step, scoring),
+        "--epochs": BYTES_PER_EPOCH * settings.epochs,
+    }
+
+
+def check_memory(parser: ArgumentParser, settings: Settings) -> None:
+    """Exit through ``parser.error`` when a run with ``settings`` cannot fit in the
+    memory available, naming the option whose size needs the most of it."""
+    available = cli.available_memory()
+    needed = memory_needed(settings)
+    total = sum(needed.values())
+    if available is None or total <= available:
+        return
+    option = max(needed, key=needed.__getitem__)
+    value = getattr(settings, option.removeprefix("--"))
+    what = "the model and one training step" if option == "--units" else "the history"
+    parser.error(
+        f"{option} {value} is too large: the run needs at least {format_bytes(total)} "
+        f"of memory (most of it for {what}), and {format_bytes(available)} are "
+        "available"
+    )
+
+
+def load_models(path: Path, tasks: Sequence[str], window: int) -> dict[str, Seq2Seq]:
+    """The saved model of each task, each checked against its task's data.
+
+    Args:
+        path: a .npz file (one task) or a folder of ``<task>.npz``, as ``--load`` takes.
+        tasks: the tasks' names.
+        window: the window length, which fixes the task's arrays.
+
+    Returns:
+        the models, by task.
+
+    Raises:
+        ValueError: a file that is missing, not a model, or a model whose input or
+            output size is not the task's number of features; the message names the
+            file.
+    """
+    models = {}
+    for task, file in model_paths(path, tasks).items():
+        if not file.is_file():
+            raise ValueError(f"no saved model at {file}")
+        model = Seq2Seq.load(file)
+        data = load_task(task, article.NUM_POINTS, window)
+        for side, size, features in (
+            ("input", model.input_dim, data.enc_x.shape[-1]),
+            ("output", model.output_dim, data.dec_y.shape[-1]),
+        ):
+            if size != features:
+                raise ValueError(
+                    f"{file}: the model takes {size} {side} features "
+                    f"({side}_dim={size}), the task {task} has {features}"
+                )
+        models[task] = model
+    return models
 
 
 def module_exists(name: str) -> bool:
