@@ -106,13 +106,19 @@ def collect(workspace: str | Path, output: str | Path) -> list[str]:
             f"{workspace} has no assignment.json: not a workspace"
         ) from None
     except (OSError, ValueError) as exc:
-        raise ValueError(f"{workspace / MANIFEST}: {exc}") from None
-    parts = manifest.get("parts") if isinstance(manifest, dict) else None
-    modules = edited_modules(check_parts(parts if isinstance(parts, list) else None))
+        raise ValueError(f"{workspace / MANIFEST} is damaged: {exc}") from None
+    if not isinstance(manifest, dict):
+        raise ValueError(f"{workspace / MANIFEST} is damaged: it is not a JSON object")
+    modules = edited_modules(check_parts(manifest.get("parts")))
+    # Every module is read before the zip is opened: a refusal leaves no zip behind.
     contents = {}
     for module in modules:
         try:
             contents[module] = read_beneath(workspace, f"minilstm/{module}", MAX_FILE)
+        except FileNotFoundError:
+            raise FileNotFoundError(
+                f"{workspace / 'minilstm' / module} is missing"
+            ) from None
         except OSError as exc:
             raise ValueError(
                 f"minilstm/{module} must be a regular file, not a link ({exc})"

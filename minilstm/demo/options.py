@@ -9,6 +9,7 @@ in this machine's memory (``memory_needed``).
 import argparse
 import dataclasses
 import importlib.util
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,7 +26,6 @@ from minilstm.cli import (
 )
 from minilstm.data import TASKS, load_task
 from minilstm.demo.recipes import RECIPES, Settings, make_optimizer
-from minilstm.layers import CELLS
 from minilstm.seq2seq import Seq2Seq
 
 PROG = "python -m minilstm.demo"
@@ -242,11 +242,9 @@ def memory_needed(settings: Settings) -> dict[str, int]:
     """
     H, T = settings.units, settings.window
     windows = article.NUM_POINTS - T
-    k = CELLS[settings.cell].blocks
-    # Kernel, recurrent kernel and bias of each layer (the GRU has two bias rows), and
-    # the Dense layer; the input and the output have one feature.
-    bias_rows = 2 if settings.cell == "gru" else 1
-    weights = 2 * (k * H * (1 + H) + bias_rows * k * H) + H + 1
+    # The input and the output have one feature.
+    shapes = Seq2Seq.weight_shapes(H, 1, 1, settings.cell)
+    weights = sum(math.prod(shape) for shape in shapes)
     slots = len(make_optimizer(settings, steps_per_epoch=1).slot_names)
     # 2% below the count, which the measured peak matches but for a few kilobytes that
     # vary from run to run.
