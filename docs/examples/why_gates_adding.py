@@ -50,7 +50,7 @@ from _site import record, save_figure, sci
 def spread(T: int, cell: str) -> str:
     """The three seeds' MSEs as "lowest to highest"."""
     values = sorted(results[T, s, cell] for s in (0, 1, 2))
-    return f"{values[0]:.3f} to {values[-1]:.3f}"
+    return f"{sci(values[0])} to {sci(values[-1])}"
 
 
 record(
