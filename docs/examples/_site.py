@@ -87,5 +87,6 @@ def printed(name: str) -> Iterator[None]:
     with contextlib.redirect_stdout(buffer):
         yield
     text = buffer.getvalue()
+    Path("output").mkdir(exist_ok=True)  # a notebook runs in a folder without it
     (Path("output") / f"{name}.txt").write_text(text)
     sys.stdout.write(text)
