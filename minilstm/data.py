@@ -6,6 +6,13 @@ From curves sampled at ``num_points`` points and a window of length T:
     dec_x[i] = [0, seq_out[i : i + T - 1]]             dec_y shifted right by one step
 for i = 0 ... num_points - T - 1. Feeding the decoder the true previous value is teacher
 forcing; the leading zero is the "start" input it also sees when decoding alone.
+
+The held-out windows (``load_task(name, split="held_out")``, docs/generalisation.md)
+are cut the same way from the same two curves sampled a quarter of a step after each
+training point: over the same stretch of x, every held-out window lies between two
+training windows and equals none of them. (Not halfway: the sin -> cos curves span two
+periods in 99 steps, so the midpoints of one period are the sample points of the
+other.)
 """
 
 from collections.abc import Callable
@@ -28,6 +35,8 @@ class Task(NamedTuple):
     encoder_label: str
     decoder_label: str
 
+
+SPLITS = ("train", "held_out")
 
 TASKS: dict[str, Task] = {
     "sin_cos": Task(
@@ -91,21 +100,33 @@ def make_windows(
 
 
 def load_task(
-    name: str, num_points: int = article.NUM_POINTS, window: int = article.WINDOW
+    name: str,
+    num_points: int = article.NUM_POINTS,
+    window: int = article.WINDOW,
+    split: str = "train",
 ) -> Dataset:
     """The arrays of one of the article's tasks, its curves sampled at evenly spaced x.
 
     Args:
         name: a key of ``TASKS``: "sin_cos", "damped" or "square_sqrt".
-        num_points: points per curve.
+        num_points: points per curve (of the training split).
         window: T, the length of every window.
+        split: "train", the article's windows; or "held_out", windows the model never
+            trains on: the curves sampled a quarter of a step after each of the first
+            num_points - 1 training points, so each held-out window starts a quarter of
+            the way from one training window's start to the next.
 
     Returns:
-        a ``Dataset``: curves (num_points,), windows (num_points - window, window, 1).
+        a ``Dataset``: curves (P,), windows (P - window, window, 1), with P =
+        num_points for "train" and num_points - 1 for "held_out".
     """
     task = TASKS[check_choice(name, "name", sorted(TASKS))]
+    split = check_choice(split, "split", SPLITS)
     num_points = check_int(num_points, "num_points", minimum=2)
-    window = check_int(window, "window", maximum=num_points - 1)
+    held_out = split == "held_out"
+    window = check_int(window, "window", maximum=num_points - 1 - int(held_out))
     x = np.linspace(*task.x_range, num_points)
+    if held_out:
+        x = x[:-1] + (x[1] - x[0]) / 4
     seq_in, seq_out = task.encoder_curve(x), task.decoder_curve(x)
     return Dataset(x, seq_in, seq_out, *make_windows(seq_in, seq_out, window))

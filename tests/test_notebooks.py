@@ -67,7 +67,8 @@ def _offered() -> list[str]:
                 ('--8<-- "output/', ".txt"),
             ):
                 if line.startswith(prefix):
-                    names.add(line[len(prefix) :].split(suffix)[0])
+                    # output/NAME-SECTION.txt is what one section of NAME.py printed
+                    names.add(line[len(prefix) :].split(suffix)[0].split("-")[0])
     return sorted(names)
 
 

@@ -5,8 +5,11 @@ numbers that a page quotes go to numbers/SCRIPT.json, and what a script prints b
 its output.
 """
 
+import contextlib
+import io
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import matplotlib as mpl
@@ -73,3 +76,17 @@ def sci(value: float, digits: int = 1) -> str:
     """A number as the pages print it, with a short exponent: 0.000123 gives 1.2e-4."""
     mantissa, exponent = f"{value:.{digits}e}".split("e")
     return f"{mantissa}e{int(exponent)}"
+
+
+@contextlib.contextmanager
+def printed(name: str) -> Iterator[None]:
+    """Send what the block inside prints to output/NAME.txt as well as to stdout, for a
+    page whose every code block is followed by what that block prints. NAME is
+    SCRIPT-SECTION, the script's name and its snippet section's."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        yield
+    text = buffer.getvalue()
+    Path("output").mkdir(exist_ok=True)  # a notebook runs in a folder without it
+    (Path("output") / f"{name}.txt").write_text(text)
+    sys.stdout.write(text)

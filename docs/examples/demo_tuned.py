@@ -68,5 +68,8 @@ if __name__ == "__main__":
     record(
         cpu=cpu_label(),
         worst=sci(max(rs[0].autoregressive_mse for rs in results.values())),
+        worst_held_out=sci(
+            max(rs[0].held_out_autoregressive_mse for rs in results.values())
+        ),
         **{f"{task}_ar": sci(rs[0].autoregressive_mse) for task, rs in results.items()},
     )

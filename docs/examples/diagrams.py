@@ -120,9 +120,9 @@ def cell_diagram():
 
 def highway():
     steps = 4
-    fig, ax = plt.subplots(figsize=(8, 4.2))
+    fig, ax = plt.subplots(figsize=(8, 4.6))
     ax.set_xlim(-0.3, 3.0 * steps + 0.3)
-    ax.set_ylim(-1.0, 4.4)
+    ax.set_ylim(-1.5, 4.4)
     ax.axis("off")
     ax.set_aspect("equal")
     y_c, y_h = 3.0, 1.0
@@ -140,15 +140,20 @@ def highway():
             )
         )
         ax.text(x, 0.05, f"step ${name}$", ha="center", fontsize=12)
-        op(ax, x, y_c, "$\\odot f$", size=11)
-        box(ax, x, 2.0, "gates,\n$U^\\top$", w=1.1, h=0.7, size=11)
+        # dc = dc_next + dh * o * tanh'(c): the sum first, then the product with f.
+        op(ax, x + 0.6, y_c, "+", size=12)
+        op(ax, x - 0.5, y_c, "$\\odot f$", size=11)
+        arrow(ax, (x + 0.35, y_c), (x - 0.25, y_c), GRAD, 3.2)
+        box(ax, x - 0.2, 2.0, "gates,\n$U^\\top$", w=1.1, h=0.7, size=11)
         # From c down through tanh' and the gates into h of the step before.
-        arrow(ax, (x + 0.1, y_c - 0.25), (x + 0.1, 2.37), GRAD, 1.2)
-        arrow(ax, (x - 0.1, 1.63), (x - 0.1, y_h + 0.1), GRAD, 1.2)
+        arrow(ax, (x + 0.45, y_c - 0.2), (x - 0.05, 2.37), GRAD, 1.2)
+        arrow(ax, (x - 0.3, 1.63), (x - 0.3, y_h + 0.1), GRAD, 1.2)
+        # From h up into c: the share of dh that c receives through h = o tanh(c).
+        arrow(ax, (x + 0.6, y_h + 0.05), (x + 0.6, y_c - 0.25), GRAD, 1.2)
     for k in range(steps):
         x = 1.5 + 3.0 * k
         # Along c: only an element-wise product with the forget gate.
-        arrow(ax, (x + 3.0 - 0.28, y_c), (x + 0.28, y_c), GRAD, 3.2)
+        arrow(ax, (x + 3.0 - 0.75, y_c), (x + 0.85, y_c), GRAD, 3.2)
         arrow(ax, (x + 3.0 - 0.6, y_h), (x - 1.1, y_h), GRAD, 1.2, linestyle="--")
     ax.text(
         0.0,
@@ -160,7 +165,15 @@ def highway():
     ax.text(
         0.0,
         -0.75,
-        "$\\delta h$ (dashed): through $U^\\top$ and the gates' derivatives",
+        "$\\delta h$ (dashed): through $U^\\top$ and the gates' derivatives;",
+        color=GRAD,
+        fontsize=11,
+    )
+    ax.text(
+        0.0,
+        -1.3,
+        "at each step it also joins $\\delta c$, times $o \\odot \\tanh'(c)$ "
+        "(up arrows)",
         color=GRAD,
         fontsize=11,
     )

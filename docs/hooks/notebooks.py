@@ -39,10 +39,11 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-# A snippet line that includes an example script's code or its printed output.
+# A snippet line that includes an example script's code or its printed output (all of
+# it, output/NAME.txt, or one section's, output/NAME-SECTION.txt).
 REFERENCE = re.compile(
-    r'^[ \t]*--8<-- "(?:docs/examples/([a-z]\w*)\.py|output/([a-z]\w*)\.txt)'
-    r'(?::[\w-]+)?"',
+    r'^[ \t]*--8<-- "(?:docs/examples/([a-z]\w*)\.py'
+    r'|output/([a-z]\w*)(?:-[\w-]+)?\.txt)(?::[\w-]+)?"',
     re.MULTILINE,
 )
 MARKER = re.compile(r"^([ \t]*)# --8<-- \[(start|end):([\w-]+)\][ \t]*$")

@@ -1,9 +1,11 @@
 """One experiment: a model trained on one task (or loaded), then scored.
 
-``run_task`` trains a fresh ``Seq2Seq`` with a recipe's settings and scores it twice:
+``run_task`` trains a fresh ``Seq2Seq`` with a recipe's settings and scores it two ways:
 teacher-forced (the true previous value fed to the decoder, as in training) and
-autoregressive (its own predictions fed back, as in real use). ``TaskResult`` holds what
-the table (``report``) and the pictures (``plots``) need.
+autoregressive (its own predictions fed back, as in real use), each on the training
+windows and on the held-out windows it never trained on (``load_task(...,
+split="held_out")``). ``TaskResult`` holds what the table (``report``) and the pictures
+(``plots``) need.
 """
 
 import time
@@ -25,8 +27,9 @@ class TaskResult:
     ``losses`` has one entry per epoch (empty for a loaded model); ``train_seconds`` is
     the training time (None for a loaded model); ``predictions`` is the autoregressive
     decoding of every window, (n, window, 1), the arrays of ``data`` being
-    (n, window, 1) too. ``label`` names the model in tables and legends: "minilstm" or
-    "Keras".
+    (n, window, 1) too. ``held_out`` holds the held-out windows, which the two
+    ``held_out_*_mse`` score. ``label`` names the model in tables and legends:
+    "minilstm" or "Keras".
     """
 
     task: str
@@ -38,6 +41,9 @@ class TaskResult:
     teacher_forced_mse: float
     autoregressive_mse: float
     predictions: np.ndarray
+    held_out: Dataset
+    held_out_teacher_forced_mse: float
+    held_out_autoregressive_mse: float
     model: Any = field(repr=False)
     initial_weights: list[np.ndarray] | None = field(default=None, repr=False)
 
@@ -89,6 +95,7 @@ def run_task(
         the ``TaskResult``, with the model and (when trained) its initial weights.
     """
     data = load_task(task, article.NUM_POINTS, settings.window)
+    held_out = load_task(task, article.NUM_POINTS, settings.window, split="held_out")
     losses: list[float] = []
     train_seconds = None
     initial_weights = None
@@ -119,6 +126,13 @@ def run_task(
         teacher_forced_mse=mse(model.forward(data.enc_x, data.dec_x), data.dec_y),
         autoregressive_mse=mse(predictions, data.dec_y),
         predictions=predictions,
+        held_out=held_out,
+        held_out_teacher_forced_mse=mse(
+            model.forward(held_out.enc_x, held_out.dec_x), held_out.dec_y
+        ),
+        held_out_autoregressive_mse=mse(
+            model.predict(held_out.enc_x, steps=settings.window), held_out.dec_y
+        ),
         model=model,
         initial_weights=initial_weights,
     )

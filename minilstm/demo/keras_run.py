@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from minilstm import article, optimizers
-from minilstm.data import load_task
+from minilstm.data import Dataset, load_task
 from minilstm.demo.experiment import TaskResult, model_label, mse
 from minilstm.demo.recipes import Settings
 from minilstm.seq2seq import Seq2Seq
@@ -72,6 +72,7 @@ def run_keras_task(
     import reference_keras as rk
 
     data = load_task(task, article.NUM_POINTS, settings.window)
+    held_out = load_task(task, article.NUM_POINTS, settings.window, split="held_out")
     steps_per_epoch = -(-len(data.enc_x) // settings.batch_size)
     optimizer = keras_optimizer(keras, settings, steps_per_epoch)
     model = rk.build_training_model(
@@ -108,12 +109,14 @@ def run_keras_task(
                 f"{losses[-1]:.4e}"
             )
             print(line, flush=True)
-    predictions = rk.decode(
-        *rk.build_inference_models(model), data.enc_x, settings.window
-    )
-    teacher_forced = keras.ops.convert_to_numpy(
-        model([data.enc_x, data.dec_x], training=False)
-    )
+    inference_models = rk.build_inference_models(model)
+    predictions = rk.decode(*inference_models, data.enc_x, settings.window)
+    held_out_predictions = rk.decode(*inference_models, held_out.enc_x, settings.window)
+
+    def teacher_forced(windows: Dataset) -> np.ndarray:
+        y = model([windows.enc_x, windows.dec_x], training=False)
+        return keras.ops.convert_to_numpy(y)
+
     return TaskResult(
         task=task,
         label=model_label("Keras", settings.cell),
@@ -121,9 +124,12 @@ def run_keras_task(
         data=data,
         losses=losses,
         train_seconds=train_seconds,
-        teacher_forced_mse=mse(teacher_forced, data.dec_y),
+        teacher_forced_mse=mse(teacher_forced(data), data.dec_y),
         autoregressive_mse=mse(predictions, data.dec_y),
         predictions=predictions.astype(np.float64),
+        held_out=held_out,
+        held_out_teacher_forced_mse=mse(teacher_forced(held_out), held_out.dec_y),
+        held_out_autoregressive_mse=mse(held_out_predictions, held_out.dec_y),
         model=model,
         initial_weights=initial_weights,
     )

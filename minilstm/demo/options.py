@@ -97,7 +97,8 @@ def build_parser() -> ArgumentParser:
     add(
         "--window",
         type=positive_int,
-        help=f"window length, below {article.NUM_POINTS} (article: {article.WINDOW})",
+        help=f"window length, below {article.NUM_POINTS - 1} "
+        f"(article: {article.WINDOW})",
     )
     add(
         "--batch-size",
@@ -179,11 +180,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         k: getattr(args, k) for k in SETTINGS_OPTIONS if getattr(args, k) is not None
     }
     args.settings = dataclasses.replace(RECIPES[args.recipe], **overrides)
-    if args.settings.window >= article.NUM_POINTS:
+    # The held-out windows are cut from the NUM_POINTS - 1 midpoints between the points.
+    if args.settings.window >= article.NUM_POINTS - 1:
         parser.error(
-            f"--window {args.settings.window} is too long: the curves have "
-            f"{article.NUM_POINTS} points, so the window must be at most "
-            f"{article.NUM_POINTS - 1}"
+            f"--window {args.settings.window} is too long: the held-out curves have "
+            f"{article.NUM_POINTS - 1} points, so the window must be at most "
+            f"{article.NUM_POINTS - 2}"
         )
     if args.save and args.load:
         parser.error("--save and --load exclude each other")

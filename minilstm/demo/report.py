@@ -8,6 +8,10 @@ from minilstm.demo.experiment import TaskResult
 def format_table(results: Sequence[TaskResult]) -> str:
     """The summary table, one row per result, columns aligned.
 
+    The MSEs are on the training windows and on the held-out windows
+    (``load_task(..., split="held_out")``), each teacher-forced and autoregressive; a
+    line above the header says which columns are which.
+
     Args:
         results: the results to list, in order (minilstm's and Keras's of each task).
 
@@ -22,8 +26,10 @@ def format_table(results: Sequence[TaskResult]) -> str:
         "task",
         "model",
         "final loss",
-        "teacher-forced MSE",
-        "autoregressive MSE",
+        "teacher-forced",
+        "autoregressive",
+        "teacher-forced",
+        "autoregressive",
         "time",
     )
     rows = [
@@ -33,16 +39,29 @@ def format_table(results: Sequence[TaskResult]) -> str:
             num(r.final_loss, ".2e"),
             num(r.teacher_forced_mse, ".2e"),
             num(r.autoregressive_mse, ".2e"),
+            num(r.held_out_teacher_forced_mse, ".2e"),
+            num(r.held_out_autoregressive_mse, ".2e"),
             num(r.train_seconds, ".1f") + ("" if r.train_seconds is None else " s"),
         )
         for r in results
     ]
     widths = [max(len(row[k]) for row in [header, *rows]) for k in range(len(header))]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in [header, *rows]
-    ]
-    return "\n".join([lines[0], "-" * sum(widths, 2 * len(widths) - 2), *lines[1:]])
+
+    def line(cells: Sequence[str]) -> str:
+        padded = (c.ljust(w) for c, w in zip(cells, widths, strict=True))
+        return "  ".join(padded).rstrip()
+
+    def spanning(title: str, k: int) -> str:
+        # A heading centred above columns k and k + 1.
+        return title.center(widths[k] + 2 + widths[k + 1])
+
+    indent = " " * (sum(widths[:3]) + 2 * 3)
+    above = (
+        f"{indent}{spanning('MSE, training windows', 3)}  "
+        f"{spanning('MSE, held-out windows', 5)}"
+    ).rstrip()
+    lines = [above, line(header), "-" * sum(widths, 2 * len(widths) - 2)]
+    return "\n".join(lines + [line(row) for row in rows])
 
 
 def plain(label: str) -> str:
