@@ -6,11 +6,11 @@ included, not from the Markdown. The rule that ties code to what the page says i
 prints:
 
 - A Python block runs, in page order, in one interpreter per page, in an empty
-  temporary folder, with minilstm importable and nothing else of the repository (the
-  scripts of docs/examples/ are not on the path). Two kinds of Python blocks do not
-  run: a library excerpt, whose title is the file it is cut from (`minilstm/...` or
-  `reference_keras/...`), shown for reading since the library is installed; and a block
-  whose title says it is a fragment.
+  temporary folder, with minilstm importable as if installed (the checkout's root on the
+  path; docs/examples/, whose scripts only the build runs, is not). Two kinds of
+  Python blocks do not run: a library excerpt, whose title is the file it is cut
+  from (`minilstm/...` or `reference_keras/...`), shown for reading since the library
+  is installed; and a block whose title says it is a fragment.
 - A block titled "printed by ..." holds exactly what the Python blocks run since the
   previous "printed by" block (or since the top of the page) printed, line by line with
   trailing spaces ignored. A "printed by" block with no Python block above it to print
