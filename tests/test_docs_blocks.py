@@ -41,9 +41,8 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ("minilstm/", "reference_keras/")
 PRINTED = "printed by "
-# The longest page, Training, trains the tuned recipe on three tasks: about 3 minutes of
-# processor time, measured at 15 minutes of wall-clock time on 2 cores shared with
-# other builds.
+# The longest page, Training, trains the tuned recipe on three tasks: it ran in about
+# 8 minutes on 2 cores shared with other builds (load average 20); idle, in about 1.
 PAGE_TIMEOUT_S = 2400
 
 # Runs one page's blocks in one namespace; reads the blocks as JSON on stdin and writes,
