@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
 # The docs site: `mkdocs build --strict`, then the browser test that opens every page in
-# headless Chromium (tests/test_docs_site.py). Runs in the current Python environment.
+# headless Chromium through Selenium (tests/test_docs_site.py), and the test that runs
+# every page's code as a reader copies it (tests/test_docs_blocks.py). Runs in the current
+# Python environment.
 #   bash .ci/docs.sh                 install what is missing, build, run the browser test
-#   bash .ci/docs.sh --install-only  only make sure Chromium and the docs extra are there
+#   bash .ci/docs.sh --install-only  only make sure Chromium, its driver and the docs
+#                                    extra are there
 # .ci/run uses --install-only: its test command then runs the browser test, which builds
 # the site itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian's Chromium; the test drives it over the DevTools protocol.
-if ! command -v chromium >/dev/null; then
-    echo "docs: installing chromium (apt-get)"
+# Debian's Chromium and its WebDriver, chromium-driver (/usr/bin/chromedriver), the same
+# version; the test drives them with Selenium.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    echo "docs: installing chromium and chromium-driver (apt-get)"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
-# MkDocs, its plugins, MathJax (from PyPI, served by the site itself), the test's runner.
-python -c "import mkdocs, material, mkdocstrings_handlers.python, mathjax, websocket, pytest" \
+# MkDocs, its plugins, MathJax (from PyPI, served by the site itself), build (the site's
+# wheel and source archive), Selenium and pytest for the tests.
+python -c "import mkdocs, material, mkdocstrings_handlers.python, mathjax, build, selenium, pytest" \
     2>/dev/null \
     || pip install --quiet -e ".[docs]"
 
@@ -28,4 +33,5 @@ unset MINILSTM_DOCS_QUICK  # the full build, never the writers' preview
 start=$SECONDS
 python -m mkdocs build --strict --site-dir site
 echo "docs: built in $((SECONDS - start)) s"
-DOCS_SITE_DIR="$PWD/site" CI="${CI:-true}" python -m pytest -q tests/test_docs_site.py
+DOCS_SITE_DIR="$PWD/site" CI="${CI:-true}" python -m pytest -q tests/test_docs_site.py \
+    tests/test_docs_blocks.py

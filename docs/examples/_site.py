@@ -5,9 +5,11 @@ numbers that a page quotes go to numbers/SCRIPT.json, and what a script prints b
 its output.
 """
 
+import atexit
 import contextlib
 import io
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,16 +62,67 @@ def record(**numbers: object) -> None:
     path.write_text(json.dumps(known, indent=1))
 
 
+_open_section: list[str] = []
+
+
+def _end_section() -> None:
+    if _open_section:
+        print(f"--8<-- [end:{_open_section.pop()}]")
+
+
+def output_section(name: str) -> None:
+    """From here on, what the script prints is the part NAME of its output, which a
+    page shows by itself (``--8<-- "output/SCRIPT.txt:NAME"``) below the code that
+    prints it; the part before ends here.
+
+    Only the site build (which sets MINILSTM_DOCS_BUILD=1) marks the parts; run by
+    hand or as a notebook, the script prints just its results.
+    """
+    if os.environ.get("MINILSTM_DOCS_BUILD") != "1":
+        return
+    if not _open_section:
+        atexit.register(_end_section)
+    _end_section()
+    _open_section.append(name)
+    print(f"--8<-- [start:{name}]")
+
+
+def blas_threads() -> str:
+    """How many threads the BLAS under NumPy runs with in this process, as set.
+
+    threadpoolctl, when installed, asks the BLAS library itself; without it, the
+    environment variables that set the count are read, and a BLAS left to its own
+    default is said to be so.
+    """
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            if os.environ.get(name):
+                return f"BLAS threads set by {name}={os.environ[name]}"
+        return "the BLAS's default number of threads"
+    counts = sorted(
+        {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+    )
+    if not counts:
+        return "no BLAS library found"
+    return " or ".join(map(str, counts)) + (
+        " BLAS thread" if counts == [1] else " BLAS threads"
+    )
+
+
 def cpu_label() -> str:
-    """The processor a page's timings were taken on, and how the build ran the script.
+    """The processor a page's timings were taken on, and the BLAS threads they ran with.
 
     A page that quotes a time quotes processor time (``time.process_time``): the build
     runs two scripts at once and the machine may be busy, which lengthens wall-clock
-    times but hardly the processor time a single-threaded NumPy loop needs.
+    times but hardly the processor time a single-threaded NumPy loop needs. The build
+    sets one BLAS thread per script (docs/hooks/generated.py); the label says what the
+    BLAS actually runs with.
     """
     from minilstm.bench.machine import cpu_name
 
-    return f"{cpu_name()}, one BLAS thread"
+    return f"{cpu_name()}, {blas_threads()}"
 
 
 def sci(value: float, digits: int = 1) -> str:

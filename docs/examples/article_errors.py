@@ -1,31 +1,13 @@
 """What the article got wrong: each error of its listing, redone in NumPy, and its
 effect."""
 
+# --8<-- [start:zeros]
 import numpy as np
-from _site import panels, record, save_figure, sci
 
 import minilstm as ml
-from minilstm import article
-from minilstm.data import load_task
-from minilstm.gradcheck import numerical_gradient
 from minilstm.lstm import lstm_step_forward
 
 
-def train(task: str) -> tuple:
-    data = load_task(task)
-    model = ml.Seq2Seq(units=article.UNITS, seed=0)
-    model.fit(
-        data.enc_x,
-        data.dec_x,
-        data.dec_y,
-        epochs=article.EPOCHS,
-        batch_size=article.BATCH_SIZE,
-        verbose=0,
-    )
-    return data, model
-
-
-# --8<-- [start:zeros]
 def decode_feeding_zeros(model: ml.Seq2Seq, enc_x: np.ndarray) -> np.ndarray:
     """The listing's loop in effect: each prediction is written to the wrong array, so
     the decoder's input stays zero at every step; only the states are carried."""
@@ -42,6 +24,57 @@ def decode_feeding_zeros(model: ml.Seq2Seq, enc_x: np.ndarray) -> np.ndarray:
 
 
 # --8<-- [end:zeros]
+
+# --8<-- [start:crossentropy]
+from minilstm import article
+from minilstm.data import load_task
+from minilstm.gradcheck import numerical_gradient
+
+
+def categorical_crossentropy(
+    y_pred: np.ndarray, y_true: np.ndarray, eps: float = 1e-7
+) -> float:
+    """Keras's categorical cross-entropy on probabilities, over the last axis."""
+    p = y_pred / np.sum(y_pred, axis=-1, keepdims=True)  # one unit: p = y / y = 1
+    p = np.clip(p, eps, 1 - eps)
+    return float(np.mean(-np.sum(y_true * np.log(p), axis=-1)))
+
+
+damped = load_task("damped")
+fresh = ml.Seq2Seq(units=article.UNITS, seed=0)
+batch = slice(0, article.BATCH_SIZE)
+
+
+def loss() -> float:
+    y = fresh.forward(damped.enc_x[batch], damped.dec_x[batch])
+    return categorical_crossentropy(y, damped.dec_y[batch])
+
+
+print(f"cross-entropy on one output unit: {loss():.2e}")
+for name, weight in zip(
+    ("dense kernel", "decoder kernel"),
+    (fresh.dense.kernel, fresh.decoder.kernel),
+    strict=True,
+):
+    largest = np.abs(numerical_gradient(loss, weight)).max()
+    print(f"its gradient on the {name}: largest |value| {largest:.1e}")
+# --8<-- [end:crossentropy]
+
+from _site import panels, record, save_figure, sci
+
+
+def train(task: str) -> tuple:
+    data = load_task(task)
+    model = ml.Seq2Seq(units=article.UNITS, seed=0)
+    model.fit(
+        data.enc_x,
+        data.dec_x,
+        data.dec_y,
+        epochs=article.EPOCHS,
+        batch_size=article.BATCH_SIZE,
+        verbose=0,
+    )
+    return data, model
 
 
 def mse(y: np.ndarray, data) -> float:
@@ -70,8 +103,6 @@ y_zeros, y_right = (
     decode_feeding_zeros(model, sin_cos.enc_x),
     model.predict(sin_cos.enc_x),
 )
-print(f"1. sin -> cos decoded feeding zeros:       MSE {mse(y_zeros, sin_cos):.1e}")
-print(f"   sin -> cos decoded feeding predictions: MSE {mse(y_right, sin_cos):.1e}")
 ratio = mse(y_zeros, sin_cos) / mse(y_right, sin_cos)
 record(
     zeros=sci(mse(y_zeros, sin_cos)),
@@ -98,10 +129,6 @@ save_figure(fig, "errors-feedback")
 # (and, as in the listing, feeding zeros), against its own model decoding correctly.
 y_wrong_model = decode_feeding_zeros(model, damped.enc_x)
 y_own = damped_model.predict(damped.enc_x)
-print(
-    f"2. damped decoded by the sin -> cos model: MSE {mse(y_wrong_model, damped):.1e}"
-)
-print(f"   damped decoded by its own model:        MSE {mse(y_own, damped):.1e}")
 record(wrong_model=sci(mse(y_wrong_model, damped)), own=sci(mse(y_own, damped)))
 fig, axes = panels(2, sharex=True, sharey=True)
 draw(axes[0], damped, y_wrong_model, "as the listing decodes: the sin → cos model")
@@ -109,35 +136,6 @@ draw(axes[1], damped, y_own, f"corrected: its own model (MSE {mse(y_own, damped)
 finish(fig, axes)
 save_figure(fig, "errors-wrong-model")
 
-
-# --8<-- [start:crossentropy]
-def categorical_crossentropy(
-    y_pred: np.ndarray, y_true: np.ndarray, eps: float = 1e-7
-) -> float:
-    """Keras's categorical cross-entropy on probabilities, over the last axis."""
-    p = y_pred / np.sum(y_pred, axis=-1, keepdims=True)  # one unit: p = y / y = 1
-    p = np.clip(p, eps, 1 - eps)
-    return float(np.mean(-np.sum(y_true * np.log(p), axis=-1)))
-
-
-fresh = ml.Seq2Seq(units=article.UNITS, seed=0)
-batch = slice(0, article.BATCH_SIZE)
-
-
-def loss() -> float:
-    y = fresh.forward(damped.enc_x[batch], damped.dec_x[batch])
-    return categorical_crossentropy(y, damped.dec_y[batch])
-
-
-print(f"3. cross-entropy on one output unit: {loss():.2e}")
-for name, weight in zip(
-    ("dense kernel", "decoder kernel"),
-    (fresh.dense.kernel, fresh.decoder.kernel),
-    strict=True,
-):
-    largest = np.abs(numerical_gradient(loss, weight)).max()
-    print(f"   its gradient on the {name}: largest |value| {largest:.1e}")
-# --8<-- [end:crossentropy]
 
 rms = ml.Seq2Seq(units=article.UNITS, seed=0)
 rms.fit(
@@ -150,5 +148,4 @@ rms.fit(
     verbose=0,
 )
 y_rms = rms.predict(damped.enc_x)
-print(f"   damped with RMSprop and MSE: MSE {mse(y_rms, damped):.1e}")
 record(rmsprop=sci(mse(y_rms, damped)))

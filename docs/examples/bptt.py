@@ -1,13 +1,10 @@
 """The BPTT page: the step-by-step backward agrees with the one-product weight
 gradients, and how far back a gradient reaches."""
 
-import matplotlib.pyplot as plt
+# --8<-- [start:per_step]
 import numpy as np
-from _site import record, save_figure, sci
 
 import minilstm as ml
-from minilstm import article
-from minilstm.data import load_task
 from minilstm.lstm import (
     lstm_backward,
     lstm_forward,
@@ -24,7 +21,6 @@ layer.build(D)
 W, U, b = layer.get_weights()
 dhs = rng.normal(size=(N, T, H))  # a gradient on every step's output
 
-# --8<-- [start:per_step]
 # The same backward written the long way: one step function at a time, and the weight
 # gradients added up step by step inside the loop.
 caches, h, c = [], h0, c0
@@ -54,6 +50,12 @@ for name, a, b_ in (
     print(f"d{name:17} {a.shape!s:10} largest difference {np.abs(a - b_).max():.1e}")
 # --8<-- [end:per_step]
 
+import matplotlib.pyplot as plt
+from _site import record, save_figure, sci
+
+from minilstm import article
+from minilstm.data import load_task
+
 # How far back does a gradient reach? Put a gradient on the last step's output only, and
 # measure what reaches the input at each earlier step, with the forget bias at 1
 # (Keras's default) and at 0.
@@ -71,6 +73,7 @@ for forget_bias, style in ((1.0, "-"), (0.0, "--")):
     norms = np.linalg.norm(dx[..., 0], axis=0)
     reach[forget_bias] = norms[0] / norms[-1]
     ax.semilogy(
+        np.arange(1, len(norms) + 1),  # steps count from 1, as on the pages
         norms / norms[-1],
         style,
         marker="o",
@@ -87,5 +90,10 @@ ax.set_title(
 ax.legend()
 save_figure(fig, "bptt-reach")
 record(
-    reach_one=sci(reach[1.0], 0), reach_zero=sci(reach[0.0], 0), steps_back=T_task - 1
+    reach_one=sci(reach[1.0], 0),
+    reach_zero=sci(reach[0.0], 0),
+    steps_back=T_task - 1,
+    units=article.UNITS,
+    seed=0,
+    windows=len(data.enc_x),
 )

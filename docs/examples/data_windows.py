@@ -1,12 +1,9 @@
 """The task and the data: the article's arrays, their shapes, and pictures of the
 windows."""
 
-import numpy as np
-from _site import panels, record, save_figure, sci
-
-import minilstm as ml
-
 # --8<-- [start:shapes]
+import numpy as np
+
 from minilstm import article
 from minilstm.data import TASKS, load_task
 
@@ -20,6 +17,10 @@ print("  enc_x", data.enc_x[0, :5, 0])
 print("  dec_x", data.dec_x[0, :5, 0])
 print("  dec_y", data.dec_y[0, :5, 0])
 # --8<-- [end:shapes]
+
+from _site import panels, record, save_figure, sci
+
+import minilstm as ml
 
 record(windows=len(data.enc_x), step=f"{data.x[1] - data.x[0]:.4f}")
 
@@ -68,7 +69,7 @@ ax.plot(
     color="C3",
     label="dec_x[i]: the target one step late",
 )
-ax.set_xlabel("time step t")
+ax.set_xlabel("position k in the window (time step t = k + 1)")
 ax.set_title(f"window {i}, step by step")
 ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=1)
 save_figure(fig, "data-window")

@@ -1,10 +1,9 @@
 """The Dense layer and the MSE loss: shapes, one step against all steps, and their
 gradients."""
 
-import numpy as np
-from _site import record, sci
-
 # --8<-- [start:run]
+import numpy as np
+
 from minilstm import article
 from minilstm.dense import dense_backward, dense_forward
 from minilstm.gradcheck import numerical_gradient, rel_error
@@ -40,6 +39,8 @@ for name, analytic, array in (
     numeric = numerical_gradient(loss_of_weights, array)
     print(f"d{name:7} relative error {rel_error(analytic, numeric):.1e}")
 # --8<-- [end:run]
+
+from _site import record, sci
 
 # The largest of the three, for the page's note on the tolerance (checked again: cheap).
 worst = max(

@@ -1,12 +1,12 @@
 """The encoder-decoder page: a diagram of the model, its weights, and its gradient
 checked."""
 
-import matplotlib.pyplot as plt
-import numpy as np
-from _site import record, save_figure, sci
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from _site import output_section
 
+output_section("weights")
 # --8<-- [start:weights]
+import numpy as np
+
 import minilstm as ml
 from minilstm import article
 
@@ -26,6 +26,7 @@ for name, w in zip(names, model.get_weights(), strict=True):
 print(f"{'total':25} {'':10} {model.count_params():6,}")
 # --8<-- [end:weights]
 
+output_section("check")
 # --8<-- [start:check]
 from minilstm.gradcheck import numerical_gradient, rel_error
 
@@ -45,6 +46,10 @@ for weight, grad in zip(small.trainable_weights, grads, strict=True):
     worst = max(worst, rel_error(grad, numeric))
 print(f"all 8 gradients of the whole model: worst relative error {worst:.1e}")
 # --8<-- [end:check]
+
+import matplotlib.pyplot as plt
+from _site import record, save_figure, sci
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 record(params=f"{model.count_params():,}", worst=sci(worst))
 
@@ -74,8 +79,9 @@ def arrow(ax, start, end, colour="0.3", style="-|>"):
 fig, ax = plt.subplots(figsize=(7, 6.6))
 cols = [0, 1, 2, 3.4]
 y_enc, y_dec = 5.9, 1.0
-enc_labels = ["$x_0$", "$x_1$", "$x_2$", "$x_{23}$"]
-dec_in = ["0", "$y_0$", "$y_1$", "$y_{22}$"]
+# Steps count from 1, as on the pages: step t reads x_t, the window's value at t - 1.
+enc_labels = ["$x_1$", "$x_2$", "$x_3$", "$x_{24}$"]
+dec_in = ["$y_0 = 0$", "$y_1$", "$y_2$", "$y_{23}$"]
 for k, x in enumerate(cols):
     box(ax, x, y_enc, "LSTM", "#c6dbef")
     ax.text(x, y_enc - 1.1, enc_labels[k], ha="center", fontsize=12)
@@ -84,7 +90,7 @@ for k, x in enumerate(cols):
     box(ax, x, y_dec + 1.25, "Dense", "#c7e9c0")
     arrow(ax, (x, y_dec + 0.34), (x, y_dec + 0.91))
     ax.text(
-        x, y_dec + 1.95, rf"$\hat y_{{{[0, 1, 2, 23][k]}}}$", ha="center", fontsize=12
+        x, y_dec + 1.95, rf"$\hat y_{{{[1, 2, 3, 24][k]}}}$", ha="center", fontsize=12
     )
     arrow(ax, (x, y_dec + 1.59), (x, y_dec + 1.9))
     ax.text(x, y_dec - 1.1, dec_in[k], ha="center", fontsize=12)

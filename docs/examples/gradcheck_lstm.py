@@ -1,11 +1,9 @@
 """Checking gradients: the LSTM layer against central differences, a planted mistake,
 and why the check is done in float64."""
 
-import matplotlib.pyplot as plt
-import numpy as np
-from _site import record, save_figure, sci
-
 # --8<-- [start:check]
+import numpy as np
+
 import minilstm as ml
 from minilstm.gradcheck import gradient_report, numerical_gradient
 
@@ -60,13 +58,28 @@ print(check())
 
 
 # --8<-- [start:mistake]
-# The forget gate's gradient taken with c_t instead of c_{t-1}, planted in the layer's
-# BPTT; this slip and three others are in docs/examples/planted_slips.py.
-from planted_slips import cell_backward, forget_uses_c_t
+import minilstm.lstm
+from minilstm.lstm import CellCache, lstm_cell_backward
 
-with cell_backward(forget_uses_c_t):
+
+def forget_uses_c_t(
+    dh: np.ndarray, dc_next: np.ndarray, cache: CellCache
+) -> tuple[np.ndarray, np.ndarray]:
+    """Slip: the forget gate's gradient taken with c_t instead of c_{t-1}."""
+    c_t = cache.f * cache.c_prev + cache.i * cache.g
+    return lstm_cell_backward(dh, dc_next, cache._replace(c_prev=c_t))
+
+
+# The layer's BPTT calls the cell's backward by its name in minilstm.lstm.
+minilstm.lstm.lstm_cell_backward = forget_uses_c_t
+try:
     print(check())
+finally:
+    minilstm.lstm.lstm_cell_backward = lstm_cell_backward
 # --8<-- [end:mistake]
+
+import matplotlib.pyplot as plt
+from _site import record, save_figure, sci
 
 # The step h: too large and the difference quotient is off by O(h^2); too small and
 # rounding of f(x +- h) dominates, the more so the fewer digits the floats carry.

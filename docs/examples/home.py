@@ -4,12 +4,13 @@ predictions."""
 import time
 
 import matplotlib.pyplot as plt
-import numpy as np
 from _site import cpu_label, record, save_figure, sci
 
 # Processor time: the build's other scripts, running beside this one, leave it alone.
 start = time.process_time()
 # --8<-- [start:quickstart]
+import numpy as np
+
 import minilstm as ml
 from minilstm import article
 from minilstm.data import load_task

@@ -1,8 +1,7 @@
 """Inference: autoregressive decoding against the teacher-forced fit, step by step."""
 
-import matplotlib.pyplot as plt
+# --8<-- [start:decode]
 import numpy as np
-from _site import record, save_figure, sci
 
 import minilstm as ml
 from minilstm import article
@@ -18,8 +17,6 @@ model.fit(
     batch_size=article.BATCH_SIZE,
     verbose=0,
 )
-
-# --8<-- [start:decode]
 y_free = model.predict(
     data.enc_x
 )  # (76, 24, 1): all windows at once, own predictions fed back
@@ -34,6 +31,9 @@ print(
 print(f"teacher-forced MSE {np.mean((y_forced - data.dec_y) ** 2):.1e}")
 print(f"autoregressive MSE {np.mean((y_free - data.dec_y) ** 2):.1e}")
 # --8<-- [end:decode]
+
+import matplotlib.pyplot as plt
+from _site import record, save_figure, sci
 
 per_step_free = np.mean((y_free - data.dec_y) ** 2, axis=(0, 2))
 per_step_forced = np.mean((y_forced - data.dec_y) ** 2, axis=(0, 2))
@@ -55,7 +55,9 @@ def steps_text(steps: np.ndarray) -> str:
 
 # The page says where the teacher-forced error is the larger of the two, as measured:
 # after the first step the curves cross, so no fixed order can be written in the prose.
-forced_above = np.flatnonzero(per_step_forced[1:] > per_step_free[1:]) + 1
+# Steps are numbered from 1, as on the pages: step t is position t - 1 of the arrays.
+steps = np.arange(1, len(per_step_free) + 1)
+forced_above = steps[1:][per_step_forced[1:] > per_step_free[1:]]
 record(
     forced=sci(float(np.mean(per_step_forced))),
     free=sci(float(np.mean(per_step_free))),
@@ -63,22 +65,24 @@ record(
     last=sci(float(per_step_free[-1])),
     forced_last=sci(float(per_step_forced[-1])),
     forced_above=steps_text(forced_above),
-    free_max_step=int(np.argmax(per_step_free[1:]) + 1),
+    free_max_step=int(steps[np.argmax(per_step_free)]),
+    free_min=sci(float(per_step_free.min())),
+    free_min_step=int(steps[np.argmin(per_step_free)]),
 )
 # One panel above the other: side by side they shrink to half a phone's width.
 fig, axes = plt.subplots(2, 1, figsize=(7, 6.8), layout="constrained")
 ax = axes[0]
-ax.semilogy(per_step_forced, "o-", ms=3, label="teacher-forced (true inputs)")
-ax.semilogy(per_step_free, "o-", ms=3, label="autoregressive (own predictions)")
+ax.semilogy(steps, per_step_forced, "o-", ms=3, label="teacher-forced (true inputs)")
+ax.semilogy(steps, per_step_free, "o-", ms=3, label="autoregressive (own predictions)")
 ax.set_xlabel("decoder step t")
 ax.set_ylabel("MSE over the 76 windows")
 ax.set_title("Error along the window")
 ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
 ax = axes[1]
 i = 49
-ax.plot(data.dec_y[i, :, 0], color="0.6", lw=4, alpha=0.5, label="truth")
-ax.plot(y_forced[i, :, 0], "o", ms=3, label="teacher-forced")
-ax.plot(y_free[i, :, 0], "-", label="autoregressive")
+ax.plot(steps, data.dec_y[i, :, 0], color="0.6", lw=4, alpha=0.5, label="truth")
+ax.plot(steps, y_forced[i, :, 0], "o", ms=3, label="teacher-forced")
+ax.plot(steps, y_free[i, :, 0], "-", label="autoregressive")
 ax.set_xlabel("decoder step t")
 ax.set_title(f"Window {i}")
 ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)

@@ -2,14 +2,8 @@
 training and decoding in both, compared number by number (in float64)."""
 
 import sys
-import time
 
-import numpy as np
-from _site import cpu_label, record
-
-import minilstm as ml
-from minilstm import article
-from minilstm.data import load_task
+from _site import record
 
 try:
     import keras
@@ -31,23 +25,33 @@ except ImportError:
         "float32",
         "epoch_seconds",
         "keras_ratio",
+        "cpu",
+        "numpy_seconds",
+        "keras_seconds",
     )
     record(**dict.fromkeys(keys, "(not measured)"))
     sys.exit(0)
 
 
-def rel(a, b) -> float:
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
+# --8<-- [start:numpy_build]
+import time
 
+import numpy as np
+
+import minilstm as ml
+from minilstm import article
+from minilstm.data import load_task
 
 data = load_task("sin_cos")
 enc_x, dec_x, dec_y = data.enc_x, data.dec_x, data.dec_y
-
-# --8<-- [start:numpy_build]
 model = ml.Seq2Seq(units=article.UNITS, input_dim=1, output_dim=1, seed=0)
 # --8<-- [end:numpy_build]
 # --8<-- [start:keras_build]
+import keras
+import tensorflow as tf
+
+import reference_keras as rk
+
 keras.config.set_floatx("float64")  # Keras builds in float32 unless told otherwise,
 keras.config.set_dtype_policy("float64")  # and its layers follow this policy
 keras_model = rk.build_training_model(
@@ -80,8 +84,8 @@ encoder_model, decoder_model = rk.build_inference_models(keras_model)
 y_free_keras = rk.decode(encoder_model, decoder_model, enc_x)
 # --8<-- [end:keras_decode]
 
-epochs = 5
 # --8<-- [start:numpy_fit]
+epochs = 5
 start = time.process_time()  # processor time: see below
 history = model.fit(
     enc_x,
@@ -108,6 +112,13 @@ keras_history = keras_model.fit(
 )
 keras_seconds = time.process_time() - start
 # --8<-- [end:keras_fit]
+
+
+# --8<-- [start:compare]
+def rel(a, b) -> float:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
+
 
 # The same run again with Adam's betas given as float32 numbers, which Keras's cast of
 # its constants through float32 leaves unchanged.
@@ -174,12 +185,16 @@ rk.weights_to_keras(model32, keras32)
 x32 = [a.astype(np.float32) for a in (enc_x, dec_x)]
 float32_error = rel(model32.forward(*x32), keras32(x32, training=False))
 print(f"{'teacher-forced outputs, float32':34} {float32_error:.1e}")
+# --8<-- [end:compare]
+
 # Processor time, summed over threads: the build runs another script beside this one,
 # which would lengthen wall-clock times, and TensorFlow spreads its work over threads.
-print(f"fit, {epochs} epochs, processor seconds ({cpu_label()}):")
-print(f"  minilstm {numpy_seconds:.1f} s ({numpy_seconds / epochs:.2f} s an epoch)")
-print(f"  Keras    {keras_seconds:.1f} s, all its threads")
+from _site import cpu_label
+
 record(
+    cpu=cpu_label(),
+    numpy_seconds=f"{numpy_seconds:.1f}",
+    keras_seconds=f"{keras_seconds:.1f}",
     forward=f"{rows[0][1]:.0e}",
     grads=f"{grad_error:.0e}",
     decode=f"{rows[3][1]:.0e}",

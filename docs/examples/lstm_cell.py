@@ -1,13 +1,22 @@
 """The LSTM cell page: the weights of a layer, their blocks, and the two activations."""
 
-import numpy as np
-from _site import panels, record, save_figure
+from _site import output_section
 
-# --8<-- [start:weights]
+output_section("one_step")
+# --8<-- [start:one_step]
+import numpy as np
+
 import minilstm as ml
 from minilstm import article
 
 H, D = article.UNITS, 1  # 75 units, 1 input feature
+x = np.random.default_rng(1).normal(size=(3, 5, D))  # N=3 sequences of T=5 steps
+y, h, c = ml.LSTM(H, return_state=True, seed=0).forward(x)
+print("y", y.shape, "h", h.shape, "c", c.shape, "y is h:", np.array_equal(y, h))
+# --8<-- [end:one_step]
+
+output_section("weights")
+# --8<-- [start:weights]
 layer = ml.LSTM(H, seed=0)
 layer.build(D)
 kernel, recurrent_kernel, bias = layer.get_weights()
@@ -29,11 +38,8 @@ print(
 )
 # --8<-- [end:weights]
 
-# --8<-- [start:one_step]
-x = np.random.default_rng(1).normal(size=(3, 5, D))  # N=3 sequences of T=5 steps
-y, h, c = ml.LSTM(H, return_state=True, seed=0).forward(x)
-print("y", y.shape, "h", h.shape, "c", c.shape, "y is h:", np.array_equal(y, h))
-# --8<-- [end:one_step]
+
+from _site import panels, record, save_figure
 
 from minilstm.activations import sigmoid, sigmoid_grad, tanh, tanh_grad
 

@@ -1,11 +1,9 @@
 """Optimizers: Adam's first step with and without its bias correction, and the three
 optimizers training the article's model."""
 
-import matplotlib.pyplot as plt
-import numpy as np
-from _site import record, save_figure, sci
-
 # --8<-- [start:first_step]
+import numpy as np
+
 import minilstm as ml
 
 g = np.array([1e-4, -0.5, 30.0])  # gradients of very different sizes
@@ -17,6 +15,9 @@ print("Adam's first step:        ", w)
 m, v = 0.1 * g, 0.001 * g**2
 print("without the bias correction:", -0.001 * m / (np.sqrt(v) + 1e-7))
 # --8<-- [end:first_step]
+
+import matplotlib.pyplot as plt
+from _site import record, save_figure, sci
 
 from minilstm import article
 from minilstm.data import load_task
@@ -43,12 +44,19 @@ for name, optimizer in runs.items():
     losses = history.history["loss"]
     final[name] = losses[-1]
     ax.semilogy(range(1, len(losses) + 1), losses, label=f"{name}: {losses[-1]:.1e}")
-    print(f"{name:25} final training loss {losses[-1]:.1e}")
 ax.set_xlabel("epoch")
 ax.set_ylabel("training loss (MSE)")
 ax.set_title("sin → cos, the article's settings, same initial weights")
 ax.legend()
 save_figure(fig, "optimizers-loss")
+# Exercise 3: the uncorrected step over the corrected one,
+# (1 - beta_1^t) / sqrt(1 - beta_2^t).
+step = np.arange(1, 100_001)
+uncorrected = (1 - 0.9**step) / np.sqrt(1 - 0.999**step)
+record(
+    **{f"uncorrected_{t}": f"{uncorrected[t - 1]:.2f}" for t in (1, 10, 280, 1000)},
+    uncorrected_below_1_1=int(step[np.argmax(uncorrected < 1.1)]),
+)
 record(
     **{
         key: sci(final[name])

@@ -8,12 +8,11 @@ builds it: each one a ratio of two ways of doing the same thing, timed side by s
 import timeit
 
 import numpy as np
-from _site import record
+from _site import cpu_label, record
 
 import minilstm as ml
 from minilstm import article
 from minilstm.activations import sigmoid
-from minilstm.bench.machine import cpu_name
 from minilstm.data import load_task
 from minilstm.lstm import lstm_forward, lstm_step_forward
 
@@ -122,12 +121,12 @@ errstate = compare(
 )
 # --8<-- [end:measure]
 
-print(f"CPU: {cpu_name()}; NumPy {np.__version__}, one BLAS thread")
+print(f"CPU: {cpu_label()}; NumPy {np.__version__}")
 print("| what | slower way (µs) | faster way (µs) |")
 print("|---|---|---|")
 print("\n".join(rows))
 record(
-    cpu=cpu_name(),
+    cpu=cpu_label(),
     dot=f"{dot:.1f}",
     fresh=f"{fresh:.1f}",
     order=f"{order:.1f}",

@@ -1,9 +1,7 @@
 """Errors and model files: what minilstm says on bad input, on divergence, and on a bad
 file."""
 
-import tempfile
-from pathlib import Path
-
+# --8<-- [start:bad_input]
 import numpy as np
 
 import minilstm as ml
@@ -11,8 +9,6 @@ from minilstm.data import load_task
 
 data = load_task("sin_cos")
 model = ml.Seq2Seq(units=8, seed=0)
-
-# --8<-- [start:bad_input]
 bad_calls = {
     "2-D input": lambda: model.predict(data.enc_x[..., 0]),
     "batch sizes differ": lambda: model.fit(
@@ -69,6 +65,9 @@ except ValueError as error:
 # --8<-- [end:other_model]
 
 # --8<-- [start:files]
+import tempfile
+from pathlib import Path
+
 with tempfile.TemporaryDirectory() as folder:
     path = Path(folder) / "sin_cos.npz"
     model = ml.Seq2Seq(units=8, seed=0)

@@ -7,11 +7,14 @@ section.
 """
 
 import ast
+import json
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from _site import record
 
 from minilstm.assignment import init_workspace
 from minilstm.assignment.workspace import PACKAGE_DIR, replace_body, stub_body
@@ -92,3 +95,7 @@ with tempfile.TemporaryDirectory() as tmp:
     ).stdout
     section("report", f"$ python {' '.join(command)}\n{report}")
     section("json", (Path(tmp) / "alice.json").read_text())
+    graded = json.loads((Path(tmp) / "alice.json").read_text())
+    record(
+        score=graded["score"], out_of=sum(test["max_score"] for test in graded["tests"])
+    )

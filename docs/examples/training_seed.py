@@ -1,11 +1,11 @@
 """Training page: the same seed gives the same run, bit for bit."""
 
+# --8<-- [start:same_seed]
 import numpy as np
 
 import minilstm as ml
 from minilstm.data import load_task
 
-# --8<-- [start:same_seed]
 data = load_task("sin_cos")
 runs = []
 for seed in (0, 0, 1):

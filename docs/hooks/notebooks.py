@@ -28,6 +28,7 @@ notebook: nothing would link to it. tests/test_notebooks.py makes every notebook
 """
 
 import ast
+import json
 import posixpath
 import re
 from collections.abc import Iterable
@@ -54,6 +55,8 @@ FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 # notebook that is the kernel's launcher, so the notebook names the script instead.
 SCRIPT_NAME = "Path(sys.argv[0]).stem"
 QUICK_VARIABLE = "MINILSTM_DOCS_QUICK"
+# Where docs/hooks/package.py puts the wheel and the source archive in the site.
+DOWNLOAD = "download"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 
@@ -188,10 +191,14 @@ def _siblings(examples: Path, text: str, seen: set[str]) -> list[str]:
     return found
 
 
-def _introduction(name: str, docstring: str, text: str) -> str:
-    needs = "`pip install -e .`"
+def _introduction(name: str, docstring: str, text: str, package: dict[str, str]) -> str:
+    wheel, sdist = package["wheel"], package["sdist"]
+    install = f"`pip install {wheel}`"
     if re.search(r"^[ \t]*import (keras|tensorflow)\b", text, re.MULTILINE):
-        needs = '`pip install -e ".[keras]"` (it runs Keras beside minilstm)'
+        install = (
+            f'`pip install "{wheel}[keras]"` (it runs Keras beside minilstm, '
+            "so it needs TensorFlow)"
+        )
     lines = [
         f"# `docs/examples/{name}.py`",
         "",
@@ -201,10 +208,13 @@ def _introduction(name: str, docstring: str, text: str) -> str:
         "",
         f"This notebook is made from `docs/examples/{name}.py` of minilstm, a",
         "NumPy LSTM encoder-decoder, whenever its documentation site is built; the",
-        "site shows the script's results. To run it, install minilstm in a clone of",
-        f"the repository with {needs}, start Jupyter in that environment and run the",
-        "cells in order. It writes its pictures to `figures/` and its numbers to",
-        "`numbers/`, in the folder it runs in.",
+        "site shows the script's results. To run it, download minilstm's wheel from",
+        f"the site, [{wheel}](../{DOWNLOAD}/{wheel}) (Home's quickstart links it too),",
+        f"install it with {install}, start Jupyter in that environment and run the",
+        "cells in order. The whole repository, this script included, is the site's",
+        f"source archive, [{sdist}](../{DOWNLOAD}/{sdist}). The notebook writes its",
+        "pictures to `figures/` and its numbers to `numbers/`, in the folder it runs",
+        "in.",
     ]
     if QUICK_VARIABLE in text:
         lines += [
@@ -215,11 +225,26 @@ def _introduction(name: str, docstring: str, text: str) -> str:
     return "\n".join(lines)
 
 
-def notebook(script: Path) -> nbformat.NotebookNode:
+def _default_package(root: Path) -> dict[str, str]:
+    """The names `python -m build` gives the archives of pyproject.toml's version."""
+    text = (root / "pyproject.toml").read_text()
+    version = re.search(r'^version = "([^"]+)"', text, re.MULTILINE).group(1)
+    return {
+        "wheel": f"minilstm-{version}-py3-none-any.whl",
+        "sdist": f"minilstm-{version}.tar.gz",
+    }
+
+
+def notebook(
+    script: Path, package: dict[str, str] | None = None
+) -> nbformat.NotebookNode:
     """The notebook made from an example script.
 
     Args:
         script: docs/examples/NAME.py.
+        package: the file names of the site's wheel and source archive, as
+            docs/hooks/package.py records them ({"wheel": ..., "sdist": ...}); by
+            default, those of minilstm's version in pyproject.toml.
 
     Returns:
         a valid nbformat 4 notebook: the docstring, the helpers' cell, the sibling
@@ -237,7 +262,8 @@ def notebook(script: Path) -> nbformat.NotebookNode:
     code = "\n".join(text.split("\n")[start:])
     siblings = _siblings(examples, code, {name})
     v4 = nbformat.v4
-    cells = [v4.new_markdown_cell(_introduction(name, docstring, text))]
+    package = package or _default_package(Path(__file__).resolve().parents[2])
+    cells = [v4.new_markdown_cell(_introduction(name, docstring, text, package))]
     for sibling in siblings:
         cells += [
             v4.new_markdown_cell(
@@ -338,8 +364,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     pages = [page.content_string for page in files.documentation_pages()]
     try:
         scripts = offered_scripts(_examples(config), pages)
+        numbers = _examples(config).parents[1] / "build" / "docs" / "numbers"
+        package = json.loads((numbers / "package.json").read_text())
         for script in scripts:
-            content = nbformat.writes(notebook(script))
+            content = nbformat.writes(notebook(script, package))
             files.append(
                 File.generated(
                     config, f"notebooks/{script.stem}.ipynb", content=content
