@@ -28,6 +28,7 @@ CORE = {
         "losses",
         "optimizers",
         "seq2seq",
+        "schedules",
         "validation",
         "article",
     )
