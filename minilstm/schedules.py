@@ -120,9 +120,11 @@ def get(
     name, *args = identifier.split(":")
     if not args:
         try:
-            return Constant(float(name))
+            p = float(name)
         except ValueError:
-            pass
+            p = None
+        if p is not None:
+            return Constant(p)
     if name not in NAMES:
         forms = ", ".join(f"{n}:{a}" for n, (_, a) in NAMES.items())
         raise ValueError(

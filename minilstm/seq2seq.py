@@ -474,6 +474,10 @@ class Seq2Seq:
             initial_epoch, "initial_epoch", minimum=0, maximum=epochs
         )
         if not callable(teacher_forcing):
+            if not isinstance(teacher_forcing, str):
+                teacher_forcing = check_float(
+                    teacher_forcing, "teacher_forcing", low_open=False, high=1.0
+                )
             teacher_forcing = schedules.get(teacher_forcing)
         if optimizer is not None or self.optimizer is None:
             optimizer = optimizers.get(optimizer or "adam")

@@ -1,6 +1,7 @@
 """Scheduled sampling: ``fit(teacher_forcing=...)`` and the step-by-step decoder it
 runs, for every cell; the schedules' values."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -190,8 +191,9 @@ def test_a_diverging_sampled_run_is_reported_and_the_last_finite_state_kept(task
 @pytest.mark.parametrize(
     ("teacher_forcing", "error", "message"),
     [
-        (1.5, ValueError, r"p must be a finite number in \[0.0, 1.0\]; got 1.5"),
-        (True, TypeError, "p must be a number"),
+        (1.5, ValueError, r"teacher_forcing must be a finite number in \[0.0, 1.0\]"),
+        (True, TypeError, "teacher_forcing must be a number"),
+        ("-0.5", ValueError, r"p must be a finite number in \[0.0, 1.0\]; got -0.5"),
         ("cosine:3", ValueError, "teacher_forcing must be a probability P or one of"),
         ("linear:a", ValueError, r"teacher_forcing linear takes linear:C\[:MINIMUM\]"),
         (lambda step: 2.0, ValueError, r"teacher_forcing\(0\) must be a finite"),
@@ -235,3 +237,49 @@ def test_get_reads_the_demos_text():
     linear = schedules.get("linear:0.01:0.1")
     assert (linear.c, linear.minimum) == (0.01, 0.1)
     assert schedules.get("constant:0.5")(3) == 0.5
+
+
+def test_the_demo_option_is_fit_s_teacher_forcing():
+    from minilstm.demo import experiment, options, recipes
+
+    assert options.parse_args([]).settings.teacher_forcing == 1.0
+    assert (
+        options.parse_args(["--teacher-forcing", "0.5"]).settings.teacher_forcing == 0.5
+    )
+    args = options.parse_args(["--teacher-forcing", "exponential:0.9"])
+    assert args.settings.teacher_forcing == "exponential:0.9"
+    settings = dataclasses.replace(
+        args.settings, epochs=2, units=4, window=8, batch_size=16
+    )
+    result = experiment.run_task("damped", settings, verbose=False)
+    data = load_task("damped", window=8)
+    model = ml.Seq2Seq(4, seed=0)
+    model.fit(
+        data.enc_x,
+        data.dec_x,
+        data.dec_y,
+        epochs=2,
+        batch_size=16,
+        verbose=0,
+        teacher_forcing=schedules.ExponentialDecay(0.9),
+    )
+    for got, want in zip(result.model.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert "teacher forcing exponential:0.9" in recipes.describe(settings)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--teacher-forcing", "1.5"], "p must be a finite number in [0.0, 1.0]"),
+        (["--teacher-forcing", "cosine:4"], "a probability P or one of"),
+        (["--teacher-forcing", "0.5", "--compare-keras"], "teacher-forced only"),
+    ],
+)
+def test_the_demo_refuses_a_bad_teacher_forcing(args, says, capsys):
+    from minilstm.demo import options
+
+    with pytest.raises(SystemExit) as exited:
+        options.parse_args(args)
+    assert exited.value.code == 2
+    assert says in capsys.readouterr().err

@@ -11,7 +11,7 @@ import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
 
-from minilstm import article, optimizers
+from minilstm import article, optimizers, schedules
 from minilstm.cli import (
     ArgumentParser,
     non_negative_int,
@@ -33,6 +33,7 @@ SETTINGS_OPTIONS = (
     "learning_rate",
     "seed",
     "cell",
+    "teacher_forcing",
 )
 
 
@@ -100,6 +101,14 @@ def build_parser() -> ArgumentParser:
         "--seed",
         type=non_negative_int,
         help="seed of the initial weights and the shuffling (default 0)",
+    )
+    add(
+        "--teacher-forcing",
+        type=teacher_forcing,
+        metavar="P|SCHEDULE",
+        help="scheduled sampling: the probability that a decoder step reads the true "
+        "previous value (article: 1), or linear:C[:MINIMUM], exponential:K, "
+        "inverse_sigmoid:K",
     )
     add(
         "--out",
@@ -179,6 +188,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         ]
         if missing:
             parser.error(f"--load: no saved model at {missing[0]}")
+    if args.compare_keras and args.settings.teacher_forcing != 1.0:
+        parser.error(
+            "--compare-keras trains Keras teacher-forced only: leave out "
+            "--teacher-forcing"
+        )
     if args.compare_keras:
         needed = [
             m
@@ -198,6 +212,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         except argparse.ArgumentTypeError as error:
             parser.error(f"argument --save: {error}")
     return args
+
+
+def teacher_forcing(text: str) -> float | str:
+    """``--teacher-forcing``: a probability in [0, 1] (as a float) or a schedule's
+    text, as ``minilstm.schedules.get`` reads it.
+
+    Raises:
+        argparse.ArgumentTypeError: neither.
+    """
+    try:
+        schedule = schedules.get(text)
+    except (TypeError, ValueError) as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return schedule.p if isinstance(schedule, schedules.Constant) else text
 
 
 def module_exists(name: str) -> bool:
