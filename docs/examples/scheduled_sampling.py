@@ -8,12 +8,7 @@ import numpy as np
 import minilstm as ml
 from minilstm import article
 from minilstm.data import TASKS, load_task
-from minilstm.schedules import (
-    Constant,
-    ExponentialDecay,
-    InverseSigmoidDecay,
-    LinearDecay,
-)
+from minilstm.schedules import InverseSigmoidDecay
 
 SEEDS = (0, 1, 2, 3, 4)
 # 76 windows in batches of 10: 8 steps an epoch, 280 in the article's 35 epochs. With
@@ -55,16 +50,21 @@ for (name, method), results in runs.items():
     tf_mse = np.median([tf for tf, _ in results])
     ar_mse = np.median([ar[-1] for _, ar in results])
     print(f"{name:12} {method:19} {tf_mse:14.1e} {ar_mse:14.1e}")
-# --8<-- [end:run]
-# What the site build needs besides: where its numbers and pictures go.
-import matplotlib.pyplot as plt
-from _site import cpu_label, panels, record, save_figure, sci
-
+print("seeds where scheduled sampling ends with the lower autoregressive MSE:")
 better = {}
 for name in TASKS:
     plain = [ar[-1] for _, ar in runs[name, "teacher forcing"]]
     sampled = [ar[-1] for _, ar in runs[name, "scheduled sampling"]]
     better[name] = sum(s < p for s, p in zip(sampled, plain, strict=True))
+    print(f"{name:12} {better[name]} of {len(SEEDS)}")
+# --8<-- [end:run]
+# What the site build needs besides: where its numbers and pictures go.
+import matplotlib.pyplot as plt
+from _site import cpu_label, panels, record, save_figure, sci
+
+from minilstm.schedules import Constant, ExponentialDecay, LinearDecay
+
+for name in TASKS:
     record(
         **{
             f"{name}_{key}_{column}": sci(np.median(values))
@@ -76,9 +76,6 @@ for name in TASKS:
         },
         **{f"{name}_better": better[name]},
     )
-print("seeds where scheduled sampling ends with the lower autoregressive MSE:")
-for name, count in better.items():
-    print(f"{name:12} {count} of {len(SEEDS)}")
 record(cpu=cpu_label(), seeds=len(SEEDS))
 
 fig, axes = panels(3, height=2.7, sharex=True)
