@@ -95,13 +95,13 @@ save_figure(fig, "scheduled-sampling-curves")
 # The schedules over the article's 280 steps, with settings that reach 1/2 half-way.
 steps = np.arange(article.EPOCHS * 8 + 1)
 fig, ax = plt.subplots(figsize=(7, 3.2), layout="constrained")
-for schedule in (
-    Constant(0.5),
-    LinearDecay(c=1 / 280),
-    ExponentialDecay(k=0.5 ** (1 / 140)),
-    InverseSigmoidDecay(k=40),
+for schedule, label in (
+    (Constant(0.5), "constant, p = 0.5"),
+    (LinearDecay(c=1 / 280), "linear, c = 1/280"),
+    (ExponentialDecay(k=0.5 ** (1 / 140)), "exponential, k = 0.5^(1/140)"),
+    (InverseSigmoidDecay(k=40), "inverse sigmoid, k = 40"),
 ):
-    ax.plot(steps, [schedule(int(i)) for i in steps], label=repr(schedule))
+    ax.plot(steps, [schedule(int(i)) for i in steps], label=label)
 ax.set_xlabel("training step i (the optimizer's iterations)")
 ax.set_ylabel("P(true previous value)")
 ax.set_title("Teacher-forcing schedules over the article's 280 steps")
