@@ -636,7 +636,7 @@ class Seq2Seq:
         y = np.empty((N, steps, self.output_dim), dtype=self.dtype)
         for t in range(steps):
             states = self.decoder.step(y_prev, states)
-            y_prev, _ = dense_forward(states[0], self.dense.kernel, self.dense.bias)
+            y_prev, _ = self.output_step(states[0])
             y[:, t] = y_prev
         return y
 
