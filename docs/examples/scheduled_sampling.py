@@ -65,16 +65,21 @@ from _site import cpu_label, panels, record, save_figure, sci
 from minilstm.schedules import Constant, ExponentialDecay, LinearDecay
 
 for name in TASKS:
+    median = {
+        (key, column): np.median(values)
+        for key, method in (("tf", "teacher forcing"), ("ss", "scheduled sampling"))
+        for column, values in (
+            ("tf", [tf for tf, _ in runs[name, method]]),
+            ("ar", [ar[-1] for _, ar in runs[name, method]]),
+        )
+    }
     record(
-        **{
-            f"{name}_{key}_{column}": sci(np.median(values))
-            for key, method in (("tf", "teacher forcing"), ("ss", "scheduled sampling"))
-            for column, values in (
-                ("tf", [tf for tf, _ in runs[name, method]]),
-                ("ar", [ar[-1] for _, ar in runs[name, method]]),
-            )
-        },
+        **{f"{name}_{key}_{column}": sci(v) for (key, column), v in median.items()},
         **{f"{name}_better": better[name]},
+        # Ratios of the medians: the exposure bias after teacher forcing, and the
+        # sampled runs' autoregressive MSE against the teacher-forced runs'.
+        **{f"{name}_gap": f"{median['tf', 'ar'] / median['tf', 'tf']:.1f}"},
+        **{f"{name}_ss_ratio": f"{median['ss', 'ar'] / median['tf', 'ar']:.2g}"},
     )
 record(cpu=cpu_label(), seeds=len(SEEDS))
 
