@@ -17,10 +17,25 @@ input features is known, as Keras does. Each layer has two pairs of calls:
 
 import numpy as np
 
-from minilstm.gru import gru_backward, gru_forward, gru_step_forward
+from minilstm.gru import (
+    gru_backward,
+    gru_forward,
+    gru_step_backward,
+    gru_step_forward,
+)
 from minilstm.initializers import glorot_uniform, orthogonal, unit_forget_bias
-from minilstm.lstm import lstm_backward, lstm_forward, lstm_step_forward
-from minilstm.simple_rnn import rnn_backward, rnn_forward, rnn_step_forward
+from minilstm.lstm import (
+    lstm_backward,
+    lstm_forward,
+    lstm_step_backward,
+    lstm_step_forward,
+)
+from minilstm.simple_rnn import (
+    rnn_backward,
+    rnn_forward,
+    rnn_step_backward,
+    rnn_step_forward,
+)
 from minilstm.validation import (
     check_array,
     check_bool,
@@ -213,6 +228,34 @@ class Recurrent:
         """
         raise NotImplementedError
 
+    def step_call(self, x: np.ndarray, states: States) -> tuple[States, tuple]:
+        """The module's step forward on the layer's weights, with its cache: for a
+        decoder run one step at a time (``Seq2Seq`` with scheduled sampling).
+
+        Args:
+            x: (N, D) input at this step.
+            states: the previous states, each (N, H).
+
+        Returns:
+            the new states and the step's cache for ``step_backprop``.
+        """
+        raise NotImplementedError
+
+    def step_backprop(
+        self, dstates: States, cache: tuple
+    ) -> tuple[np.ndarray, States, list[np.ndarray]]:
+        """The module's step backward of one ``step_call``, unchecked.
+
+        Args:
+            dstates: the gradients on the step's new states, each (N, H).
+            cache: the cache ``step_call`` returned.
+
+        Returns:
+            dx (N, D), the gradients on the previous states, and the step's gradients
+            of [kernel, recurrent_kernel, bias].
+        """
+        raise NotImplementedError
+
     def backward(
         self, dy: np.ndarray | None, dh: np.ndarray | None = None
     ) -> tuple[np.ndarray, ...]:
@@ -317,6 +360,18 @@ class LSTM(Recurrent):
         h_prev, c_prev = states
         return lstm_step_forward(x, h_prev, c_prev, *self.trainable_weights)[0]
 
+    def step_call(self, x: np.ndarray, states: States) -> tuple[States, tuple]:
+        """``lstm_step_forward`` on the layer's weights, with its cache."""
+        h_prev, c_prev = states
+        return lstm_step_forward(x, h_prev, c_prev, *self.trainable_weights)
+
+    def step_backprop(
+        self, dstates: States, cache: tuple
+    ) -> tuple[np.ndarray, States, list[np.ndarray]]:
+        """``lstm_step_backward``: (dh, dc) to dx, (dh_prev, dc_prev), dweights."""
+        dx, dh_prev, dc_prev, *dweights = lstm_step_backward(*dstates, cache)
+        return dx, (dh_prev, dc_prev), dweights
+
     def backward(
         self,
         dy: np.ndarray | None,
@@ -390,6 +445,19 @@ class GRU(Recurrent):
         (h_prev,) = states
         return (gru_step_forward(x, h_prev, *self.trainable_weights)[0],)
 
+    def step_call(self, x: np.ndarray, states: States) -> tuple[States, tuple]:
+        """``gru_step_forward`` on the layer's weights, with its cache."""
+        (h_prev,) = states
+        h, cache = gru_step_forward(x, h_prev, *self.trainable_weights)
+        return (h,), cache
+
+    def step_backprop(
+        self, dstates: States, cache: tuple
+    ) -> tuple[np.ndarray, States, list[np.ndarray]]:
+        """``gru_step_backward``: (dh,) to dx, (dh_prev,), dweights."""
+        dx, dh_prev, *dweights = gru_step_backward(*dstates, cache)
+        return dx, (dh_prev,), dweights
+
 
 # --8<-- [end:gru]
 # --8<-- [start:simple_rnn]
@@ -436,6 +504,19 @@ class SimpleRNN(Recurrent):
         and (h_prev,) to the new (h,)."""
         (h_prev,) = states
         return (rnn_step_forward(x, h_prev, *self.trainable_weights)[0],)
+
+    def step_call(self, x: np.ndarray, states: States) -> tuple[States, tuple]:
+        """``rnn_step_forward`` on the layer's weights, with its cache."""
+        (h_prev,) = states
+        h, cache = rnn_step_forward(x, h_prev, *self.trainable_weights)
+        return (h,), cache
+
+    def step_backprop(
+        self, dstates: States, cache: tuple
+    ) -> tuple[np.ndarray, States, list[np.ndarray]]:
+        """``rnn_step_backward``: (dh,) to dx, (dh_prev,), dweights."""
+        dx, dh_prev, *dweights = rnn_step_backward(*dstates, cache)
+        return dx, (dh_prev,), dweights
 
 
 # --8<-- [end:simple_rnn]

@@ -9,12 +9,13 @@ The decoder reads the previous target value at each step, so its input has O fea
 
 import os
 import time
+from collections.abc import Callable
 
 import numpy as np
 
-from minilstm import optimizers, saving
+from minilstm import optimizers, saving, schedules
 from minilstm.article import UNITS
-from minilstm.dense import Dense, dense_forward
+from minilstm.dense import Dense, dense_backward, dense_forward
 from minilstm.layers import GRU, LSTM, Recurrent, SimpleRNN
 from minilstm.losses import mse_backward, mse_forward
 from minilstm.validation import (
@@ -22,6 +23,7 @@ from minilstm.validation import (
     check_bool,
     check_choice,
     check_dtype,
+    check_float,
     check_int,
     check_seed,
     check_weights,
@@ -122,6 +124,8 @@ class Seq2Seq:
         self.layers = [self.encoder, self.decoder, self.dense]
         self.optimizer: optimizers.Optimizer | None = None
         self.completed_epochs = 0
+        # The per-step caches of a sampled decoder run (None after a teacher-forced).
+        self._sampled_steps: list | None = None
 
     @staticmethod
     def weight_shapes(
@@ -191,20 +195,27 @@ class Seq2Seq:
         ]
 
     # --8<-- [start:forward]
-    def call(self, enc_x: np.ndarray, dec_x: np.ndarray) -> np.ndarray:
-        """The teacher-forced forward pass, each layer's ``call`` in turn (the decoder
-        reads the true previous values); unchecked: ``forward`` checks, then calls
-        this.
+    def call(
+        self, enc_x: np.ndarray, dec_x: np.ndarray, teacher: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The forward pass, each layer's ``call`` in turn; unchecked: ``forward``
+        checks, then calls this.
 
         Args:
             enc_x: (N, T_enc, D) encoder inputs.
             dec_x: (N, T_dec, O) decoder inputs, the targets shifted right by one step.
+            teacher: None, teacher-forced: the decoder reads the true previous values.
+                Else (N, T_dec) booleans, scheduled sampling: where False, the decoder
+                reads its own previous prediction instead (``decode_sampled``).
 
         Returns:
             y: (N, T_dec, O), the prediction of every decoder step.
         """
         _, enc_states = self.encoder.call(enc_x, self.encoder.zero_states(len(enc_x)))
         # The decoder starts from the encoder's final states: all it knows of the input.
+        if teacher is not None:
+            return self.decode_sampled(dec_x, enc_states, teacher)
+        self._sampled_steps = None
         dec_hs, _ = self.decoder.call(dec_x, enc_states)
         return self.dense.call(dec_hs)
 
@@ -220,9 +231,12 @@ class Seq2Seq:
             the gradients of the 8 weights, aligned with ``get_weights()``. (The inputs
             are data, so they need none.)
         """
-        dhs = self.dense.backprop(dy)
-        # Nothing used the decoder's final states: no gradient on them.
-        _, dstates = self.decoder.backprop(dhs, None)
+        if self._sampled_steps is not None:
+            dstates = self.decode_sampled_backprop(dy)
+        else:
+            dhs = self.dense.backprop(dy)
+            # Nothing used the decoder's final states: no gradient on them.
+            _, dstates = self.decoder.backprop(dhs, None)
         # The decoder started from the encoder's final states, so their gradients flow
         # back into the encoder as gradients on its last h (and c); its outputs were not
         # used.
@@ -230,6 +244,96 @@ class Seq2Seq:
         return [g for layer in self.layers for g in layer.grads.values()]
 
     # --8<-- [end:backward]
+    # --8<-- [start:sampled]
+    def decode_sampled(
+        self, dec_x: np.ndarray, states: tuple, teacher: np.ndarray
+    ) -> np.ndarray:
+        """The decoder and its output layer run one step at a time, each step reading
+        the true previous value where ``teacher`` says so, else the previous step's
+        prediction, taken as a constant; keeps every step's caches for
+        ``decode_sampled_backprop``.
+
+        Args:
+            dec_x: (N, T_dec, O) the true previous values (step 0 reads dec_x[:, 0]).
+            states: the decoder's initial states, each (N, H).
+            teacher: (N, T_dec) booleans, True where the true value is read.
+
+        Returns:
+            y: (N, T_dec, O), the prediction of every decoder step.
+        """
+        N, T, O = dec_x.shape
+        y = np.empty((N, T, O), dtype=self.dtype)
+        steps = []
+        x = dec_x[:, 0]
+        for t in range(T):
+            if t > 0:
+                # A new array: the fed-back value is data, never a gradient path.
+                x = np.where(teacher[:, t, None], dec_x[:, t], y[:, t - 1])
+            states, step_cache = self.decoder.step_call(x, states)
+            y[:, t], output_cache = self.output_step(states[0])
+            steps.append((step_cache, output_cache))
+        self._sampled_steps = steps
+        return y
+
+    def output_step(self, h: np.ndarray) -> tuple[np.ndarray, tuple]:
+        """One decoder step's h to its prediction: the Dense layer on that step alone.
+
+        Args:
+            h: (N, H) the decoder's hidden state at this step.
+
+        Returns:
+            y_t (N, O) and the cache for ``output_step_backprop``.
+        """
+        return dense_forward(h, self.dense.kernel, self.dense.bias)
+
+    def output_step_backprop(
+        self, dy: np.ndarray, cache: tuple
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Backward of ``output_step``.
+
+        Args:
+            dy: (N, O) gradient on y_t.
+            cache: the cache ``output_step`` returned.
+
+        Returns:
+            dh (N, H) and the step's gradients of the Dense layer's [kernel, bias].
+        """
+        dh, *dweights = dense_backward(dy, cache)
+        return dh, dweights
+
+    def decode_sampled_backprop(self, dy: np.ndarray) -> tuple:
+        """BPTT through the last ``decode_sampled``: its steps in reverse, each
+        output step's backward, then the decoder step's; sets the decoder's and the
+        Dense layer's ``grads`` (sums over the steps).
+
+        Args:
+            dy: (N, T_dec, O) gradient on y.
+
+        Returns:
+            the gradients on the decoder's initial states, each (N, H).
+        """
+        dstates = None
+        ddense = [np.zeros_like(w) for w in self.dense.trainable_weights]
+        ddecoder = [np.zeros_like(w) for w in self.decoder.trainable_weights]
+        for t in reversed(range(len(self._sampled_steps))):
+            step_cache, output_cache = self._sampled_steps[t]
+            dh, dweights = self.output_step_backprop(dy[:, t], output_cache)
+            for total, g in zip(ddense, dweights, strict=True):
+                total += g
+            # h_t went to the output and to step t+1 (whose dh_prev is dstates[0]).
+            if dstates is None:
+                dstates = (dh, *(np.zeros_like(dh) for _ in self.decoder.states[1:]))
+            else:
+                dstates = (dstates[0] + dh, *dstates[1:])
+            # dx is dropped: the step read data or a prediction held constant.
+            _, dstates, dweights = self.decoder.step_backprop(dstates, step_cache)
+            for total, g in zip(ddecoder, dweights, strict=True):
+                total += g
+        self.dense.grads = dict(zip(self.dense.weight_names, ddense, strict=True))
+        self.decoder.grads = dict(zip(self.decoder.weight_names, ddecoder, strict=True))
+        return dstates
+
+    # --8<-- [end:sampled]
 
     def forward(self, enc_x: np.ndarray, dec_x: np.ndarray) -> np.ndarray:
         """Teacher-forced forward pass (``call``) with the model's weights.
@@ -245,26 +349,44 @@ class Seq2Seq:
 
     # --8<-- [start:loss_and_grads]
     def loss_and_grads(
-        self, enc_x: np.ndarray, dec_x: np.ndarray, dec_y: np.ndarray
+        self,
+        enc_x: np.ndarray,
+        dec_x: np.ndarray,
+        dec_y: np.ndarray,
+        teacher: np.ndarray | None = None,
     ) -> tuple[float, list[np.ndarray]]:
-        """The MSE of a teacher-forced forward pass and its gradient on all 8 weights.
+        """The MSE of a forward pass and its gradient on all 8 weights.
 
         Args:
             enc_x: (N, T_enc, D) encoder inputs.
             dec_x: (N, T_dec, O) decoder inputs.
             dec_y: (N, T_dec, O) targets.
+            teacher: None (teacher-forced), or (N, T_dec) booleans: where False the
+                decoder reads its own previous prediction, as a constant (``call``).
 
         Returns:
             loss (a float) and 8 gradients aligned with ``get_weights()``.
         """
-        return self._loss_and_grads(*self._check_data(enc_x, dec_x, dec_y))
+        enc_x, dec_x, dec_y = self._check_data(enc_x, dec_x, dec_y)
+        if teacher is not None:
+            teacher = np.asarray(teacher)
+            if teacher.dtype != np.bool_ or teacher.shape != dec_x.shape[:2]:
+                raise ValueError(
+                    f"teacher must be booleans of shape (N, T_dec) = {dec_x.shape[:2]}"
+                    f"; got dtype {teacher.dtype} and shape {teacher.shape}"
+                )
+        return self._loss_and_grads(enc_x, dec_x, dec_y, teacher)
 
     def _loss_and_grads(
-        self, enc_x: np.ndarray, dec_x: np.ndarray, dec_y: np.ndarray
+        self,
+        enc_x: np.ndarray,
+        dec_x: np.ndarray,
+        dec_y: np.ndarray,
+        teacher: np.ndarray | None = None,
     ) -> tuple[float, list[np.ndarray]]:
         # What loss_and_grads computes once the data are checked; fit checks its
         # arrays once and calls this for every batch.
-        y = self.call(enc_x, dec_x)
+        y = self.call(enc_x, dec_x, teacher)
         loss, loss_cache = mse_forward(y, dec_y)
         grads = self.backprop(mse_backward(1.0, loss_cache))
         return loss, grads
@@ -298,6 +420,7 @@ class Seq2Seq:
         shuffle: bool = True,
         verbose: int = 1,
         initial_epoch: int = 0,
+        teacher_forcing: "float | str | Callable[[int], float]" = 1.0,
     ) -> History:
         """Train with minibatches, as Keras's ``fit([enc_x, dec_x], dec_y)``.
 
@@ -321,6 +444,15 @@ class Seq2Seq:
             verbose: 0 (or False) silent; 1, 2, "auto" (or True) one line per epoch.
             initial_epoch: the epoch to start at, when resuming (``completed_epochs``
                 after an earlier ``fit`` or a ``load``).
+            teacher_forcing: the probability that a decoder step reads the true
+                previous value rather than the model's own previous prediction
+                (scheduled sampling, docs/scheduled-sampling.md): a number in [0, 1],
+                or a schedule of the step, a callable of the optimizer's
+                ``iterations`` (``minilstm.schedules``; a text such as
+                "inverse_sigmoid:40" is read by ``schedules.get``). Each window's
+                steps draw their coins from a generator seeded by the model's seed,
+                the epoch and the batch, so a resumed run draws the same ones. 1
+                (default): teacher forcing, the batched decoder.
 
         Returns:
             a ``History``: ``history["loss"]`` is the mean loss of each epoch, each
@@ -341,6 +473,12 @@ class Seq2Seq:
         initial_epoch = check_int(
             initial_epoch, "initial_epoch", minimum=0, maximum=epochs
         )
+        if not callable(teacher_forcing):
+            if not isinstance(teacher_forcing, str):
+                teacher_forcing = check_float(
+                    teacher_forcing, "teacher_forcing", low_open=False, high=1.0
+                )
+            teacher_forcing = schedules.get(teacher_forcing)
         if optimizer is not None or self.optimizer is None:
             optimizer = optimizers.get(optimizer or "adam")
         else:
@@ -357,10 +495,11 @@ class Seq2Seq:
             batches = [order[k : k + batch_size] for k in range(0, n, batch_size)]
             total = 0.0
             for b, batch in enumerate(batches):
+                teacher = self._coins(teacher_forcing, epoch, b, dec_x[batch])
                 # A diverging run overflows; _finite_step reports it as such.
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                     loss, grads = self._loss_and_grads(
-                        enc_x[batch], dec_x[batch], dec_y[batch]
+                        enc_x[batch], dec_x[batch], dec_y[batch], teacher
                     )
                     problem = self._finite_step(loss, grads)
                 if problem:
@@ -380,6 +519,31 @@ class Seq2Seq:
         return history
 
     # --8<-- [end:fit]
+    # --8<-- [start:coins]
+    def _coins(
+        self,
+        teacher_forcing: "Callable[[int], float]",
+        epoch: int,
+        batch: int,
+        dec_x: np.ndarray,
+    ) -> np.ndarray | None:
+        # One coin per window and decoder step, True (the true value) with the
+        # schedule's probability at the optimizer's step; None at probability 1: the
+        # teacher-forced path. Seeded by (seed, epoch, batch), so a resumed run
+        # replays the coins of an uninterrupted one.
+        step = self.optimizer.iterations
+        p = check_float(
+            teacher_forcing(step),
+            f"teacher_forcing({step})",
+            low_open=False,
+            high=1.0,
+        )
+        if p == 1.0:
+            return None
+        rng = np.random.default_rng([self.seed, epoch, batch])
+        return rng.random(dec_x.shape[:2]) < p
+
+    # --8<-- [end:coins]
     # --8<-- [start:finite_step]
     def _finite_step(self, loss: float, grads: list[np.ndarray]) -> str | None:
         # One optimizer step, taken only if everything it computes is finite; else what
@@ -472,7 +636,7 @@ class Seq2Seq:
         y = np.empty((N, steps, self.output_dim), dtype=self.dtype)
         for t in range(steps):
             states = self.decoder.step(y_prev, states)
-            y_prev, _ = dense_forward(states[0], self.dense.kernel, self.dense.bias)
+            y_prev, _ = self.output_step(states[0])
             y[:, t] = y_prev
         return y
 

@@ -30,6 +30,7 @@ LAYERS = {
         "minilstm/losses.py",
         "minilstm/base_optimizer.py",
         "minilstm/optimizers.py",
+        "minilstm/schedules.py",
         "minilstm/validation.py",
         "minilstm/article.py",
         "minilstm/data.py",

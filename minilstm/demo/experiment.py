@@ -112,6 +112,7 @@ def run_task(
             batch_size=settings.batch_size,
             optimizer=make_optimizer(settings, steps_per_epoch),
             verbose=1 if verbose else 0,
+            teacher_forcing=settings.teacher_forcing,
         )
         train_seconds = time.perf_counter() - start
         losses = history.history["loss"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minilstm import article, cli, optimizers
+from minilstm import article, cli, optimizers, schedules
 from minilstm.cli import (
     ArgumentParser,
     folder_to_write,
@@ -39,6 +39,7 @@ SETTINGS_OPTIONS = (
     "learning_rate",
     "seed",
     "cell",
+    "teacher_forcing",
 )
 # Memory a run needs, measured with tracemalloc over one epoch of run_task (NumPy's
 # arrays only, so the estimate stays below what the process really takes):
@@ -121,6 +122,14 @@ def build_parser() -> ArgumentParser:
         help="seed of the initial weights and the shuffling (default 0)",
     )
     add(
+        "--teacher-forcing",
+        type=teacher_forcing,
+        metavar="P|SCHEDULE",
+        help="scheduled sampling: the probability that a decoder step reads the true "
+        "previous value (article: 1), or linear:C[:MINIMUM], exponential:K, "
+        "inverse_sigmoid:K",
+    )
+    add(
         "--out",
         type=folder_to_write,
         metavar="DIR",
@@ -194,6 +203,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
             parser.error(
                 f"{option} {path}: a single .npz file holds one task; give a folder"
             )
+    if args.compare_keras and args.settings.teacher_forcing != 1.0:
+        parser.error(
+            "--compare-keras trains Keras teacher-forced only: leave out "
+            "--teacher-forcing"
+        )
     if args.compare_keras:
         needed = [
             m
@@ -310,6 +324,20 @@ def load_models(path: Path, tasks: Sequence[str], window: int) -> dict[str, Seq2
                 )
         models[task] = model
     return models
+
+
+def teacher_forcing(text: str) -> float | str:
+    """``--teacher-forcing``: a probability in [0, 1] (as a float) or a schedule's
+    text, as ``minilstm.schedules.get`` reads it.
+
+    Raises:
+        argparse.ArgumentTypeError: neither.
+    """
+    try:
+        schedule = schedules.get(text)
+    except (TypeError, ValueError) as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return schedule.p if isinstance(schedule, schedules.Constant) else text
 
 
 def module_exists(name: str) -> bool:

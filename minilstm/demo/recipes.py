@@ -32,6 +32,8 @@ class Settings:
     clipnorm: float | None = None
     seed: int = 0
     cell: str = "lstm"  # or "gru", "rnn": the recurrent layers of Seq2Seq
+    # fit's teacher_forcing: a probability, or a schedule as text ("inverse_sigmoid:40")
+    teacher_forcing: float | str = 1.0
 
 
 # --8<-- [start:recipes]
@@ -134,8 +136,13 @@ def describe(settings: Settings) -> str:
         lr += f" decaying to {settings.final_learning_rate:g}"
     clip = "" if settings.clipnorm is None else f", clipnorm {settings.clipnorm:g}"
     cell = "" if settings.cell == "lstm" else f"{settings.cell.upper()} cell, "
+    sampling = (
+        ""
+        if settings.teacher_forcing == 1.0
+        else f", teacher forcing {settings.teacher_forcing}"
+    )
     return (
         f"{cell}{settings.units} units, window {settings.window}, batch "
         f"{settings.batch_size}, {settings.epochs} epochs, {settings.optimizer} "
-        f"(learning rate {lr}{clip}), seed {settings.seed}"
+        f"(learning rate {lr}{clip}), seed {settings.seed}{sampling}"
     )
