@@ -1,7 +1,6 @@
 """The recurrent layers, with Keras's interface: each holds its weights and wraps the
-pure forward and backward functions of its module (``minilstm.lstm``, ``minilstm.gru``,
-``minilstm.simple_rnn``). The Dense layer, with the same two pairs of calls, stands
-beside its functions in ``minilstm.dense``.
+pure functions of its cell's module (``lstm``, ``gru``, ``simple_rnn``). The Dense
+layer, with the same calls, stands beside its functions in ``minilstm.dense``.
 
 A layer makes its weights on its first ``forward`` (or ``build``), when the number of
 input features is known, as Keras does. Each layer has two pairs of calls:
@@ -17,12 +16,7 @@ input features is known, as Keras does. Each layer has two pairs of calls:
 
 import numpy as np
 
-from minilstm.gru import (
-    gru_backward,
-    gru_forward,
-    gru_step_backward,
-    gru_step_forward,
-)
+from minilstm.gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
 from minilstm.initializers import glorot_uniform, orthogonal, unit_forget_bias
 from minilstm.lstm import (
     lstm_backward,
@@ -217,7 +211,8 @@ class Recurrent:
         raise NotImplementedError
 
     def step(self, x: np.ndarray, states: States) -> States:
-        """The module's step forward on the layer's weights, without its cache.
+        """The module's step forward on the layer's weights, without its cache (for
+        decoding, where nothing goes backward).
 
         Args:
             x: (N, D) input at this step.
@@ -226,7 +221,7 @@ class Recurrent:
         Returns:
             the new states.
         """
-        raise NotImplementedError
+        return self.step_call(x, states)[0]
 
     def step_call(self, x: np.ndarray, states: States) -> tuple[States, tuple]:
         """The module's step forward on the layer's weights, with its cache: for a
@@ -354,12 +349,6 @@ class LSTM(Recurrent):
         self.grads = dict(zip(self.weight_names, dweights, strict=True))
         return dx, (dh0, dc0)
 
-    def step(self, x: np.ndarray, states: States) -> States:
-        """``lstm_step_forward`` on the layer's weights, without its cache: x (N, D)
-        and (h_prev, c_prev) to the new (h, c)."""
-        h_prev, c_prev = states
-        return lstm_step_forward(x, h_prev, c_prev, *self.trainable_weights)[0]
-
     def step_call(self, x: np.ndarray, states: States) -> tuple[States, tuple]:
         """``lstm_step_forward`` on the layer's weights, with its cache."""
         h_prev, c_prev = states
@@ -439,12 +428,6 @@ class GRU(Recurrent):
         self.grads = dict(zip(self.weight_names, dweights, strict=True))
         return dx, (dh0,)
 
-    def step(self, x: np.ndarray, states: States) -> States:
-        """``gru_step_forward`` on the layer's weights, without its cache: x (N, D)
-        and (h_prev,) to the new (h,)."""
-        (h_prev,) = states
-        return (gru_step_forward(x, h_prev, *self.trainable_weights)[0],)
-
     def step_call(self, x: np.ndarray, states: States) -> tuple[States, tuple]:
         """``gru_step_forward`` on the layer's weights, with its cache."""
         (h_prev,) = states
@@ -498,12 +481,6 @@ class SimpleRNN(Recurrent):
         dx, dh0, *dweights = rnn_backward(dhs, dh, self._cache)
         self.grads = dict(zip(self.weight_names, dweights, strict=True))
         return dx, (dh0,)
-
-    def step(self, x: np.ndarray, states: States) -> States:
-        """``rnn_step_forward`` on the layer's weights, without its cache: x (N, D)
-        and (h_prev,) to the new (h,)."""
-        (h_prev,) = states
-        return (rnn_step_forward(x, h_prev, *self.trainable_weights)[0],)
 
     def step_call(self, x: np.ndarray, states: States) -> tuple[States, tuple]:
         """``rnn_step_forward`` on the layer's weights, with its cache."""
