@@ -8,8 +8,8 @@ with printed("bptt_truncated-gradient"):
     # --8<-- [start:gradient]
     import numpy as np
 
-    from minilstm.dense import dense_backward, dense_forward
-    from minilstm.layers import LSTM, Dense
+    from minilstm.dense import Dense, dense_backward, dense_forward
+    from minilstm.layers import LSTM
     from minilstm.losses import mse_backward, mse_forward
     from minilstm.lstm import lstm_backward, lstm_forward
 
