@@ -1,6 +1,7 @@
 """minilstm: an LSTM encoder-decoder from scratch in NumPy, to read, run and change."""
 
 from minilstm import data, gradcheck
+from minilstm.attention import AdditiveAttention, Attention
 from minilstm.layers import GRU, LSTM, Dense, SimpleRNN
 from minilstm.optimizers import SGD, Adam, Optimizer, RMSprop
 from minilstm.seq2seq import History, Seq2Seq, TrainingDivergedError
@@ -10,6 +11,8 @@ __all__ = [
     "LSTM",
     "SGD",
     "Adam",
+    "AdditiveAttention",
+    "Attention",
     "Dense",
     "History",
     "Optimizer",

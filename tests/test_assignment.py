@@ -27,6 +27,8 @@ from minilstm.assignment.workspace import (
     stub_source,
 )
 
+pytestmark = pytest.mark.slow  # hands out and grades workspaces end to end
+
 LIBRARY = Path(minilstm.__file__).parent
 TOTAL = sum(PARTS[name].points for name in DEFAULT_PARTS) + END_TO_END.points
 # Handed out only when named (--parts): the SimpleRNN and GRU steps.

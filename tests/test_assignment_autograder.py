@@ -20,6 +20,8 @@ from minilstm.assignment import init_workspace
 from minilstm.assignment.__main__ import main
 from minilstm.assignment.bundle import build_autograder, collect
 
+pytestmark = pytest.mark.slow  # grades workspaces end to end
+
 PARTS = ["mse_backward", "adam"]
 # The system's interpreter of this version: the venv's may live where an unprivileged
 # user cannot run it (here under /root), as on Gradescope it would not.

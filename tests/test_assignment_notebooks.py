@@ -15,10 +15,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from minilstm.assignment.notebooks import IDEAS
+from minilstm.assignment.notebooks import IDEAS, part_markdown
 from minilstm.assignment.parts import PARTS
+from minilstm.seq2seq import Seq2Seq
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.slow  # runs the assignment's notebooks
 
 # A forward-free part, a layer's backward and BPTT: small, and two kinds of module.
 NOTEBOOK_PARTS = ["mse_backward", "dense_backward", "bptt"]
@@ -91,6 +97,51 @@ def test_every_part_has_an_idea():
     assert set(IDEAS) == set(PARTS)
 
 
+def test_the_ideas_use_the_sites_letters_and_link_to_its_pages():
+    # docs/dense-mse.md: the Dense kernel and bias are V and d (W, U, b are the
+    # LSTM's); docs/index.md and docs/bptt.md: h_0 is the state before step 1.
+    dense = IDEAS["dense_backward"].text
+    assert "V" in dense and "d" in dense and "W" not in dense
+    predict = IDEAS["predict"].text
+    assert r"\hat y_t = h^d_t V + d" in predict and r"\hat y_0 = 0" in predict
+    assert "t = 1, \\dots, T" in predict and "W_d" not in predict
+    for part, idea in IDEAS.items():
+        assert (ROOT / "docs" / idea.page).is_file(), part
+    markdown = part_markdown("bptt", [], site="https://course.example/minilstm/")
+    assert "](https://course.example/minilstm/bptt.html)" in markdown
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_the_predict_hint_is_right_for_every_cell(cell):
+    hint = PARTS["predict"].hints["Seq2Seq.predict"]
+    assert "lstm_step_forward" not in hint and "(h, c);" not in hint
+
+    def as_the_hint_says(model: Seq2Seq, enc_x: np.ndarray, steps: int) -> np.ndarray:
+        enc, dec, dense = model.encoder, model.decoder, model.dense
+        N = len(enc_x)
+        states = tuple(np.zeros((N, model.units)) for _ in enc.states)
+        for t in range(enc_x.shape[1]):
+            states = enc.step_forward(
+                enc_x[:, t], states, (enc.kernel, enc.recurrent_kernel, enc.bias)
+            )
+        y_prev, ys = np.zeros((N, model.output_dim)), []
+        for _ in range(steps):
+            states = dec.step_forward(
+                y_prev, states, (dec.kernel, dec.recurrent_kernel, dec.bias)
+            )
+            y_prev = states[0] @ dense.kernel + dense.bias
+            ys.append(y_prev)
+        return np.stack(ys, axis=1)
+
+    for name in ("self.encoder.states", "self.encoder.step_forward", "states[0]"):
+        assert name in hint
+    model = Seq2Seq(units=3, input_dim=2, output_dim=2, cell=cell, seed=1)
+    enc_x = np.random.default_rng(0).normal(size=(4, 5, 2))
+    np.testing.assert_allclose(
+        as_the_hint_says(model, enc_x, 6), model.predict(enc_x, steps=6), rtol=1e-12
+    )
+
+
 def test_notebooks_are_written_for_the_parts(tmp_path):
     _require("nbformat")
     import nbformat
@@ -102,7 +153,10 @@ def test_notebooks_are_written_for_the_parts(tmp_path):
     nbformat.validate(nb)
     markdown, signature, check = nb.cells
     assert "`dense_backward` in `minilstm/dense.py`" in markdown.source
-    assert "docs/dense-mse.md" in markdown.source
+    # The link leads to the site's page (the student edition built into DIR/site),
+    # not to the repository's Markdown.
+    assert "](../site/dense-mse.html)" in markdown.source
+    assert "docs/" not in markdown.source
     assert "below 1e-8" in markdown.source
     assert "def dense_backward(" in signature.source
     assert "Args:" in signature.source and "NotImplementedError" not in signature.source

@@ -15,6 +15,8 @@ from minilstm.assignment.parts import (
     points_for,
 )
 
+pytestmark = pytest.mark.slow  # hands out and grades a workspace
+
 
 def test_the_end_to_end_check_is_worth_its_share_of_the_parts_handed_out():
     assert points_for(list(PARTS))["end_to_end"] == 10  # 10 of 100, as always

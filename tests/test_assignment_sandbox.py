@@ -8,11 +8,14 @@ grade must be and which words the report must use.
 import json
 from pathlib import Path
 
+import pytest
 from test_assignment import FULL, keep_library_copy, plant, scores
 
 from minilstm.assignment import grade, init_workspace
 from minilstm.assignment.parts import PARTS
 from minilstm.assignment.sandbox import KEEP
+
+pytestmark = pytest.mark.slow  # grades planted code in bounded processes
 
 # Old and new protocols alike: a passing verdict in every result file the grader's
 # command line names, fake outputs for every call, and an exit before any check runs.

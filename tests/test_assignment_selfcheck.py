@@ -10,17 +10,22 @@ import pytest
 from test_assignment import (
     ADAM_WITHOUT_BIAS_CORRECTION,
     FORGET_GATE_USES_C_T,
+    OTHER_MISTAKES,
+    PLANTED,
     RECURRENT_GRADIENT_NOT_CARRIED,
     keep_library_copy,
     plant,
 )
 
-from minilstm.assignment import PARTS, init_workspace
+from minilstm.assignment import PARTS, grade, init_workspace
 from minilstm.assignment.__main__ import main
 from minilstm.assignment.checks import CHECKS
 from minilstm.assignment.parts import DEFAULT_PARTS
 from minilstm.assignment.selfcheck import record_part, run_selfcheck
 from minilstm.assignment.session import Recorder
+from minilstm.assignment.workspace import library_markers
+
+pytestmark = pytest.mark.slow  # runs the self-check end to end
 
 
 def verdicts(output: str) -> dict[str, str]:
@@ -82,12 +87,62 @@ def test_a_planted_mistake_fails_its_part_only(part, module, qualname, body, tmp
 
 def test_a_part_that_uses_a_wrong_earlier_part_fails_with_a_note(tmp_path):
     # lstm_backward runs the student's lstm_step_backward: the self-check has no
-    # reference code to stand in for it, unlike the grader.
+    # reference code to stand in for it, unlike the grader. Adam runs no other part:
+    # its failure gets no note.
     workspace = init_workspace(tmp_path / "ws", solution=True)
     plant(workspace, "lstm.py", "lstm_cell_backward", FORGET_GATE_USES_C_T)
-    run = run_selfcheck(workspace, ["lstm_step_backward", "bptt"])
-    assert verdicts(run.stdout) == {"lstm_step_backward": "failed", "bptt": "failed"}
-    assert "an earlier part failed too" in run.stdout
+    plant(workspace, "optimizers.py", "Adam.update_step", ADAM_WITHOUT_BIAS_CORRECTION)
+    run = run_selfcheck(workspace, ["lstm_step_backward", "bptt", "adam"])
+    assert verdicts(run.stdout) == dict.fromkeys(
+        ["lstm_step_backward", "bptt", "adam"], "failed"
+    )
+    reports = run.stdout.split("\n\n")
+    note = "it runs your lstm_step_backward too, which failed: that may be the cause"
+    assert [note in report for report in reports[:3]] == [False, True, False]
+
+
+def test_calls_are_counted_per_function_as_the_student_counts_them(tmp_path):
+    workspace = init_workspace(tmp_path / "ws", parts=["mse_backward", "adam"])
+    # dloss is 1 in the first call and 0.5 in the second: only the second fails.
+    plant(
+        workspace,
+        "losses.py",
+        "mse_backward",
+        "return 2.0 * cache.diff / cache.diff.size",
+    )
+    plant(workspace, "optimizers.py", "Adam.update_step", ADAM_WITHOUT_BIAS_CORRECTION)
+    run = run_selfcheck(workspace)
+    assert "first problem: mse_backward, call 2 of 3: dy_pred" in run.stdout
+    assert "dloss is not used" in run.stdout
+    # Adam's constructor is a call of its own, not the first of update_step; the
+    # step is compared, not the weights after it.
+    assert "first problem: Adam.update_step, call 1 of 8: step of variables[0]" in (
+        run.stdout
+    )
+
+
+# Every mistake the kit's tests plant (tests/test_assignment.py), with the words by
+# which the grader names it.
+CASES = [(p, *PLANTED[p][:3], PLANTED[p][3][-1]) for p in sorted(PLANTED)]
+CASES += [tuple(case) for case in OTHER_MISTAKES]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("part", "module", "qualname", "body", "words"), CASES)
+def test_the_self_check_names_each_mistake_the_grader_names(
+    part, module, qualname, body, words, tmp_path
+):
+    workspace = init_workspace(tmp_path / "ws", parts=[part], solution=True)
+    if f"library_{qualname}" in body:
+        keep_library_copy(workspace, module, qualname)
+    plant(workspace, module, qualname, body)
+    (graded,) = grade(workspace, parts=[part])
+    run = run_selfcheck(workspace, [part])
+    assert graded.score == 0 and verdicts(run.stdout) == {part: "failed"}
+    # The self-check names at least every mistake the grader names, in its words.
+    assert words in graded.output
+    assert words in run.stdout, run.stdout
+    assert ("Likely mistake: " in graded.output) <= ("Likely mistake: " in run.stdout)
 
 
 def test_the_installed_library_is_out_of_reach(tmp_path):
@@ -130,7 +185,7 @@ def test_the_shipped_data_has_no_pickles_and_other_inputs_than_the_grader(tmp_pa
     for part in PARTS:
         with np.load(workspace / "selfcheck_data" / f"{part}.npz") as data:
             shipped = dict(data)  # allow_pickle is False by default
-        _, again = record_part(workspace, part)
+        _, again = record_part(workspace, part, library_markers())
         assert shipped.keys() == again.keys()
         recorder = Recorder(workspace)
         CHECKS[part](recorder)

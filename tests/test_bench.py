@@ -10,7 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from minilstm import bench
+from minilstm.bench.__main__ import main
+from minilstm.bench.compare import versus, versus_rounds
+from minilstm.bench.machine import (
+    ISA_LIMITS,
+    OPENBLAS_OVERRIDES,
+    cpu_name,
+    environment,
+)
+from minilstm.bench.measure import QUICK, Results, ScaleRow
+from minilstm.bench.scale import scale_table
+from minilstm.bench.timing import alternate
+
+pytestmark = pytest.mark.slow  # runs the bench, each side in a process
 
 ROOT = Path(__file__).resolve().parents[1]
 # PyTorch is optional and not in the test extra: the quick run checks its columns where
@@ -84,7 +96,7 @@ def test_quick_run_prints_every_sides_tables(quick_run):
     else:
         assert "> PyTorch columns skipped: PyTorch cannot be imported" in text
     # The header names the CPU and the SIMD extensions NumPy dispatches to.
-    assert f"- CPU: {bench.cpu_name()}, " in text
+    assert f"- CPU: {cpu_name()}, " in text
     assert "NumPy's SIMD extensions: " in text
     sweep_rows = [
         line for line in text.splitlines() if line.startswith(("| window", "| units"))
@@ -195,7 +207,7 @@ def test_minilstm_runs_once_without_overrides_or_with_no_own_kernel(
         *MINILSTM_ONLY,
         *args,
         out=tmp_path,
-        unset=bench.OPENBLAS_OVERRIDES,
+        unset=OPENBLAS_OVERRIDES,
         **settings,
     )
     assert done.returncode == 0, done.stderr
@@ -213,7 +225,7 @@ def test_minilstm_runs_once_without_overrides_or_with_no_own_kernel(
 )
 def test_bad_arguments_exit_2_with_one_line(args, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        bench.main(args)
+        main(args)
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
@@ -224,44 +236,44 @@ def test_an_out_folder_that_cannot_be_made_is_a_bad_argument(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("")
     with pytest.raises(SystemExit) as exit_info:
-        bench.main(["--out", str(blocker / "sub")])
+        main(["--out", str(blocker / "sub")])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "argument --out: cannot write to folder" in err
 
 
 def test_sides_alternate_which_goes_first():
-    assert bench.alternate(3, ["a", "b"]) == ["a", "b", "b", "a", "a", "b"]
+    assert alternate(3, ["a", "b"]) == ["a", "b", "b", "a", "a", "b"]
 
 
 def test_comparison_wording():
-    assert bench.versus(other=6.0, mine=1.0) == "6.0x faster"
-    assert bench.versus(other=1.0, mine=1.5) == "1.50x slower"
-    assert bench.versus(other=1.05, mine=1.0) == "1.05x faster"
+    assert versus(other=6.0, mine=1.0) == "6.0x faster"
+    assert versus(other=1.0, mine=1.5) == "1.50x slower"
+    assert versus(other=1.05, mine=1.0) == "1.05x faster"
 
 
 def test_near_par_the_comparison_also_counts_the_rounds_minilstm_won():
     # The median of the rounds' ratios (1.2, 0.9, 1.5), and the rounds above 1.
     mine = [1.0, 1.0, 1.0]
-    assert bench.versus_rounds([1.2, 0.9, 1.5], mine) == (
+    assert versus_rounds([1.2, 0.9, 1.5], mine) == (
         "1.20x faster; faster in 2 of 3 rounds"
     )
-    assert bench.versus_rounds([0.9, 0.8, 1.1], mine) == (
+    assert versus_rounds([0.9, 0.8, 1.1], mine) == (
         "1.11x slower; faster in 1 of 3 rounds"
     )
     # Far from par every round agrees, and the count would only repeat the ratio.
-    assert bench.versus_rounds([5.0, 6.0, 7.0], mine) == "6.0x faster"
+    assert versus_rounds([5.0, 6.0, 7.0], mine) == "6.0x faster"
 
 
 def test_the_header_names_instruction_set_limits_only_when_set(monkeypatch):
-    for name in bench.ISA_LIMITS:
+    for name in ISA_LIMITS:
         monkeypatch.delenv(name, raising=False)
-    assert not any("instruction-set limits" in line for line in bench.environment())
+    assert not any("instruction-set limits" in line for line in environment())
     monkeypatch.setenv("ATEN_CPU_CAPABILITY", "avx2")
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
     assert (
         "- instruction-set limits: ATEN_CPU_CAPABILITY=avx2, ONEDNN_MAX_CPU_ISA=AVX2"
-        in bench.environment()
+        in environment()
     )
 
 
@@ -273,6 +285,122 @@ def test_the_cpu_is_named_with_its_family_and_model(tmp_path):
         "model name\t: AMD EPYC\nflags\t\t: fpu avx2\n\n"
         "processor\t: 1\ncpu family\t: 25\nmodel\t\t: 17\nmodel name\t: other\n"
     )
-    assert bench.cpu_name(str(cpuinfo)) == "AMD EPYC (family 26, model 2)"
+    assert cpu_name(str(cpuinfo)) == "AMD EPYC (family 26, model 2)"
     cpuinfo.write_text("processor\t: 0\nmodel name\t: Some CPU\n")
-    assert bench.cpu_name(str(cpuinfo)) == "Some CPU"
+    assert cpu_name(str(cpuinfo)) == "Some CPU"
+
+
+# The scale table's columns: the size, minilstm's and PyTorch's float32 times and their
+# comparison, the float32 floor and minilstm's multiple of it, minilstm's float64 time
+# and floor, the two peaks.
+SCALE_HEADER = [
+    "H",
+    "N",
+    "T",
+    "minilstm float32 (ms)",
+    "PyTorch float32 (ms)",
+    "minilstm vs PyTorch, float32",
+    "floor float32 (ms)",
+    "minilstm float32 ÷ floor",
+    "minilstm float64 (ms)",
+    "floor float64 (ms)",
+    "peak MB, minilstm",
+    "peak MB, PyTorch",
+]
+NUMBER = re.compile(r"\d+(\.\d+)?")
+
+
+@pytest.fixture(scope="module")
+def scale_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("scale")
+    return run_bench("--scale", "--quick", out=out), out
+
+
+def test_scale_prints_a_row_per_size_under_its_header_and_nothing_else(scale_run):
+    done, out = scale_run
+    assert done.returncode == 0, done.stderr
+    text = done.stdout
+    assert "## Scale: one training epoch as the model grows" in text
+    for other in ("## The article's workload", "## minilstm alone", "## Scaling"):
+        assert other not in text
+    assert "Keras side" not in text  # the scale table compares with PyTorch only
+    assert cells(text, "| H | N | T |") == SCALE_HEADER
+    for units, batch_size, window in QUICK.scale:
+        row = cells(text, f"| {units} | {batch_size} | {window} |")
+        assert len(row) == len(SCALE_HEADER)
+        times = dict(zip(SCALE_HEADER, row, strict=True))
+        for column in ("minilstm float32 (ms)", "minilstm float64 (ms)"):
+            assert NUMBER.fullmatch(times[column]) and float(times[column]) > 0
+        for column in ("floor float32 (ms)", "floor float64 (ms)"):
+            assert NUMBER.fullmatch(times[column])
+        assert re.fullmatch(r"\d+\.\dx", times["minilstm float32 ÷ floor"])
+        assert is_ratio(times["minilstm vs PyTorch, float32"]) == HAS_TORCH
+        assert (
+            NUMBER.fullmatch(times["PyTorch float32 (ms)"]) is not None
+        ) == HAS_TORCH
+        # Linux has /proc, where the peaks are measured.
+        if Path("/proc/self/status").exists():
+            assert float(times["peak MB, minilstm"]) > 0
+            assert (times["peak MB, PyTorch"] != "-") == HAS_TORCH
+    assert (out / "results.md").read_text() in text
+    assert not (out / "sweep.png").exists()
+
+
+def test_the_scale_table_marks_the_articles_size_and_dashes_a_missing_side():
+    # Made-up times: one size with every side, the article's without PyTorch.
+    results = Results(
+        scale=[
+            ScaleRow(
+                512,
+                128,
+                100,
+                epoch={
+                    ("minilstm", "float32"): [2.0, 2.0, 3.0],
+                    ("PyTorch", "float32"): [2.2, 2.4, 3.3],
+                    ("minilstm", "float64"): [4.0, 4.0, 4.0],
+                },
+                floor={"float32": 0.5, "float64": 1.0},
+                memory={"minilstm": 123.4, "PyTorch": None},
+            ),
+            ScaleRow(
+                75,
+                10,
+                24,
+                epoch={
+                    ("minilstm", "float32"): [0.012],
+                    ("minilstm", "float64"): [0.015],
+                },
+                floor={"float32": 0.0004, "float64": 0.0005},
+                memory={"minilstm": 50.0},
+            ),
+        ]
+    )
+    text = "\n".join(scale_table(results, QUICK))
+    assert cells(text, "| 512 | 128 | 100 |") == [
+        "512",
+        "128",
+        "100",
+        "2000.0",
+        "2400.0",
+        "1.10x faster; faster in 3 of 3 rounds",
+        "500.0",
+        "4.0x",
+        "4000.0",
+        "1000.0",
+        "123",
+        "n/a",
+    ]
+    assert cells(text, "| 75 | 10 | 24") == [
+        "75",
+        "10",
+        "24 (the article's)",
+        "12.0",
+        "-",
+        "-",
+        "0.40",
+        "30.0x",
+        "15.0",
+        "0.50",
+        "50",
+        "-",
+    ]

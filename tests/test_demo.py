@@ -19,6 +19,8 @@ from minilstm.data import TASKS, load_task
 from minilstm.demo import experiment, keras_run, options, recipes
 from minilstm.demo.__main__ import main
 
+pytestmark = pytest.mark.slow  # runs the demo end to end
+
 ROOT = Path(__file__).resolve().parents[1]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # A few epochs of a small model: the pictures and the table, not the accuracy, are

@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+pytestmark = pytest.mark.slow  # builds the docs site, reads it in a browser
+
 if TYPE_CHECKING:
     import websocket
 

@@ -31,6 +31,8 @@ import keras
 
 import reference_keras as rk
 
+pytestmark = pytest.mark.slow  # loads TensorFlow, trains in Keras
+
 DATA = ml.data.load_task("sin_cos")
 
 

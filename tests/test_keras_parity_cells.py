@@ -29,6 +29,8 @@ from test_keras_parity import BETA_1, BETA_2, keras_float, relative
 
 import reference_keras as rk
 
+pytestmark = pytest.mark.slow  # loads TensorFlow, trains in Keras
+
 DATA = ml.data.load_task("sin_cos")
 CELLS = ("gru", "rnn")
 

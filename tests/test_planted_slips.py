@@ -17,6 +17,8 @@ import planted_slips as slips
 
 import minilstm.lstm
 
+pytestmark = pytest.mark.slow  # the docs' gradient-check tables, every scale
+
 SCALES = slips.SCALES  # 0.001, 0.01, 1.5
 
 

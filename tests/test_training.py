@@ -1,4 +1,5 @@
-"""Training the article's model: it learns sin -> cos, deterministically."""
+"""Training: the article's model learns sin -> cos, and ``fit`` reports its loss,
+resumes and prints as Keras does (the same seed, the same bits: test_determinism.py)."""
 
 import numpy as np
 import pytest
@@ -7,6 +8,7 @@ import minilstm as ml
 from minilstm.data import load_task
 
 
+# The article's whole training, 35 epochs over 76 windows of 75 units: the slow tier.
 @pytest.fixture(scope="module")
 def trained():
     data = load_task("sin_cos")
@@ -23,6 +25,7 @@ def trained():
     return data, model, history
 
 
+@pytest.mark.slow
 def test_article_settings_bring_the_loss_below_1e_3(trained):
     _, _, history = trained
     losses = history.history["loss"]
@@ -33,27 +36,13 @@ def test_article_settings_bring_the_loss_below_1e_3(trained):
     assert losses[-1] < losses[0] / 100
 
 
+@pytest.mark.slow
 def test_autoregressive_prediction_follows_cos(trained):
     data, model, _ = trained
     y = model.predict(data.enc_x, steps=24)
     # measured 3.1e-4: decoding from its own predictions, a little above the training
     # loss
     assert np.mean((y - data.dec_y) ** 2) < 1e-3
-
-
-def test_same_seed_gives_bit_identical_weights_and_history():
-    data = load_task("sin_cos", window=8)
-    runs = []
-    for _ in range(2):
-        model = ml.Seq2Seq(units=6, seed=42)
-        history = model.fit(
-            data.enc_x, data.dec_x, data.dec_y, epochs=3, batch_size=10, verbose=0
-        )
-        runs.append((model.get_weights(), history.history["loss"]))
-    (w1, l1), (w2, l2) = runs
-    assert l1 == l2
-    for a, b in zip(w1, w2, strict=True):
-        np.testing.assert_array_equal(a, b)
 
 
 def test_history_loss_is_the_batch_size_weighted_mean_as_keras_reports_it():

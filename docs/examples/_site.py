@@ -64,7 +64,7 @@ def cpu_label() -> str:
     runs two scripts at once and the machine may be busy, which lengthens wall-clock
     times but hardly the processor time a single-threaded NumPy loop needs.
     """
-    from minilstm.bench import cpu_name
+    from minilstm.bench.machine import cpu_name
 
     return f"{cpu_name()}, one BLAS thread"
 

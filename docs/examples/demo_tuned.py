@@ -9,8 +9,8 @@ from concurrent.futures import ProcessPoolExecutor
 import matplotlib.pyplot as plt
 from _site import cpu_label, record, save_figure, sci
 
-from minilstm import plots
 from minilstm.data import TASKS
+from minilstm.demo import plots
 from minilstm.demo.experiment import TaskResult, run_task
 from minilstm.demo.recipes import RECIPES
 from minilstm.demo.report import format_table

@@ -13,7 +13,7 @@ from _site import record
 import minilstm as ml
 from minilstm import article
 from minilstm.activations import sigmoid
-from minilstm.bench import cpu_name
+from minilstm.bench.machine import cpu_name
 from minilstm.data import load_task
 from minilstm.lstm import lstm_forward, lstm_step_forward
 

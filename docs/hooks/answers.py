@@ -6,6 +6,8 @@ A teacher who builds the site with the variable set gets the questions, hints an
 expected magnitudes, without the answers:
 
     MINILSTM_DOCS_NO_ANSWERS=1 python -m mkdocs build
+
+A student edition (MINILSTM_DOCS_STUDENT_PARTS set) leaves them out as well.
 """
 
 import os
@@ -16,6 +18,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 ENV = "MINILSTM_DOCS_NO_ANSWERS"
+STUDENT_ENV = "MINILSTM_DOCS_STUDENT_PARTS"
 ANSWER = re.compile(r'^([ \t]*)\?\?\?\+? note "Answer"[ \t]*$')
 
 
@@ -52,8 +55,10 @@ def strip_answers(markdown: str) -> str:
 
 
 def answers_hidden() -> bool:
-    """Whether the build leaves the answers out (the variable set to 1)."""
-    return os.environ.get(ENV, "") == "1"
+    """Whether the build leaves the answers out: the variable set to 1, or a student
+    edition being built (docs/hooks/student.py)."""
+    student = os.environ.get(STUDENT_ENV, "").strip()
+    return os.environ.get(ENV, "") == "1" or bool(student)
 
 
 def on_page_markdown(

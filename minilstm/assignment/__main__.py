@@ -1,5 +1,5 @@
 """``python -m minilstm.assignment init DIR``, ``check DIR``, ``grade DIR``,
-``autograder OUT.zip`` and ``collect DIR``."""
+``autograder OUT.zip``, ``collect DIR`` and ``site --out DIR``."""
 
 import json
 import sys
@@ -7,9 +7,10 @@ from pathlib import Path
 
 from minilstm.assignment.bundle import DEFAULT_USER, build_autograder, collect
 from minilstm.assignment.grader import grade, made_elsewhere, table, to_json
-from minilstm.assignment.notebooks import write_notebooks
+from minilstm.assignment.notebooks import SITE, write_notebooks
 from minilstm.assignment.parts import DEFAULT_PARTS, END_TO_END, PARTS, parse_points
 from minilstm.assignment.selfcheck import run_selfcheck
+from minilstm.assignment.student_site import build_site, parts_from
 from minilstm.assignment.workspace import check_parts, init_workspace, library_markers
 from minilstm.cli import ArgumentParser, positive_float, positive_int, run
 
@@ -41,6 +42,13 @@ def main(argv: list[str] | None = None) -> int:
         "--notebooks",
         action="store_true",
         help="also write notebooks/PART.ipynb for each part (needs nbformat)",
+    )
+    init.add_argument(
+        "--site-url",
+        default=SITE,
+        metavar="URL",
+        help="where the notebooks' links find the site's pages (default: "
+        f"{SITE}, the student edition built into DIR/site)",
     )
     init.add_argument(
         "--points",
@@ -136,7 +144,38 @@ def main(argv: list[str] | None = None) -> int:
     bundle.add_argument(
         "--memory", type=positive_int, default=2048, help="MB of address space per part"
     )
+    site = commands.add_parser(
+        "site",
+        help="build the student edition of the docs site (from a clone of the "
+        "repository, with the docs extra installed)",
+    )
+    given = site.add_mutually_exclusive_group()
+    given.add_argument(
+        "--parts",
+        nargs="+",
+        choices=list(PARTS),
+        metavar="PART",
+        help=f"the parts handed out (default: {', '.join(DEFAULT_PARTS)})",
+    )
+    given.add_argument(
+        "--workspace", type=Path, help="take the parts from this workspace's manifest"
+    )
+    site.add_argument("--out", type=Path, required=True, help="the folder to build to")
+    site.add_argument(
+        "--config-file",
+        type=Path,
+        default=Path("mkdocs.yml"),
+        help="the repository's mkdocs.yml (default: ./mkdocs.yml)",
+    )
     args = parser.parse_args(argv)
+    if args.command == "site":
+        try:
+            parts = parts_from(args.workspace, args.parts)
+            build_site(parts, args.out, args.config_file)
+        except (FileNotFoundError, ValueError, RuntimeError) as exc:
+            parser.error(str(exc))
+        print(f"wrote {args.out}: the site with {', '.join(parts)} as stubs")
+        return 0
     if args.command == "collect":
         try:
             files = collect(args.directory, args.output)
@@ -174,7 +213,9 @@ def main(argv: list[str] | None = None) -> int:
                 args.directory, args.parts, solution=args.solution, points=points
             )
             if args.notebooks:
-                write_notebooks(path, check_parts(args.parts), library_markers())
+                write_notebooks(
+                    path, check_parts(args.parts), library_markers(), args.site_url
+                )
         except (FileExistsError, ValueError, ModuleNotFoundError) as exc:
             parser.error(str(exc))
         parts = args.parts or DEFAULT_PARTS

@@ -98,18 +98,8 @@ def mse_hint(got: object, want: np.ndarray, dloss: float, shape: tuple) -> str:
     k = float(np.sum(got * want) / np.sum(want * want))
     if mismatch("", got, k * want):
         return ""
-    size, N = np.prod(shape), shape[0]
-    known = [
-        (0.5, "the factor 2 of d/dy (y - t)^2 = 2 (y - t) is missing"),
-        (-1.0, "the sign is flipped: the gradient is 2 (y_pred - y_true) / size"),
-        (
-            size / N,
-            "it divides by N, the batch size; the mean is over every element (size)",
-        ),
-        (1 / dloss, "dloss is not used: the chain rule multiplies by it"),
-    ]
-    for factor, text in known:
-        if np.isclose(k, factor, rtol=1e-6) and factor != 1.0:
+    for text, factor in mistakes.mse_factors(shape, dloss):
+        if np.isclose(k, factor, rtol=1e-6):
             return f"{LIKELY}{text}."
     return ""
 
@@ -139,9 +129,7 @@ def check_adam(s: Session) -> None:
             for k, (w0, a, b) in enumerate(zip(w0s, got, want, strict=True)):
                 if np.array_equal(a, w0):
                     problems.append(
-                        f"weight {k} did not change: update `variable` in place "
-                        "(variable -= ...); binding the name to a new array does "
-                        "not change the model's weights"
+                        f"weight {k} did not change: {mistakes.ADAM_NOT_IN_PLACE}"
                     )
                 elif p := mismatch(f"the change of weight {k}", a - w0, b - w0):
                     problems.append(p)
@@ -214,24 +202,18 @@ def predict_hint(
 ) -> str:
     """Name the decoding mistake that explains ``got``, or the first step that is
     wrong."""
-    N, steps, O = want.shape
+    steps = want.shape[1]
     if np.shape(got) != want.shape:
         return (
             f" predict returns (N, steps, O) = {want.shape}; steps defaults to T_enc."
         )
-    # Decoding that never feeds back reads a zero input at every step.
-    if not mismatch("", got, reference.forward(enc_x, np.zeros((N, steps, O)))):
-        return (
-            f"{LIKELY}the prediction is not fed back; each step's input must be the "
-            "previous step's prediction (zero only at the first step)."
-        )
-    weights = reference.get_weights()
-    # Zero encoder weights make the encoder hand over h = c = 0.
-    reference.set_weights([0 * w for w in weights[:3]] + weights[3:])
-    cold = reference.predict(enc_x, steps=steps)
-    reference.set_weights(weights)
-    if not mismatch("", got, cold):
-        return f"{LIKELY}the decoder does not start from the encoder's final (h, c)."
+    named = name_mistake(
+        mistakes.PREDICT,
+        lambda **o: [mistakes.predict(reference, enc_x, steps, **o)],
+        [got],
+    )
+    if named:
+        return named
     wrong = [t for t in range(steps) if mismatch("", np.asarray(got)[:, t], want[:, t])]
     return f" The first wrong step is t={wrong[0]}." if wrong else ""
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from minilstm.assignment.mistakes import TRANSPOSED
 from minilstm.assignment.parts import STUB_MESSAGE
 from minilstm.gradcheck import rel_error
 
@@ -55,9 +56,7 @@ def mismatch(name: str, got: object, want: np.ndarray, tol: float = TOL) -> str 
     if got.shape != want.shape:
         message = f"{name} has shape {got.shape}, expected {want.shape}"
         if got.ndim == 2 and got.shape == want.shape[::-1]:
-            message += (
-                ": the transpose. A transposed product (e.g. dz.T @ x for x.T @ dz)?"
-            )
+            message += f": {TRANSPOSED}"
         return message
     if not np.all(np.isfinite(got)):
         return f"{name} contains NaN or inf"

@@ -1,15 +1,23 @@
 """Models of classic mistakes, to name the one a student made.
 
 Each function recomputes a result the way a common wrong version of the code would, from
-the equations alone (not from the library's code). When a student's result matches one
-of these, the grader can say which mistake it is instead of only that the numbers
-differ.
+the equations alone (decoding's mistakes from the library's model, with a piece of it
+switched off). When a student's result matches one of these, the grader can say which
+mistake it is instead of only that the numbers differ. Each table lists a function's
+mistakes, with their options; ``diagnosis.likely`` applies the same tables to one
+recorded call, for the self-check.
 """
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from minilstm.activations import sigmoid
-from minilstm.lstm import lstm_step_backward, lstm_step_forward
+from minilstm.lstm import StepCache, lstm_step_backward, lstm_step_forward
+
+if TYPE_CHECKING:
+    from minilstm.seq2seq import Seq2Seq
 
 
 def _gates(
@@ -54,12 +62,26 @@ def cell_backward(
     dc: np.ndarray,
     z: np.ndarray,
     c_prev: np.ndarray,
+    **mistake: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(dz, dc_prev) of one cell, all (N, .), with the mistakes switched on."""
+    i, f, g, o = _gates(z, c_prev.shape[1])
+    return cell_backward_from_gates(dh, dc, c_prev, i, f, g, o, **mistake)
+
+
+def cell_backward_from_gates(
+    dh: np.ndarray,
+    dc: np.ndarray,
+    c_prev: np.ndarray,
+    i: np.ndarray,
+    f: np.ndarray,
+    g: np.ndarray,
+    o: np.ndarray,
     forget_uses_c: bool = False,
     dh_to_c: bool = True,
     tanh_grad_of_c: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(dz, dc_prev) of one cell, all (N, .), with the mistakes switched on."""
-    i, f, g, o = _gates(z, c_prev.shape[1])
+    """``cell_backward`` from the gates (all (N, H)), as a CellCache holds them."""
     c = f * c_prev + i * g
     tanh_c = np.tanh(c)
     do = dh * tanh_c
@@ -113,13 +135,30 @@ def bptt(
     step, never replaced); "zero" (nothing reaches the earlier steps). weight_steps:
     "all"; "last" or "first" (only that step's contribution to the weight gradients).
     """
-    T = x.shape[1]
     caches, h, c = [], h0, c0
-    for t in range(T):
+    for t in range(x.shape[1]):
         (h, c), cache = lstm_step_forward(x[:, t], h, c, kernel, recurrent_kernel, bias)
         caches.append(cache)
+    return bptt_from_caches(caches, dhs, dh, dc, carry_h, carry_c, weight_steps)
+
+
+def bptt_from_caches(
+    caches: list[StepCache],
+    dhs: np.ndarray,
+    dh: np.ndarray,
+    dc: np.ndarray,
+    carry_h: str = "yes",
+    carry_c: str = "yes",
+    weight_steps: str = "all",
+) -> tuple[np.ndarray, ...]:
+    """``bptt`` from the steps' caches (one ``StepCache`` per step), as a
+    ``SequenceCache`` holds them; dhs: (N, T, H)."""
+    x = np.stack([cache.x for cache in caches], axis=1)
+    T = x.shape[1]
+    kernel, recurrent_kernel = caches[0].kernel, caches[0].recurrent_kernel
     dx = np.zeros_like(x)
-    dweights = [np.zeros_like(w) for w in (kernel, recurrent_kernel, bias)]
+    dweights = [np.zeros_like(kernel), np.zeros_like(recurrent_kernel)]
+    dweights.append(np.zeros(kernel.shape[1]))
     dh_next, dc_next = dh, dc
     for t in reversed(range(T)):
         dx[:, t], dh_prev, dc_prev, *dw = lstm_step_backward(
@@ -281,6 +320,24 @@ def rnn_step_backward(
         dU_state: "h_prev" (right) or "h" (the new state in dU).
     """
     h = np.tanh(x @ kernel + h_prev @ recurrent_kernel + bias)
+    return rnn_step_backward_from_output(
+        dh, x, h_prev, kernel, recurrent_kernel, h, tanh_grad, dh_prev, dU_state
+    )
+
+
+def rnn_step_backward_from_output(
+    dh: np.ndarray,
+    x: np.ndarray,
+    h_prev: np.ndarray,
+    kernel: np.ndarray,
+    recurrent_kernel: np.ndarray,
+    h: np.ndarray,
+    tanh_grad: str = "output",
+    dh_prev: str = "U^T",
+    dU_state: str = "h_prev",
+) -> tuple[np.ndarray, ...]:
+    """``rnn_step_backward`` from the step's output h (N, H), as its StepCache holds
+    it."""
     derivative = {
         "output": 1 - h * h,
         "tanh_of_output": 1 - np.tanh(h) ** 2,
@@ -451,6 +508,25 @@ def gru_cell_backward(
     u_z, u_r, u_h = _gru_blocks(u, "zrh")
     z, r = sigmoid(a_z + u_z), sigmoid(a_r + u_r)
     h_tilde = np.tanh(a_h + r * u_h)
+    return gru_cell_backward_from_gates(
+        dh, h_prev, z, r, h_tilde, u_h, swap_z, du_h_reset, tanh_grad, sigmoid_grad
+    )
+
+
+def gru_cell_backward_from_gates(
+    dh: np.ndarray,
+    h_prev: np.ndarray,
+    z: np.ndarray,
+    r: np.ndarray,
+    h_tilde: np.ndarray,
+    u_h: np.ndarray,
+    swap_z: bool = False,
+    du_h_reset: bool = True,
+    tanh_grad: str = "output",
+    sigmoid_grad: str = "output",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``gru_cell_backward`` from the gates and states (all (N, H)), as a GRU
+    CellCache holds them."""
     keep = 1 - z if swap_z else z
     dz = dh * (h_tilde - h_prev if swap_z else h_prev - h_tilde)
     dh_tilde = dh * (1 - keep)
@@ -517,7 +593,29 @@ def gru_step_backward(
     """
     a = x @ kernel + bias[0]
     u = h_prev @ recurrent_kernel + bias[1]
-    da, du, dh_skip = gru_cell_backward(dh, a, u, h_prev, **cell)
+    a_z, a_r, a_h = _gru_blocks(a, "zrh")
+    u_z, u_r, u_h = _gru_blocks(u, "zrh")
+    z, r = sigmoid(a_z + u_z), sigmoid(a_r + u_r)
+    gates = (h_prev, z, r, np.tanh(a_h + r * u_h), u_h)
+    return gru_step_backward_from_gates(
+        dh, x, kernel, recurrent_kernel, gates, direct, one_bias, **cell
+    )
+
+
+def gru_step_backward_from_gates(
+    dh: np.ndarray,
+    x: np.ndarray,
+    kernel: np.ndarray,
+    recurrent_kernel: np.ndarray,
+    gates: tuple[np.ndarray, ...],
+    direct: bool = True,
+    one_bias: bool = False,
+    **cell: bool | str,
+) -> tuple[np.ndarray, ...]:
+    """``gru_step_backward`` from x, the weights and the cell's (h_prev, z, r, h~,
+    u_h), as a GRU StepCache holds them."""
+    h_prev = gates[0]
+    da, du, dh_skip = gru_cell_backward_from_gates(dh, *gates, **cell)
     dh_prev = du @ recurrent_kernel.T + (dh_skip if direct else 0.0)
     dbias = np.stack([da.sum(axis=0), (da if one_bias else du).sum(axis=0)])
     return da @ kernel.T, dh_prev, x.T @ da, h_prev.T @ du, dbias
@@ -537,3 +635,73 @@ GRU_STEP_BACKWARD = [
     ),
     *GRU_CELL_BACKWARD,
 ]
+
+
+# The gradient of the MSE off by a constant factor: (the mistake, the factor), given
+# the shape's size, its batch size N and dloss.
+MSE_FACTORS: list[tuple[str, Callable[[int, int, float], float]]] = [
+    ("the factor 2 of d/dy (y - t)^2 = 2 (y - t) is missing", lambda size, N, d: 0.5),
+    (
+        "the sign is flipped: the gradient is 2 (y_pred - y_true) / size",
+        lambda size, N, d: -1.0,
+    ),
+    (
+        "it divides by N, the batch size; the mean is over every element (size)",
+        lambda size, N, d: size / N,
+    ),
+    ("dloss is not used: the chain rule multiplies by it", lambda size, N, d: 1 / d),
+]
+
+
+def mse_factors(shape: tuple[int, ...], dloss: float) -> list[tuple[str, float]]:
+    """The known MSE mistakes for y_pred of ``shape``, each with its factor (those that
+    are not 1 here: with dloss = 1 not using it changes nothing)."""
+    size, N = int(np.prod(shape)), shape[0]
+    found = [(text, factor(size, N, dloss)) for text, factor in MSE_FACTORS]
+    return [(text, k) for text, k in found if not np.isclose(k, 1.0)]
+
+
+ADAM_NOT_IN_PLACE = (
+    "update `variable` in place (variable -= ...); binding the name to a new array "
+    "does not change the model's weights"
+)
+
+PREDICT = [
+    (
+        "the prediction is not fed back; each step's input must be the previous "
+        "step's prediction (zero only at the first step)",
+        {"feedback": False},
+    ),
+    (
+        "the decoder does not start from the encoder's final (h, c)",
+        {"encoder_states": False},
+    ),
+]
+
+
+def predict(
+    model: "Seq2Seq",
+    enc_x: np.ndarray,
+    steps: int | None = None,
+    feedback: bool = True,
+    encoder_states: bool = True,
+) -> np.ndarray:
+    """(N, steps, O) predictions of a trained ``model`` with a decoding mistake on.
+
+    feedback: False gives the decoder a zero input at every step. encoder_states: False
+    starts the decoder from zero states (zero encoder weights make the encoder hand
+    over zeros). The model's weights are as they were afterwards.
+    """
+    steps = enc_x.shape[1] if steps is None else steps
+    if not feedback:
+        return model.forward(enc_x, np.zeros((len(enc_x), steps, model.output_dim)))
+    weights = model.get_weights()
+    model.set_weights([0 * w for w in weights[:3]] + weights[3:])
+    try:
+        return model.predict(enc_x, steps=steps)
+    finally:
+        model.set_weights(weights)
+
+
+# A result of the transposed shape, in the grader's words.
+TRANSPOSED = "the transpose. A transposed product (e.g. dz.T @ x for x.T @ dz)?"

@@ -2,7 +2,7 @@
 
 Each ``DIR/notebooks/<part>.ipynb`` holds three cells: markdown with the part's title,
 the functions to write and the module file that holds them, the idea and its key
-equations, and a pointer to the docs page; the signature and docstring of each function,
+equations, and a link to the site's page; the signature and docstring of each function,
 read from the workspace's source when it is made (the student edits the ``.py`` file,
 not the notebook); and a cell that runs the workspace's self-check on the part, which
 raises ``SelfCheckFailed`` (and so stops a top-to-bottom run) unless the part passes.
@@ -18,6 +18,9 @@ from minilstm.assignment.parts import PARTS
 from minilstm.assignment.workspace import Marked, function_source, replace_body
 
 NOTEBOOK_DIR = "notebooks"
+# Where the notebooks' links lead by default: the student edition of the site built
+# into the workspace's site/ folder (``site --workspace DIR --out DIR/site``).
+SITE = "../site"
 
 
 class Idea(NamedTuple):
@@ -72,22 +75,23 @@ $$\delta h_t = \delta y_t + \delta h_t^{\text{next}},\qquad
     ),
     "dense_backward": Idea(
         "dense-mse.md",
-        "The Dense layer $y = x W + b$ acts on the last axis of a (N, T, H) input, "
-        "with one $W$ for every step, so its weight gradients sum over batch and time:"
+        "The Dense layer $\\hat y = h V + d$ (`kernel` $V$, `bias` $d$) acts on the "
+        "last axis of an (N, T, H) input, with one $V$ for every step, so its weight "
+        "gradients sum over batch and time:"
         r"""
-$$\delta x = \delta y\, W^\top,\qquad
-\delta W = \sum_{n,t} x_{nt}^\top \delta y_{nt},\qquad
-\delta b = \sum_{n,t} \delta y_{nt}.$$
+$$\delta h = \delta \hat y\, V^\top,\qquad
+\delta V = \sum_{n,t} h_{n,t}^\top \delta \hat y_{n,t},\qquad
+\delta d = \sum_{n,t} \delta \hat y_{n,t}.$$
 """,
         backward=True,
     ),
     "mse_backward": Idea(
         "dense-mse.md",
-        "The loss is the mean of the squared errors over all $M$ elements, so each "
-        "element's gradient carries the $1/M$:"
+        "The loss is the mean of the squared errors over all $NTO$ elements, so each "
+        "element's gradient carries the $1/(NTO)$:"
         r"""
-$$L = \frac{1}{M}\sum (\hat y - y)^2,\qquad
-\frac{\partial L}{\partial \hat y} = \frac{2}{M}(\hat y - y).$$
+$$L = \frac{1}{NTO}\sum_{n,t,k} (\hat y_{n,t,k} - y_{n,t,k})^2,\qquad
+\delta \hat y = \frac{2}{NTO}(\hat y - y).$$
 """,
         backward=True,
     ),
@@ -105,12 +109,14 @@ $$\alpha_t = \eta\,\frac{\sqrt{1-\beta_2^t}}{1-\beta_1^t},\qquad
     ),
     "predict": Idea(
         "inference.md",
-        "Autoregressive decoding: the encoder's final state $(h, c)$ starts the "
-        "decoder, whose first input is zero; each step's prediction is fed back as "
-        "the next step's input:"
+        "Autoregressive decoding: the encoder runs over the $T$ steps of the window "
+        "from zero states, and its final states start the decoder, whose first input "
+        "is zero; each step's prediction is fed back as the next step's input. For "
+        "the LSTM (the states are $h$ alone for a GRU or a SimpleRNN model):"
         r"""
-$$(h_t, c_t) = \mathrm{LSTM}(\hat y_{t-1}, h_{t-1}, c_{t-1}),\qquad
-\hat y_t = h_t W_d + b_d,\qquad \hat y_0 = 0.$$
+$$(h^d_0, c^d_0) = (h^e_T, c^e_T),\qquad \hat y_0 = 0,$$
+$$(h^d_t, c^d_t) = \mathrm{LSTM}_d(\hat y_{t-1}, h^d_{t-1}, c^d_{t-1}),\qquad
+\hat y_t = h^d_t V + d,\qquad t = 1, \dots, T.$$
 """,
     ),
     "rnn_step_forward": Idea(
@@ -186,12 +192,23 @@ def signature_text(source: str, qualname: str, module: str) -> str:
     return function_source(replace_body(source, qualname, body), qualname)
 
 
-def part_markdown(part: str, marked: list[Marked]) -> str:
+def page_link(page: str, site: str) -> str:
+    """The address of a docs page in the built site (which links to page.html).
+
+    Args:
+        page: the page's file under docs/, e.g. "bptt.md".
+        site: the site's address, or its folder relative to the notebook.
+    """
+    return f"{site.rstrip('/')}/{page.removesuffix('.md')}.html"
+
+
+def part_markdown(part: str, marked: list[Marked], site: str = SITE) -> str:
     """The notebook's first cell: what to write, where, the idea and the docs page.
 
     Args:
         part: the part's name.
         marked: the part's functions.
+        site: where the site is, as for ``write_notebooks``.
     """
     idea = IDEAS[part]
     functions = "\n".join(f"- `{m.qualname}` in `minilstm/{m.module}`" for m in marked)
@@ -209,7 +226,8 @@ def part_markdown(part: str, marked: list[Marked]) -> str:
         "",
         idea.text.strip(),
         "",
-        f"More on the docs page `docs/{idea.page}` of minilstm.",
+        f"More on [the site's page]({page_link(idea.page, site)}) "
+        f"(`{idea.page.removesuffix('.md')}.html`).",
         "",
         "## The check",
         "",
@@ -227,13 +245,17 @@ def part_markdown(part: str, marked: list[Marked]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_notebooks(directory: Path, parts: list[str], marked: list[Marked]) -> None:
+def write_notebooks(
+    directory: Path, parts: list[str], marked: list[Marked], site: str = SITE
+) -> None:
     """Write ``notebooks/<part>.ipynb`` for each part into a workspace.
 
     Args:
         directory: the workspace, its ``minilstm`` package and self-check written.
         parts: the handed-out parts.
         marked: every marked function of the library.
+        site: the address of the site the notebooks link to (its pages are
+            ``<site>/<page>.html``), or its folder relative to the notebooks' folder.
 
     Raises:
         ModuleNotFoundError: nbformat is not installed.
@@ -258,7 +280,7 @@ def write_notebooks(directory: Path, parts: list[str], marked: list[Marked]) -> 
         )
         notebook = v4.new_notebook(
             cells=[
-                v4.new_markdown_cell(part_markdown(part, functions)),
+                v4.new_markdown_cell(part_markdown(part, functions, site)),
                 v4.new_code_cell(
                     "# What you write, as the workspace's source has it (read only).\n"
                     "# The future import leaves the annotations, which name the\n"

@@ -33,6 +33,14 @@ class Part(NamedTuple):
     default: bool = True
 
 
+class Marked(NamedTuple):
+    """A function of a part: its module path in the package and its qualified name."""
+
+    part: str
+    module: str  # e.g. "lstm.py"
+    qualname: str  # e.g. "lstm_backward" or "Adam.update_step"
+
+
 PARTS: dict[str, Part] = {
     part.name: part
     for part in (
@@ -128,10 +136,14 @@ PARTS: dict[str, Part] = {
             15,
             {
                 "Seq2Seq.predict": (
-                    "run the encoder for its final (h, c); then for each of the steps "
-                    "run one decoder step (lstm_step_forward) from a zero first input, "
-                    "apply the Dense weights, and feed that prediction in as the next "
-                    "input."
+                    "start from zero states, one (N, units) array per name in "
+                    "self.encoder.states ((h, c) for the LSTM, (h,) for the GRU and "
+                    "SimpleRNN); run self.encoder.step_forward(x_t, states, (kernel, "
+                    "recurrent_kernel, bias)) over the window's steps; from those "
+                    "states and a zero first input (N, output_dim), run "
+                    "self.decoder.step_forward once per step, apply the Dense "
+                    "layer to the new h (states[0]) and feed that prediction in as "
+                    "the next input."
                 ),
             },
         ),

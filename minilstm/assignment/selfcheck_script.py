@@ -7,8 +7,9 @@ Run it from anywhere: it imports the minilstm in its own folder (your code), nev
 installed one. For each part it calls your functions on the inputs in
 ``selfcheck_data/`` and prints the relative error of every output against the outputs
 stored there, which the reference implementation computed when this folder was made.
-Correct code gives about 1e-15; your error should be below 1e-8. The grader checks
-the same functions on other inputs, and also against central differences.
+Correct code gives about 1e-15; your error should be below 1e-8. Where a call goes
+wrong, it names the likely mistake when your outputs match one the grader knows. The
+grader checks the same functions on other inputs, and also against central differences.
 
 In a notebook: ``import selfcheck; selfcheck.check("bptt")`` prints the same report and
 raises ``SelfCheckFailed`` unless the part passes.
@@ -24,6 +25,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "selfcheck_data"
 TOL = 1e-8
+# Set from the data: the grader's words for a result of the transposed shape.
+TRANSPOSED = "the transpose"
 # The message a stub raises starts so.
 STUB = re.compile(r"assignment part '(\w+)': write ([\w.]+)\.")
 
@@ -100,6 +103,37 @@ def child_name(names, k: int, prefix: str):
     return f"{prefix}[{k}]"
 
 
+def change(after, before):
+    """What a call changed in its arguments: after - before for each array.
+
+    Args:
+        after: the arguments after the call.
+        before: copies of them made before it.
+    """
+    import numpy as np
+
+    if isinstance(after, np.ndarray) and isinstance(before, np.ndarray):
+        return after - before
+    if isinstance(after, list | tuple) and isinstance(before, list | tuple):
+        return [change(a, b) for a, b in zip(after, before, strict=True)]
+    return None
+
+
+def copied(value):
+    """A copy of a call's arguments deep enough that the call cannot change it.
+
+    Args:
+        value: the arguments.
+    """
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, list | tuple) and not hasattr(value, "_fields"):
+        return [copied(v) for v in value]
+    return value
+
+
 def compare(names, got, want, arrays: dict, found: list) -> None:
     """Compare an output with the expected one; append (name, error, problem) items.
 
@@ -133,6 +167,8 @@ def compare(names, got, want, arrays: dict, found: list) -> None:
             return
         if value.shape != expected.shape:
             problem = f"has shape {value.shape}, expected {expected.shape}"
+            if value.ndim == 2 and value.shape == expected.shape[::-1]:
+                problem += f": {TRANSPOSED}"
             found.append((name, None, problem))
         elif not np.all(np.isfinite(value)):
             found.append((name, None, "contains NaN or inf"))
@@ -202,29 +238,91 @@ def ended(label: str, exc: BaseException) -> tuple[str, str]:
     return "failed", f"{label} raised {type(exc).__name__}: {first}{where}"
 
 
-def run_part(part: str, out=None) -> str:
-    """Check one part and print its report; return its verdict.
+def wrong_blocks(step: dict, name: str, result, arrays: dict) -> str:
+    """Which gate blocks of a wrong output are wrong, when only some are ("" else).
+
+    Args:
+        step: the call's record; its "blocks" name the blocks of the last axis of
+            some outputs (the LSTM's i, f, g, o; the GRU's z, r, h).
+        name: the wrong output's name, one of the result's items.
+        result: what your function returned.
+        arrays: the part's arrays, by name.
+    """
+    import numpy as np
+
+    blocks, names, want = step.get("blocks", {}), step["names"], step["want"]
+    if name not in blocks or not isinstance(names, list) or name not in names:
+        return ""
+    k = names.index(name)
+    expected = arrays[(want.get("tuple") or want.get("list"))[k]["a"]]
+    value = np.asarray(result[k], dtype=np.float64)
+    H = expected.shape[-1] // len(blocks[name])
+    wrong = [
+        block
+        for j, block in enumerate(blocks[name])
+        if rel_error(
+            value[..., j * H : (j + 1) * H], expected[..., j * H : (j + 1) * H]
+        )
+        >= TOL
+    ]
+    if not wrong or len(wrong) == len(blocks[name]):
+        return ""
+    order = ", ".join(b[b.index("(") + 1 : -1] for b in blocks[name])
+    return f" (wrong in the block of the {', '.join(wrong)} only; in order {order})"
+
+
+def likely_mistake(step: dict, result, changed, arrays: dict) -> str:
+    """The known mistake your outputs match, as the grader names it ("" for none).
+
+    Args:
+        step: the call's record, with the mistakes the grader knows for it.
+        result: what your function returned.
+        changed: what it changed in its arguments (None if it changes nothing).
+        arrays: the part's arrays, by name.
+    """
+    for mistake in step.get("likely", []):
+        found = []
+        compare(step["names"], result, mistake["want"], arrays, found)
+        if mistake["want_args"] is not None:
+            compare(step["arg_names"], changed, mistake["want_args"], arrays, found)
+        if found and all(p is None and e < TOL for _, e, p in found):
+            return mistake["text"]
+    return ""
+
+
+def run_part(part: str, out=None) -> tuple[str, list[str]]:
+    """Check one part and print its report.
 
     Args:
         part: the part's name.
         out: where to print (standard output by default).
 
     Returns:
-        "passed", "failed" or "not written yet".
+        the verdict ("passed", "failed" or "not written yet") and the other parts
+        whose functions this part's calls run.
     """
     import numpy as np
 
+    global TRANSPOSED
     out = out or sys.stdout
     spec = json.loads((DATA / f"{part}.json").read_text())
+    TRANSPOSED = spec.get("transposed", TRANSPOSED)
+    uses = spec.get("uses", [])
     with np.load(DATA / f"{part}.npz", allow_pickle=False) as data:
         arrays = dict(data)
     print(f"{spec['title']} ({part})", file=out)
-    objects, worst, first_problem = {}, {}, None
+    # Calls are counted per function, as you would count them in your code.
+    totals, counts = {}, {}
+    for step in spec["steps"]:
+        totals[step["label"]] = totals.get(step["label"], 0) + 1
+    objects, worst, first_problem, mistake = {}, {}, None, ""
     for k, step in enumerate(spec["steps"]):
         label = step["label"]
+        counts[label] = counts.get(label, 0) + 1
         try:
             args = decode(step["args"], arrays, objects)
             kwargs = decode(step["kwargs"], arrays, objects)
+            before = copied(args) if "want_args" in step else None
             kind, owner, attr = step["target"]
             if kind == "ref":
                 function = getattr(objects[owner], attr)
@@ -235,13 +333,15 @@ def run_part(part: str, out=None) -> str:
             verdict, message = ended(label, exc)
             print(f"  {message}", file=out)
             print(f"  -> {verdict.upper()}", file=out)
-            return verdict
+            return verdict, uses
         if step["want"] == {"object": type(result).__name__}:
             objects[k] = result
         found = []
         compare(step["names"], result, step["want"], arrays, found)
+        changed = None
         if "want_args" in step:
-            compare(step["arg_names"], args, step["want_args"], arrays, found)
+            changed = change(args, before)
+            compare(step["arg_names"], changed, step["want_args"], arrays, found)
         for name, error, problem in found:
             key = (label, name)
             if problem is None and error < TOL:
@@ -251,7 +351,12 @@ def run_part(part: str, out=None) -> str:
             worst[key] = float("inf") if error is None else error
             if first_problem is None:
                 what = problem or f"relative error {error:.1e}"
-                first_problem = f"{label}, call {k + 1}{shapes(args)}: {name} {what}"
+                if problem is None:
+                    what += wrong_blocks(step, name, result, arrays)
+                call = f"call {counts[label]} of {totals[label]}"
+                call = call if totals[label] > 1 else "its call"
+                first_problem = f"{label}, {call}{shapes(args)}: {name} {what}"
+                mistake = likely_mistake(step, result, changed, arrays)
     width = max((len(f"{label}  {name}") for label, name in worst), default=0)
     for (label, name), error in worst.items():
         if error == float("inf"):
@@ -261,10 +366,12 @@ def run_part(part: str, out=None) -> str:
         print(f"  {f'{label}  {name}':<{width}}  {shown}", file=out)
     if first_problem:
         print(f"  first problem: {first_problem}", file=out)
+        if mistake:
+            print(f"  Likely mistake: {mistake}.", file=out)
         print(f"  -> FAILED: your error should be below {TOL:g}", file=out)
-        return "failed"
+        return "failed", uses
     print(f"  -> passed: every relative error is below {TOL:g}", file=out)
-    return "passed"
+    return "passed", uses
 
 
 def check(part: str) -> None:
@@ -277,7 +384,7 @@ def check(part: str) -> None:
         SelfCheckFailed: the part failed or is not written yet.
     """
     import_workspace([])
-    verdict = run_part(part)
+    verdict, _ = run_part(part)
     if verdict != "passed":
         raise SelfCheckFailed(f"part {part!r}: {verdict}; see the report above")
 
@@ -299,10 +406,12 @@ def main(argv: list[str] | None = None) -> int:
     import_workspace(args.path)
     verdicts = {}
     for part in args.parts or handed_out:
-        verdicts[part] = run_part(part)
-        if verdicts[part] == "failed" and "failed" in list(verdicts.values())[:-1]:
-            # Later parts run with all of your code, earlier parts included.
-            print("  (an earlier part failed too: its code may be the cause)")
+        verdicts[part], uses = run_part(part)
+        # A part runs with all of your code: a failed part it uses may be the cause.
+        causes = [p for p in uses if verdicts.get(p) == "failed"]
+        if verdicts[part] == "failed" and causes:
+            listed = ", ".join(causes)
+            print(f"  (it runs your {listed} too, which failed: that may be the cause)")
         print()
     passed = sum(v == "passed" for v in verdicts.values())
     print(f"{passed} of {len(verdicts)} parts passed.")

@@ -16,27 +16,19 @@ import re
 import shutil
 import textwrap
 from pathlib import Path
-from typing import NamedTuple
 
 import minilstm
 from minilstm.assignment.parts import (
     DEFAULT_PARTS,
     END_TO_END,
     PARTS,
+    Marked,
     points_for,
 )
 
 MARKER = re.compile(r"^\s*# assignment: (\w+)\s*$")
 MANIFEST = "assignment.json"
 PACKAGE_DIR = Path(minilstm.__file__).parent
-
-
-class Marked(NamedTuple):
-    """A function of a part: its module path in the package and its qualified name."""
-
-    part: str
-    module: str  # e.g. "lstm.py"
-    qualname: str  # e.g. "lstm_backward" or "Adam.update_step"
 
 
 def _functions(tree: ast.Module) -> dict[int, tuple[str, ast.FunctionDef]]:
@@ -236,7 +228,7 @@ def init_workspace(
     # Imported here: the self-check records the checks, which import this module.
     from minilstm.assignment.selfcheck import write_selfcheck
 
-    write_selfcheck(directory, parts)
+    write_selfcheck(directory, parts, marked)
     (directory / "README.md").write_text(student_readme(parts, marked, points))
     return directory
 

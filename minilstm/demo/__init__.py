@@ -3,7 +3,7 @@
 For each task of ``minilstm.data.TASKS`` (sin -> cos, a damped oscillation, x^2 -> sqrt
 x) the demo trains the encoder-decoder with the article's settings, decodes every window
 autoregressively (feeding each prediction back, which the article's listing forgot to
-do), prints a summary table and writes the pictures (``minilstm.plots``) into a folder.
+do), prints a summary table and writes the pictures (``plots``) into a folder.
 
 One module per job, each usable from Python:
 
@@ -11,6 +11,7 @@ One module per job, each usable from Python:
 - ``experiment``: one task trained and scored (``run_task``, ``TaskResult``);
 - ``keras_run``: the same experiment with the Keras reference (needs TensorFlow);
 - ``report``: the summary table printed at the end;
+- ``plots``: the pictures, each drawn on a matplotlib ``Axes`` you give it;
 - ``options``: the command line and its checks;
 - ``__main__``: the program itself, run by ``python -m minilstm.demo``.
 

@@ -27,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         the exit status, 0.
     """
     args = parse_args(argv)
-    from minilstm import plots  # matplotlib is needed only from here on
+    from minilstm.demo import plots  # matplotlib is needed only from here on
 
     plots.use_backend(show=args.show)
     verbose = not args.quiet

@@ -3,7 +3,7 @@
 ``run_task`` trains a fresh ``Seq2Seq`` with a recipe's settings and scores it twice:
 teacher-forced (the true previous value fed to the decoder, as in training) and
 autoregressive (its own predictions fed back, as in real use). ``TaskResult`` holds what
-the table (``report``) and the pictures (``minilstm.plots``) need.
+the table (``report``) and the pictures (``plots``) need.
 """
 
 import time
