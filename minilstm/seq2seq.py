@@ -15,6 +15,7 @@ import numpy as np
 from minilstm import optimizers, saving
 from minilstm.article import UNITS
 from minilstm.dense import dense_forward
+from minilstm.divergence import TrainingDivergedError, finite_step
 from minilstm.layers import GRU, LSTM, Dense, Recurrent, SimpleRNN
 from minilstm.losses import mse_backward, mse_forward
 from minilstm.validation import (
@@ -43,20 +44,6 @@ class History:
         self.history: dict[str, list[float]] = {"loss": []}
         self.epoch: list[int] = []
         self.params = params
-
-
-class TrainingDivergedError(ArithmeticError):
-    """Raised by ``fit`` when the loss, a gradient, an updated weight or an optimizer
-    slot stops being finite.
-
-    The model and its optimizer keep the state of the last finite step. ``epoch`` and
-    ``batch`` count from 0, as Keras's callbacks do (the message counts from 1, as the
-    progress lines do); ``history`` holds the losses of the epochs completed before.
-    """
-
-    def __init__(self, message: str, epoch: int, batch: int, history: History) -> None:
-        super().__init__(message)
-        self.epoch, self.batch, self.history = epoch, batch, history
 
 
 class Seq2Seq:
@@ -365,7 +352,13 @@ class Seq2Seq:
                     problem = self._finite_step(loss, grads)
                 if problem:
                     where = f"epoch {epoch + 1}/{epochs}, batch {b + 1}/{len(batches)}"
-                    raise self._diverged(problem, where, epoch, b, history)
+                    raise TrainingDivergedError(
+                        f"training diverged in {where} (the model and its optimizer "
+                        f"keep the state of the last finite step): {problem}",
+                        epoch,
+                        b,
+                        history,
+                    )
                 total += loss * len(batch)
             history.history["loss"].append(total / n)
             history.epoch.append(epoch)
@@ -380,46 +373,10 @@ class Seq2Seq:
         return history
 
     # --8<-- [end:fit]
-    # --8<-- [start:finite_step]
     def _finite_step(self, loss: float, grads: list[np.ndarray]) -> str | None:
-        # One optimizer step, taken only if everything it computes is finite; else what
-        # went wrong and what may help, with the model and the optimizer as they were.
-        # The step is staged (computed into new arrays), checked, then committed:
-        # neither a non-finite value nor an exception half-way through leaves a
-        # half-stepped model, and no copy is kept for a rollback (docs/robustness.md).
-        if not np.isfinite(loss):
-            kind = "an overflow" if np.isinf(loss) else "an invalid operation"
-            return f"the loss is {loss}, from {kind}. {self._advice()}"
+        # divergence.finite_step on this model's weights, named as messages name them.
         names = self._weight_names()
-        for name, g in zip(names, grads, strict=True):
-            if not np.isfinite(g).all():
-                return f"the gradient of {name} has {_cause(g)}. {self._advice()}"
-        step = self.optimizer.stage(grads, self.trainable_weights)
-        for name, new, slots in zip(names, step.variables, step.slots, strict=True):
-            results = {f"the update of {name}": new}
-            results.update({f"the {s} slot of {name}": v for s, v in slots.items()})
-            for what, value in results.items():
-                if not np.isfinite(value).all():
-                    cause = _cause(value)
-                    return f"{what} has {cause}. {self._advice(invalid='0/0' in cause)}"
-        self.optimizer.commit(step, self.trainable_weights)
-        return None
-
-    def _advice(self, invalid: bool = False) -> str:
-        # What to try: an invalid operation in an update with epsilon = 0 is the 0/0 of
-        # a weight whose gradients were all 0 so far; anything else is a step too large.
-        if invalid and getattr(self.optimizer, "epsilon", None) == 0:
-            return (
-                "The optimizer's epsilon is 0, so a weight whose gradients have all "
-                "been 0 so far (e.g. one of an input feature that is always 0) gets "
-                "the step 0/0. Use a positive epsilon, e.g. Keras's default: "
-                f"{type(self.optimizer).__name__}(epsilon=1e-7)."
-            )
-        return (
-            "Try a lower learning rate (now "
-            f"{self.optimizer.current_learning_rate():g}) or clip the gradients, e.g. "
-            "optimizer=Adam(clipnorm=1.0)."
-        )
+        return finite_step(self.optimizer, self.trainable_weights, names, loss, grads)
 
     def _weight_names(self) -> list[str]:
         # "weights[4] (decoder recurrent_kernel)": an index and what it is.
@@ -432,18 +389,6 @@ class Seq2Seq:
         ]
         return [f"weights[{k}] ({name})" for k, name in enumerate(named)]
 
-    def _diverged(
-        self, problem: str, where: str, epoch: int, batch: int, history: History
-    ) -> TrainingDivergedError:
-        return TrainingDivergedError(
-            f"training diverged in {where} (the model and its optimizer keep the state "
-            f"of the last finite step): {problem}",
-            epoch,
-            batch,
-            history,
-        )
-
-    # --8<-- [end:finite_step]
     # --8<-- [start:predict]
     # assignment: predict
     def predict(self, enc_x: np.ndarray, steps: int | None = None) -> np.ndarray:
@@ -525,10 +470,3 @@ class Seq2Seq:
         model.completed_epochs = contents.completed_epochs
         model.optimizer = contents.optimizer
         return model
-
-
-def _cause(values: np.ndarray) -> str:
-    # What made an array non-finite, as a divergence message says it.
-    if np.isnan(values).any():
-        return "NaN values, from an invalid operation (0/0, inf - inf or 0 * inf)"
-    return "infinite values, from an overflow"

@@ -29,6 +29,7 @@ LAYERS = {
         "minilstm/layers.py",
         "minilstm/losses.py",
         "minilstm/optimizers.py",
+        "minilstm/divergence.py",
         "minilstm/validation.py",
         "minilstm/article.py",
         "minilstm/data.py",
