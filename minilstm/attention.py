@@ -203,11 +203,27 @@ class Attention:
         dtype: float64 (default) or float32.
     """
 
+    weight_names: tuple[str, ...] = ()  # Keras's, in Keras's order
+
     def __init__(self, dtype: np.dtype = np.float64) -> None:
         self.dtype = check_dtype(dtype)
         self.grads: dict[str, np.ndarray] = {}
         self.attention_scores: np.ndarray | None = None
         self._cache: DotCache | AdditiveCache | None = None
+
+    @staticmethod
+    def weight_shapes(dim: int) -> list[tuple[int, ...]]:
+        """The shapes of the weights for dim features: none.
+
+        Args:
+            dim: the features of the query and the value.
+        """
+        return []
+
+    @property
+    def trainable_weights(self) -> list[np.ndarray]:
+        """The weights themselves (not copies): none."""
+        return []
 
     @property
     def built(self) -> bool:
@@ -279,8 +295,7 @@ class Attention:
         value = check_array(value, "value", ("N", "Tv", dim), self.dtype, sizes)
         if not self.built:
             self.build(query.shape[2])
-        context, self._cache = self.attention_forward(query, value)
-        self.attention_scores = self._cache.a
+        context = self.call(query, value)
         return (context, self._cache.a) if return_attention_scores else context
 
     def backward(self, dcontext: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -301,7 +316,48 @@ class Attention:
         dcontext = check_array(
             dcontext, "dcontext", ("N", "Tq", dim), self.dtype, sizes, finite=False
         )
+        return self.backprop(dcontext)
+
+    # What Seq2Seq runs on every batch, its data checked once: the layer unchecked.
+    def call(self, query: np.ndarray, value: np.ndarray) -> np.ndarray:
+        """The attention forward, unchecked; keeps its cache and ``attention_scores``.
+
+        Args:
+            query: (N, Tq, dim) q.
+            value: (N, Tv, dim) v.
+
+        Returns:
+            context: (N, Tq, dim).
+        """
+        context, self._cache = self.attention_forward(query, value)
+        self.attention_scores = self._cache.a
+        return context
+
+    def backprop(self, dcontext: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Backward of the last ``call``, unchecked; sets ``grads``.
+
+        Args:
+            dcontext: (N, Tq, dim) gradient on the context.
+
+        Returns:
+            dquery (N, Tq, dim), dvalue (N, Tv, dim).
+        """
         return self.attention_backward(dcontext)
+
+    def step(
+        self, query: np.ndarray, value: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One query step, without a cache: what a decoder step attends to.
+
+        Args:
+            query: (N, dim) this step's q.
+            value: (N, Tv, dim) v.
+
+        Returns:
+            context (N, dim) and the attention weights (N, Tv).
+        """
+        context, cache = self.attention_forward(query[:, None], value)
+        return context[:, 0], cache.a[:, 0]
 
 
 class AdditiveAttention(Attention):
@@ -315,10 +371,26 @@ class AdditiveAttention(Attention):
         dtype: float64 (default) or float32.
     """
 
+    weight_names = ("scale",)
+
     def __init__(self, seed: int | None = None, dtype: np.dtype = np.float64) -> None:
         super().__init__(dtype)
         self.seed = check_seed(seed)
         self.scale: np.ndarray | None = None
+
+    @staticmethod
+    def weight_shapes(dim: int) -> list[tuple[int, ...]]:
+        """The shapes of the weights for dim features: [(dim,)], ``scale``.
+
+        Args:
+            dim: the features of the query and the value.
+        """
+        return [(dim,)]
+
+    @property
+    def trainable_weights(self) -> list[np.ndarray]:
+        """[scale] itself (not a copy); [] before build."""
+        return [self.scale] if self.built else []
 
     @property
     def built(self) -> bool:
@@ -376,3 +448,27 @@ class AdditiveAttention(Attention):
 
 
 # --8<-- [end:layers]
+
+# The layers by the names ``Seq2Seq(attention=...)`` takes.
+ATTENTIONS: dict[str, type[Attention]] = {
+    "dot": Attention,
+    "additive": AdditiveAttention,
+}
+
+
+def make_attention(
+    kind: str | None, dim: int, seed: int | None, dtype: np.dtype
+) -> Attention | None:
+    """The built attention layer of ``Seq2Seq(attention=kind)``; None for None.
+
+    Args:
+        kind: None, "dot" or "additive".
+        dim: the features of the query and the value (the model's units H).
+        seed: seed of the additive attention's ``scale``.
+        dtype: float64 or float32.
+    """
+    if kind is None:
+        return None
+    layer = AdditiveAttention(seed, dtype) if kind == "additive" else Attention(dtype)
+    layer.build(dim)
+    return layer

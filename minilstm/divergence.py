@@ -1,5 +1,6 @@
-"""What ``Seq2Seq.fit`` does when a step is not finite: it takes no such step, and says
-what overflowed, where, and what may help (docs/robustness.md).
+"""What ``Seq2Seq.fit`` reports: the ``History`` of its losses and, when a step is not
+finite, a ``TrainingDivergedError`` instead of the step, saying what overflowed, where,
+and what may help (docs/robustness.md).
 
 One optimizer step is staged (computed into new arrays), checked, then committed:
 neither a non-finite value nor an exception half-way through leaves a half-stepped
@@ -11,6 +12,16 @@ import numpy as np
 from minilstm.optimizers import Optimizer
 
 
+class History:
+    """What ``fit`` returns, as Keras's ``History``: ``history["loss"]`` has one mean
+    training loss per epoch, ``epoch`` the epoch numbers, ``params`` the settings."""
+
+    def __init__(self, params: dict) -> None:
+        self.history: dict[str, list[float]] = {"loss": []}
+        self.epoch: list[int] = []
+        self.params = params
+
+
 class TrainingDivergedError(ArithmeticError):
     """Raised by ``fit`` when the loss, a gradient, an updated weight or an optimizer
     slot stops being finite.
@@ -20,9 +31,23 @@ class TrainingDivergedError(ArithmeticError):
     progress lines do); ``history`` holds the losses of the epochs completed before.
     """
 
-    def __init__(self, message: str, epoch: int, batch: int, history: object) -> None:
+    def __init__(self, message: str, epoch: int, batch: int, history: History) -> None:
         super().__init__(message)
         self.epoch, self.batch, self.history = epoch, batch, history
+
+
+def diverged(
+    problem: str, where: str, epoch: int, batch: int, history: History
+) -> TrainingDivergedError:
+    """The error ``fit`` raises for ``problem`` (what ``finite_step`` returned) at
+    ``where`` ("epoch 3/35, batch 7/93"); epoch and batch count from 0."""
+    return TrainingDivergedError(
+        f"training diverged in {where} (the model and its optimizer keep the state "
+        f"of the last finite step): {problem}",
+        epoch,
+        batch,
+        history,
+    )
 
 
 # --8<-- [start:finite_step]
@@ -80,6 +105,23 @@ def advice(optimizer: Optimizer, invalid: bool = False) -> str:
         f"{optimizer.current_learning_rate():g}) or clip the gradients, e.g. "
         "optimizer=Adam(clipnorm=1.0)."
     )
+
+
+def weight_names(layers: dict[str, object]) -> list[str]:
+    """Each weight as the messages name it, e.g. "weights[4] (decoder
+    recurrent_kernel)": an index and what it is.
+
+    Args:
+        layers: the model's layers by name, in ``get_weights`` order; None for a layer
+            the model does not have.
+    """
+    named = [
+        f"{name} {weight}"
+        for name, layer in layers.items()
+        if layer is not None
+        for weight in layer.weight_names
+    ]
+    return [f"weights[{k}] ({name})" for k, name in enumerate(named)]
 
 
 def cause(values: np.ndarray) -> str:

@@ -12,10 +12,10 @@ import time
 
 import numpy as np
 
-from minilstm import optimizers, saving
+from minilstm import divergence, optimizers, saving
 from minilstm.article import UNITS
+from minilstm.attention import ATTENTIONS, Attention, make_attention
 from minilstm.dense import dense_forward
-from minilstm.divergence import TrainingDivergedError, finite_step
 from minilstm.layers import GRU, LSTM, Dense, Recurrent, SimpleRNN
 from minilstm.losses import mse_backward, mse_forward
 from minilstm.validation import (
@@ -36,16 +36,6 @@ RECURRENT_LAYERS: dict[str, type[Recurrent]] = {
 }
 
 
-class History:
-    """What ``fit`` returns, as Keras's ``History``: ``history["loss"]`` has one mean
-    training loss per epoch, ``epoch`` the epoch numbers, ``params`` the settings."""
-
-    def __init__(self, params: dict) -> None:
-        self.history: dict[str, list[float]] = {"loss": []}
-        self.epoch: list[int] = []
-        self.params = params
-
-
 class Seq2Seq:
     """The article's model: an encoder that hands its final states ((h, c) for the
     LSTM) to a decoder of the same kind, and a Dense layer on every decoder step. The
@@ -63,10 +53,14 @@ class Seq2Seq:
             encoder's and the decoder's layer. A NumPy string scalar such as
             ``np.array("gru")`` (a setting read back with ``np.load``) is taken as its
             text.
+        attention: None (default, the article's), "dot" (Keras's ``Attention()``) or
+            "additive" (``AdditiveAttention()``): the decoder's outputs attend over
+            the encoder's, and the Dense layer reads [h_t, context_t], its kernel
+            (2H, O) (docs/attention.md).
 
     Attributes:
-        encoder, decoder, dense: the layers, also listed in ``layers`` in the order
-            they run.
+        encoder, decoder, attention_layer (None without attention), dense: the
+            layers, also listed in ``layers`` in the order they run.
         optimizer: the optimizer of the last ``fit`` (None before), reused by the next
             one.
         completed_epochs: the epochs trained so far, the ``initial_epoch`` to resume at;
@@ -81,17 +75,21 @@ class Seq2Seq:
         seed: int | None = 0,
         dtype: np.dtype = np.float64,
         cell: str = "lstm",
+        attention: str | None = None,
     ) -> None:
         self.cell = check_choice(cell, "cell", tuple(RECURRENT_LAYERS))
+        self.attention = check_choice(attention, "attention", (None, *ATTENTIONS))
         self.units = check_int(units, "units")
         self.input_dim = check_int(input_dim, "input_dim")
         self.output_dim = check_int(output_dim, "output_dim")
         self.dtype = check_dtype(dtype)
         seed = check_seed(seed)
         self.seed = int(np.random.SeedSequence().entropy if seed is None else seed)
-        enc_seed, dec_seed, dense_seed = (
+        # The first three children are the same however many are spawned: a model
+        # without attention starts with the weights it had before attention existed.
+        enc_seed, dec_seed, dense_seed, attention_seed = (
             int(s.generate_state(1)[0])
-            for s in np.random.SeedSequence(self.seed).spawn(3)
+            for s in np.random.SeedSequence(self.seed).spawn(4)
         )
         layer = RECURRENT_LAYERS[self.cell]
         self.encoder = layer(units, return_state=True, seed=enc_seed, dtype=self.dtype)
@@ -105,14 +103,22 @@ class Seq2Seq:
         self.dense = Dense(output_dim, seed=dense_seed, dtype=self.dtype)
         self.encoder.build(self.input_dim)
         self.decoder.build(self.output_dim)
-        self.dense.build(self.units)
-        self.layers = [self.encoder, self.decoder, self.dense]
+        self.attention_layer: Attention | None = make_attention(
+            self.attention, self.units, attention_seed, self.dtype
+        )
+        # With attention the Dense layer reads [h_t, context_t]: 2H features.
+        self.dense.build(self.units * (1 if self.attention is None else 2))
+        self.layers = [layer for layer in self._named_layers().values() if layer]
         self.optimizer: optimizers.Optimizer | None = None
         self.completed_epochs = 0
 
     @staticmethod
     def weight_shapes(
-        units: int, input_dim: int, output_dim: int, cell: str = "lstm"
+        units: int,
+        input_dim: int,
+        output_dim: int,
+        cell: str = "lstm",
+        attention: str | None = None,
     ) -> list[tuple[int, ...]]:
         """The shapes of the 8 weights, in ``get_weights`` order, as the layers give
         them, without making a model (``saving`` checks a file against them).
@@ -122,6 +128,8 @@ class Seq2Seq:
             input_dim: D.
             output_dim: O.
             cell: "lstm", "gru" or "rnn".
+            attention: None, "dot" or "additive": with attention the Dense kernel is
+                (2H, O), and the additive attention's ``scale`` (H,) comes before it.
 
         Returns:
             for an LSTM (D, 4H), (H, 4H), (4H,) for the encoder; (O, 4H), (H, 4H),
@@ -129,10 +137,13 @@ class Seq2Seq:
             columns and a bias (2, 3H), a plain RNN H columns.
         """
         layer = RECURRENT_LAYERS[check_choice(cell, "cell", tuple(RECURRENT_LAYERS))]
+        attention = check_choice(attention, "attention", (None, *ATTENTIONS))
+        attends = ATTENTIONS[attention].weight_shapes(units) if attention else []
         return [
             *layer.weight_shapes(input_dim, units),
             *layer.weight_shapes(output_dim, units),
-            *Dense.weight_shapes(units, output_dim),
+            *attends,
+            *Dense.weight_shapes(units * (1 if attention is None else 2), output_dim),
         ]
 
     @property
@@ -190,10 +201,15 @@ class Seq2Seq:
         Returns:
             y: (N, T_dec, O), the prediction of every decoder step.
         """
-        _, enc_states = self.encoder.call(enc_x, self.encoder.zero_states(len(enc_x)))
-        # The decoder starts from the encoder's final states: all it knows of the input.
+        zeros = self.encoder.zero_states(len(enc_x))
+        enc_hs, enc_states = self.encoder.call(enc_x, zeros)
+        # The decoder starts from the encoder's final states: all it knows of the input,
+        # unless its outputs also attend over every step of the encoder's.
         dec_hs, _ = self.decoder.call(dec_x, enc_states)
-        return self.dense.call(dec_hs)
+        if self.attention_layer is None:
+            return self.dense.call(dec_hs)
+        context = self.attention_layer.call(dec_hs, enc_hs)
+        return self.dense.call(np.concatenate((dec_hs, context), axis=-1))
 
     # --8<-- [end:forward]
     # --8<-- [start:backward]
@@ -207,13 +223,18 @@ class Seq2Seq:
             the gradients of the 8 weights, aligned with ``get_weights()``. (The inputs
             are data, so they need none.)
         """
-        dhs = self.dense.backprop(dy)
+        dhs, enc_dhs = self.dense.backprop(dy), None
+        if self.attention_layer is not None:
+            # The Dense layer read [h_t, context_t]; h_t was the attention's query too.
+            H = self.units
+            dquery, enc_dhs = self.attention_layer.backprop(dhs[..., H:])
+            dhs = dhs[..., :H] + dquery
         # Nothing used the decoder's final states: no gradient on them.
         _, dstates = self.decoder.backprop(dhs, None)
         # The decoder started from the encoder's final states, so their gradients flow
-        # back into the encoder as gradients on its last h (and c); its outputs were not
-        # used.
-        self.encoder.backprop(None, dstates)
+        # back into the encoder as gradients on its last h (and c); its outputs get one
+        # only as the attention's value.
+        self.encoder.backprop(enc_dhs, dstates)
         return [g for layer in self.layers for g in layer.grads.values()]
 
     # --8<-- [end:backward]
@@ -285,14 +306,13 @@ class Seq2Seq:
         shuffle: bool = True,
         verbose: int = 1,
         initial_epoch: int = 0,
-    ) -> History:
+    ) -> divergence.History:
         """Train with minibatches, as Keras's ``fit([enc_x, dec_x], dec_y)``.
 
-        Each epoch visits the N windows once, in batches of ``batch_size``
-        (the last one may be smaller), in an order shuffled by a generator seeded from
-        the model's seed and the epoch number: the same seed gives the same run, and
-        training resumed at ``initial_epoch`` sees the orders an uninterrupted run would
-        have seen.
+        Each epoch visits the N windows once, in batches of ``batch_size`` (the last
+        may be smaller), shuffled by a generator seeded from the model's seed and the
+        epoch number: the same seed gives the same run, and resumed training sees the
+        orders an uninterrupted run would have seen.
 
         Args:
             enc_x: (N, T_enc, D) encoder inputs.
@@ -336,7 +356,9 @@ class Seq2Seq:
         optimizer.build(self.trainable_weights)
         self.optimizer = optimizer
         n = len(enc_x)
-        history = History({"epochs": epochs, "batch_size": batch_size, "samples": n})
+        settings = {"epochs": epochs, "batch_size": batch_size, "samples": n}
+        history = divergence.History(settings)
+        names = divergence.weight_names(self._named_layers())
         for epoch in range(initial_epoch, epochs):
             start_time = time.perf_counter()
             rng = np.random.default_rng([self.seed, epoch])
@@ -344,21 +366,17 @@ class Seq2Seq:
             batches = [order[k : k + batch_size] for k in range(0, n, batch_size)]
             total = 0.0
             for b, batch in enumerate(batches):
-                # A diverging run overflows; _finite_step reports it as such.
+                # A diverging run overflows; finite_step reports it as such.
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                     loss, grads = self._loss_and_grads(
                         enc_x[batch], dec_x[batch], dec_y[batch]
                     )
-                    problem = self._finite_step(loss, grads)
+                    problem = divergence.finite_step(
+                        self.optimizer, self.trainable_weights, names, loss, grads
+                    )
                 if problem:
                     where = f"epoch {epoch + 1}/{epochs}, batch {b + 1}/{len(batches)}"
-                    raise TrainingDivergedError(
-                        f"training diverged in {where} (the model and its optimizer "
-                        f"keep the state of the last finite step): {problem}",
-                        epoch,
-                        b,
-                        history,
-                    )
+                    raise divergence.diverged(problem, where, epoch, b, history)
                 total += loss * len(batch)
             history.history["loss"].append(total / n)
             history.epoch.append(epoch)
@@ -373,21 +391,11 @@ class Seq2Seq:
         return history
 
     # --8<-- [end:fit]
-    def _finite_step(self, loss: float, grads: list[np.ndarray]) -> str | None:
-        # divergence.finite_step on this model's weights, named as messages name them.
-        names = self._weight_names()
-        return finite_step(self.optimizer, self.trainable_weights, names, loss, grads)
-
-    def _weight_names(self) -> list[str]:
-        # "weights[4] (decoder recurrent_kernel)": an index and what it is.
-        named = [
-            f"{layer_name} {weight}"
-            for layer_name, layer in zip(
-                ("encoder", "decoder", "dense"), self.layers, strict=True
-            )
-            for weight in layer.weight_names
-        ]
-        return [f"weights[{k}] ({name})" for k, name in enumerate(named)]
+    def _named_layers(self) -> dict[str, object]:
+        # The layers by name in the order they run; None for a missing attention.
+        names = ("encoder", "decoder", "attention", "dense")
+        layers = (self.encoder, self.decoder, self.attention_layer, self.dense)
+        return dict(zip(names, layers, strict=True))
 
     # --8<-- [start:predict]
     # assignment: predict
@@ -395,7 +403,10 @@ class Seq2Seq:
         """Autoregressive decoding of a batch of windows, as done after training.
 
         The decoder starts from the encoder's states and a zero input; at each step its
-        prediction becomes the next step's input (docs/inference.md).
+        prediction becomes the next step's input (docs/inference.md). With attention,
+        each step's h attends over the encoder's outputs, computed once; the weights
+        of every step are then in ``attention_layer.attention_scores``
+        (N, steps, T_enc).
 
         Args:
             enc_x: (N, T_enc, D) encoder inputs.
@@ -406,19 +417,28 @@ class Seq2Seq:
         """
         (enc_x,) = self._check_data(enc_x)
         steps = enc_x.shape[1] if steps is None else check_int(steps, "steps")
-        N = len(enc_x)
+        N, T_enc = enc_x.shape[:2]
         # Nothing goes backward here, so the steps' caches are dropped as soon as they
         # are made: the encoder too runs step by step (docs/performance.md). states is
         # (h, c) for the LSTM, (h,) for the others.
         states = self.encoder.zero_states(N)
-        for t in range(enc_x.shape[1]):
+        enc_hs = np.empty((N, T_enc, self.units), dtype=self.dtype)
+        for t in range(T_enc):
             states = self.encoder.step(enc_x[:, t], states)
+            enc_hs[:, t] = states[0]  # the value the decoder's steps attend over
         y_prev = np.zeros((N, self.output_dim), dtype=self.dtype)
         y = np.empty((N, steps, self.output_dim), dtype=self.dtype)
+        a = np.empty((N, steps, T_enc), dtype=self.dtype)
         for t in range(steps):
             states = self.decoder.step(y_prev, states)
-            y_prev, _ = dense_forward(states[0], self.dense.kernel, self.dense.bias)
+            features = states[0]
+            if self.attention_layer is not None:
+                context, a[:, t] = self.attention_layer.step(states[0], enc_hs)
+                features = np.concatenate((states[0], context), axis=-1)
+            y_prev, _ = dense_forward(features, self.dense.kernel, self.dense.bias)
             y[:, t] = y_prev
+        if self.attention_layer is not None:
+            self.attention_layer.attention_scores = a
         return y
 
     # --8<-- [end:predict]
@@ -442,6 +462,8 @@ class Seq2Seq:
         }
         if self.cell != "lstm":  # an LSTM's file stays as older minilstm wrote it
             config["cell"] = self.cell
+        if self.attention is not None:  # and one without attention as before it
+            config["attention"] = self.attention
         optimizer = self.optimizer if include_optimizer else None
         contents = saving.ModelFile(
             config, self.trainable_weights, self.completed_epochs, optimizer
