@@ -42,7 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         model = Seq2Seq.load(loads[task]) if task in loads else None
         if model is not None:
             print(f"loaded {loads[task]}; not training")
-            settings = dataclasses.replace(settings, units=model.units, cell=model.cell)
+            settings = dataclasses.replace(
+                settings, units=model.units, cell=model.cell, attention=model.attention
+            )
         elif verbose:
             print(describe(settings))
         result = run_task(task, settings, verbose=verbose, model=model)

@@ -33,6 +33,7 @@ SETTINGS_OPTIONS = (
     "learning_rate",
     "seed",
     "cell",
+    "attention",
 )
 
 
@@ -65,6 +66,12 @@ def build_parser() -> ArgumentParser:
         "--cell",
         choices=["lstm", "gru", "rnn"],
         help="the recurrent layers: lstm (article), gru or rnn (SimpleRNN)",
+    )
+    add(
+        "--attention",
+        choices=["dot", "additive"],
+        help="the decoder also attends over the encoder's outputs: dot (Keras's "
+        "Attention) or additive (AdditiveAttention); article: none",
     )
     add(
         "--epochs",

@@ -31,6 +31,7 @@ class Settings:
     clipnorm: float | None = None
     seed: int = 0
     cell: str = "lstm"  # or "gru", "rnn": the recurrent layers of Seq2Seq
+    attention: str | None = None  # or "dot", "additive": Seq2Seq's attention
 
 
 # --8<-- [start:recipes]
@@ -133,6 +134,8 @@ def describe(settings: Settings) -> str:
         lr += f" decaying to {settings.final_learning_rate:g}"
     clip = "" if settings.clipnorm is None else f", clipnorm {settings.clipnorm:g}"
     cell = "" if settings.cell == "lstm" else f"{settings.cell.upper()} cell, "
+    if settings.attention is not None:
+        cell += f"{settings.attention} attention, "
     return (
         f"{cell}{settings.units} units, window {settings.window}, batch "
         f"{settings.batch_size}, {settings.epochs} epochs, {settings.optimizer} "
