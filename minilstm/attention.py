@@ -26,7 +26,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from minilstm.activations import tanh, tanh_grad
 from minilstm.validation import (
     check_array,
     check_bool,
@@ -152,8 +151,10 @@ def additive_attention_forward(
         context: (N, Tq, dim), and the cache for ``additive_attention_backward``
         (its ``a`` holds the attention weights).
     """
-    # Every query step with every value step: (N, Tq, 1, dim) + (N, 1, Tv, dim).
-    tanh_qv = tanh(query[:, :, None, :] + value[:, None, :, :])
+    # Every query step with every value step: (N, Tq, 1, dim) + (N, 1, Tv, dim). The
+    # largest array of the layer, so the tanh is taken in place, without a second one.
+    tanh_qv = query[:, :, None, :] + value[:, None, :, :]
+    np.tanh(tanh_qv, out=tanh_qv)
     s = tanh_qv @ scale
     a = softmax(s)
     context = a @ value
@@ -182,7 +183,12 @@ def additive_attention_backward(
     # s = tanh(q + v) scale: one scale for every pair of steps, so its gradient sums
     # over all of them, as one product over the (N Tq Tv) rows.
     dscale = ds.reshape(-1) @ tanh_qv.reshape(-1, dim)
-    dqv = ds[..., None] * scale * tanh_grad(tanh_qv)
+    # dz = ds scale tanh'(z) with tanh'(z) = 1 - tanh(z)^2, built in one (N, Tq, Tv,
+    # dim) array, in place: at these sizes an allocation costs more than the arithmetic.
+    dqv = tanh_qv * tanh_qv
+    np.subtract(1.0, dqv, out=dqv)
+    dqv *= scale
+    dqv *= ds[..., None]
     # q_t meets every v_j and v_j every q_t: each sums its pairs' gradients.
     dquery = dqv.sum(axis=2)
     dvalue += dqv.sum(axis=1)
