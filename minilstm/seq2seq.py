@@ -148,14 +148,15 @@ class Seq2Seq:
 
     @property
     def trainable_weights(self) -> list[np.ndarray]:
-        """The 8 weight arrays themselves (not copies), in ``get_weights`` order; an
-        optimizer updates them in place."""
+        """The 8 weight arrays themselves (not copies; 9 with additive attention, its
+        ``scale`` after the decoder's), in ``get_weights`` order; an optimizer updates
+        them in place."""
         return [w for layer in self.layers for w in layer.trainable_weights]
 
     def get_weights(self) -> list[np.ndarray]:
-        """Copies of the 8 weights, each layer's [kernel, recurrent_kernel, bias] or
-        [kernel, bias] in turn: the order of Keras's ``model.get_weights()``, the
-        shapes of ``weight_shapes``."""
+        """Copies of the 8 weights, each layer's [kernel, recurrent_kernel, bias],
+        [scale] or [kernel, bias] in turn: the order of Keras's
+        ``model.get_weights()``, the shapes of ``weight_shapes``."""
         return [w.copy() for w in self.trainable_weights]
 
     def set_weights(self, weights: list[np.ndarray]) -> None:
