@@ -49,7 +49,8 @@ if __name__ == "__main__":
     # step's weight on the encoder steps within one step of the same x, and of a
     # quarter period away, beside what weights spread evenly (1/T each) would give.
     seed_0 = {task: [results[task, 0, "dot"]] for task in TASKS}
-    print("\nweight within one step of j = t (same x), of j = t +- a quarter period")
+    print("\nthe largest weight; the weight within one step of j = t (same x), and of")
+    print("j = t +- a quarter period, beside an even spread's")
     for task, (result,) in seed_0.items():
         window = result.predictions.shape[1]
         a = plots.attention_weights(result, range(len(result.data.enc_x)))
@@ -59,7 +60,8 @@ if __name__ == "__main__":
             q = round((np.pi / 2) / (result.data.x[1] - result.data.x[0]))
             bands["quarter"] = np.abs(np.abs(offset) - q) <= 1
             record(**{f"{task}_q": q})
-        line = f"{task:12}"
+        line = f"{task:12} largest weight {a.max():.0%}"
+        record(**{f"{task}_largest": f"{a.max():.0%}"})
         for name, band in bands.items():
             share, even = a[:, band].sum(axis=-1).mean() / window, band.mean()
             line += f"  {name} {share:.0%} (even {even:.0%})"
