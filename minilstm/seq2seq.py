@@ -108,7 +108,8 @@ class Seq2Seq:
         )
         # With attention the Dense layer reads [h_t, context_t]: 2H features.
         self.dense.build(self.units * (1 if self.attention is None else 2))
-        self.layers = [layer for layer in self._named_layers().values() if layer]
+        named = self._named_layers().values()
+        self.layers = [layer for layer in named if layer is not None]
         self.optimizer: optimizers.Optimizer | None = None
         self.completed_epochs = 0
 
