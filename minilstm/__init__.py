@@ -3,9 +3,10 @@
 from minilstm import data, gradcheck
 from minilstm.attention import AdditiveAttention, Attention
 from minilstm.dense import Dense
+from minilstm.divergence import History, TrainingDivergedError
 from minilstm.layers import GRU, LSTM, SimpleRNN
 from minilstm.optimizers import SGD, Adam, Optimizer, RMSprop
-from minilstm.seq2seq import History, Seq2Seq, TrainingDivergedError
+from minilstm.seq2seq import Seq2Seq
 
 __all__ = [
     "GRU",

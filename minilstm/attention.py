@@ -26,7 +26,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from minilstm.activations import tanh, tanh_grad
 from minilstm.validation import (
     check_array,
     check_bool,
@@ -152,8 +151,10 @@ def additive_attention_forward(
         context: (N, Tq, dim), and the cache for ``additive_attention_backward``
         (its ``a`` holds the attention weights).
     """
-    # Every query step with every value step: (N, Tq, 1, dim) + (N, 1, Tv, dim).
-    tanh_qv = tanh(query[:, :, None, :] + value[:, None, :, :])
+    # Every query step with every value step: (N, Tq, 1, dim) + (N, 1, Tv, dim). The
+    # largest array of the layer, so the tanh is taken in place, without a second one.
+    tanh_qv = query[:, :, None, :] + value[:, None, :, :]
+    np.tanh(tanh_qv, out=tanh_qv)
     s = tanh_qv @ scale
     a = softmax(s)
     context = a @ value
@@ -182,7 +183,12 @@ def additive_attention_backward(
     # s = tanh(q + v) scale: one scale for every pair of steps, so its gradient sums
     # over all of them, as one product over the (N Tq Tv) rows.
     dscale = ds.reshape(-1) @ tanh_qv.reshape(-1, dim)
-    dqv = ds[..., None] * scale * tanh_grad(tanh_qv)
+    # dz = ds scale tanh'(z) with tanh'(z) = 1 - tanh(z)^2, built in one (N, Tq, Tv,
+    # dim) array, in place: at these sizes an allocation costs more than the arithmetic.
+    dqv = tanh_qv * tanh_qv
+    np.subtract(1.0, dqv, out=dqv)
+    dqv *= scale
+    dqv *= ds[..., None]
     # q_t meets every v_j and v_j every q_t: each sums its pairs' gradients.
     dquery = dqv.sum(axis=2)
     dvalue += dqv.sum(axis=1)
@@ -203,11 +209,27 @@ class Attention:
         dtype: float64 (default) or float32.
     """
 
+    weight_names: tuple[str, ...] = ()  # Keras's, in Keras's order
+
     def __init__(self, dtype: np.dtype = np.float64) -> None:
         self.dtype = check_dtype(dtype)
         self.grads: dict[str, np.ndarray] = {}
         self.attention_scores: np.ndarray | None = None
         self._cache: DotCache | AdditiveCache | None = None
+
+    @staticmethod
+    def weight_shapes(dim: int) -> list[tuple[int, ...]]:
+        """The shapes of the weights for dim features: none.
+
+        Args:
+            dim: the features of the query and the value.
+        """
+        return []
+
+    @property
+    def trainable_weights(self) -> list[np.ndarray]:
+        """The weights themselves (not copies): none."""
+        return []
 
     @property
     def built(self) -> bool:
@@ -246,13 +268,16 @@ class Attention:
         """
         return dot_attention_forward(query, value)
 
-    def attention_backward(self, dcontext: np.ndarray) -> tuple[np.ndarray, ...]:
-        """``dot_attention_backward`` on the last cache: (dquery, dvalue).
+    def attention_backward(
+        self, dcontext: np.ndarray, cache: DotCache
+    ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+        """``dot_attention_backward``: (dquery, dvalue, the weights' gradients: none).
 
         Args:
             dcontext: (N, Tq, dim), checked.
+            cache: the cache of the forward it goes back through.
         """
-        return dot_attention_backward(dcontext, self._cache)
+        return (*dot_attention_backward(dcontext, cache), [])
 
     def forward(
         self,
@@ -279,8 +304,7 @@ class Attention:
         value = check_array(value, "value", ("N", "Tv", dim), self.dtype, sizes)
         if not self.built:
             self.build(query.shape[2])
-        context, self._cache = self.attention_forward(query, value)
-        self.attention_scores = self._cache.a
+        context = self.call(query, value)
         return (context, self._cache.a) if return_attention_scores else context
 
     def backward(self, dcontext: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -301,7 +325,66 @@ class Attention:
         dcontext = check_array(
             dcontext, "dcontext", ("N", "Tq", dim), self.dtype, sizes, finite=False
         )
-        return self.attention_backward(dcontext)
+        return self.backprop(dcontext)
+
+    # What Seq2Seq runs on every batch, its data checked once: the layer unchecked.
+    def call(self, query: np.ndarray, value: np.ndarray) -> np.ndarray:
+        """The attention forward, unchecked; keeps its cache and ``attention_scores``.
+
+        Args:
+            query: (N, Tq, dim) q.
+            value: (N, Tv, dim) v.
+
+        Returns:
+            context: (N, Tq, dim).
+        """
+        context, self._cache = self.attention_forward(query, value)
+        self.attention_scores = self._cache.a
+        return context
+
+    def backprop(self, dcontext: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Backward of the last ``call``, unchecked; sets ``grads``.
+
+        Args:
+            dcontext: (N, Tq, dim) gradient on the context.
+
+        Returns:
+            dquery (N, Tq, dim), dvalue (N, Tv, dim).
+        """
+        dquery, dvalue, dweights = self.attention_backward(dcontext, self._cache)
+        self.grads = dict(zip(self.weight_names, dweights, strict=True))
+        return dquery, dvalue
+
+    def step_call(
+        self, query: np.ndarray, value: np.ndarray
+    ) -> tuple[np.ndarray, tuple]:
+        """One query step, unchecked: what a decoder step attends to.
+
+        Args:
+            query: (N, dim) this step's q.
+            value: (N, Tv, dim) v.
+
+        Returns:
+            context (N, dim) and the step's cache for ``step_backprop`` (its ``a``, the
+            attention weights, is (N, 1, Tv)).
+        """
+        context, cache = self.attention_forward(query[:, None], value)
+        return context[:, 0], cache
+
+    def step_backprop(
+        self, dcontext: np.ndarray, cache: tuple
+    ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+        """Backward of one ``step_call``, unchecked.
+
+        Args:
+            dcontext: (N, dim) gradient on the step's context.
+            cache: the cache ``step_call`` returned.
+
+        Returns:
+            dquery (N, dim), dvalue (N, Tv, dim) and the step's weight gradients.
+        """
+        dquery, dvalue, dweights = self.attention_backward(dcontext[:, None], cache)
+        return dquery[:, 0], dvalue, dweights
 
 
 class AdditiveAttention(Attention):
@@ -315,10 +398,26 @@ class AdditiveAttention(Attention):
         dtype: float64 (default) or float32.
     """
 
+    weight_names = ("scale",)
+
     def __init__(self, seed: int | None = None, dtype: np.dtype = np.float64) -> None:
         super().__init__(dtype)
         self.seed = check_seed(seed)
         self.scale: np.ndarray | None = None
+
+    @staticmethod
+    def weight_shapes(dim: int) -> list[tuple[int, ...]]:
+        """The shapes of the weights for dim features: [(dim,)], ``scale``.
+
+        Args:
+            dim: the features of the query and the value.
+        """
+        return [(dim,)]
+
+    @property
+    def trainable_weights(self) -> list[np.ndarray]:
+        """[scale] itself (not a copy); [] before build."""
+        return [self.scale] if self.built else []
 
     @property
     def built(self) -> bool:
@@ -363,16 +462,41 @@ class AdditiveAttention(Attention):
         """
         return additive_attention_forward(query, value, self.scale)
 
-    def attention_backward(self, dcontext: np.ndarray) -> tuple[np.ndarray, ...]:
-        """``additive_attention_backward`` on the last cache: (dquery, dvalue); sets
-        ``grads["scale"]`` (dim,).
+    def attention_backward(
+        self, dcontext: np.ndarray, cache: AdditiveCache
+    ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+        """``additive_attention_backward``: (dquery, dvalue, [dscale (dim,)]).
 
         Args:
             dcontext: (N, Tq, dim), checked.
+            cache: the cache of the forward it goes back through.
         """
-        dquery, dvalue, dscale = additive_attention_backward(dcontext, self._cache)
-        self.grads = {"scale": dscale}
-        return dquery, dvalue
+        dquery, dvalue, dscale = additive_attention_backward(dcontext, cache)
+        return dquery, dvalue, [dscale]
 
 
 # --8<-- [end:layers]
+
+# The layers by the names ``Seq2Seq(attention=...)`` takes.
+ATTENTIONS: dict[str, type[Attention]] = {
+    "dot": Attention,
+    "additive": AdditiveAttention,
+}
+
+
+def make_attention(
+    kind: str | None, dim: int, seed: int | None, dtype: np.dtype
+) -> Attention | None:
+    """The built attention layer of ``Seq2Seq(attention=kind)``; None for None.
+
+    Args:
+        kind: None, "dot" or "additive".
+        dim: the features of the query and the value (the model's units H).
+        seed: seed of the additive attention's ``scale``.
+        dtype: float64 or float32.
+    """
+    if kind is None:
+        return None
+    layer = AdditiveAttention(seed, dtype) if kind == "additive" else Attention(dtype)
+    layer.build(dim)
+    return layer

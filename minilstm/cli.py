@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
-from minilstm.seq2seq import TrainingDivergedError
+from minilstm.divergence import TrainingDivergedError
 
 
 class ArgumentParser(argparse.ArgumentParser):

@@ -5,10 +5,12 @@ object:
 
     metadata                   a 0-d unicode array: JSON text with the format name and
                                version, the model's settings (units, input_dim,
-                               output_dim, dtype, seed, and cell unless it is "lstm"),
+                               output_dim, dtype, seed, cell unless it is "lstm",
+                               attention unless it is None),
                                completed_epochs, and the optimizer's class name,
                                config and iterations, or null
-    weights/0 ... weights/7    the weights, in ``Seq2Seq.get_weights()`` order
+    weights/0 ... weights/7    the weights, in ``Seq2Seq.get_weights()`` order (up to
+                               weights/8 with attention)
     optimizer/<k>/<slot>       the optimizer's slots of weight k, e.g. optimizer/0/m
 
 ``save_model`` writes to a temporary file in the target's folder and renames it over the
@@ -44,7 +46,7 @@ import numpy as np
 from minilstm import optimizers
 from minilstm.validation import check_int, check_seed, show
 
-WeightShapes = Callable[[int, int, int, str], list[tuple[int, ...]]]
+WeightShapes = Callable[[int, int, int, str, str | None], list[tuple[int, ...]]]
 
 FORMAT = "minilstm.Seq2Seq"
 FORMAT_VERSION = 1
@@ -52,7 +54,8 @@ MAX_METADATA_CHARS = 16_384  # a model writes about 400
 MAX_HEADER_BYTES = (
     4_096  # magic, length and header text; numpy writes 128 for these arrays
 )
-MAX_MEMBERS = 1 + 8 + 8 * 3  # metadata, 8 weights, at most 3 slots each (RMSprop's)
+# metadata, 9 weights at most (additive attention), at most 3 slots each (RMSprop's)
+MAX_MEMBERS = 1 + 9 + 9 * 3
 MAX_DIRECTORY_ENTRY = 256  # 46 fixed bytes, a name of at most 32, a zip64 extra of 28
 DEFLATE_MAX_RATIO = 1032  # no deflate stream inflates more than 1032-fold
 END = struct.Struct("<4s4H2LH")  # the zip end record; zip64's record and locator follow
@@ -177,9 +180,9 @@ def load_model(path: str | os.PathLike, weight_shapes: WeightShapes) -> ModelFil
 
     Args:
         path: the file ``save_model`` wrote.
-        weight_shapes: the shapes of a model's weights from its settings
-            ``(units, input_dim, output_dim, cell)``: ``Seq2Seq.weight_shapes``. It
-            raises ``ValueError`` for a cell it does not know.
+        weight_shapes: the shapes of a model's weights from its settings (units,
+            input_dim, output_dim, cell, attention): ``Seq2Seq.weight_shapes``. It
+            raises ``ValueError`` for a cell or an attention it does not know.
 
     Raises:
         FileNotFoundError: no file at ``path``.
@@ -327,11 +330,11 @@ def _contents(
 ) -> tuple[dict, int, optimizers.Optimizer | None, dict[str, tuple[int, ...]]]:
     # The settings, checked, and from them the shape of every member but the metadata.
     config = metadata["config"]
-    keys = ["units", "input_dim", "output_dim", "dtype", "seed"]
-    # A file without "cell" is an LSTM's, as every file before the GRU and the RNN.
-    if not isinstance(config, dict) or sorted(config) not in (
-        sorted(keys),
-        sorted([*keys, "cell"]),
+    keys = {"units", "input_dim", "output_dim", "dtype", "seed"}
+    # A file without "cell" is an LSTM's, as every file before the GRU and the RNN;
+    # one without "attention" a model without attention, as every file before it.
+    if not isinstance(config, dict) or not (
+        keys <= set(config) <= keys | {"cell", "attention"}
     ):
         raise ValueError(
             f"its config {show(config)} is not a minilstm model's settings"
@@ -345,7 +348,7 @@ def _contents(
         )
     check_seed(config["seed"])
     completed_epochs = check_int(metadata["completed_epochs"], "completed_epochs", 0)
-    shapes = weight_shapes(*sizes, config.get("cell", "lstm"))
+    shapes = weight_shapes(*sizes, config.get("cell", "lstm"), config.get("attention"))
     expected = {f"weights/{k}": shape for k, shape in enumerate(shapes)}
     stored = metadata["optimizer"]
     if stored is None:

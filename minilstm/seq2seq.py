@@ -13,9 +13,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from minilstm import optimizers, saving, schedules
+from minilstm import decoding, divergence, optimizers, saving, schedules
 from minilstm.article import UNITS
-from minilstm.dense import Dense, dense_backward, dense_forward
+from minilstm.attention import ATTENTIONS, Attention, make_attention
+from minilstm.dense import Dense
 from minilstm.layers import GRU, LSTM, Recurrent, SimpleRNN
 from minilstm.losses import mse_backward, mse_forward
 from minilstm.validation import (
@@ -37,30 +38,6 @@ RECURRENT_LAYERS: dict[str, type[Recurrent]] = {
 }
 
 
-class History:
-    """What ``fit`` returns, as Keras's ``History``: ``history["loss"]`` has one mean
-    training loss per epoch, ``epoch`` the epoch numbers, ``params`` the settings."""
-
-    def __init__(self, params: dict) -> None:
-        self.history: dict[str, list[float]] = {"loss": []}
-        self.epoch: list[int] = []
-        self.params = params
-
-
-class TrainingDivergedError(ArithmeticError):
-    """Raised by ``fit`` when the loss, a gradient, an updated weight or an optimizer
-    slot stops being finite.
-
-    The model and its optimizer keep the state of the last finite step. ``epoch`` and
-    ``batch`` count from 0, as Keras's callbacks do (the message counts from 1, as the
-    progress lines do); ``history`` holds the losses of the epochs completed before.
-    """
-
-    def __init__(self, message: str, epoch: int, batch: int, history: History) -> None:
-        super().__init__(message)
-        self.epoch, self.batch, self.history = epoch, batch, history
-
-
 class Seq2Seq:
     """The article's model: an encoder that hands its final states ((h, c) for the
     LSTM) to a decoder of the same kind, and a Dense layer on every decoder step. The
@@ -78,10 +55,14 @@ class Seq2Seq:
             encoder's and the decoder's layer. A NumPy string scalar such as
             ``np.array("gru")`` (a setting read back with ``np.load``) is taken as its
             text.
+        attention: None (default, the article's), "dot" (Keras's ``Attention()``) or
+            "additive" (``AdditiveAttention()``): the decoder's outputs attend over
+            the encoder's, and the Dense layer reads [h_t, context_t], its kernel
+            (2H, O) (docs/attention.md).
 
     Attributes:
-        encoder, decoder, dense: the layers, also listed in ``layers`` in the order
-            they run.
+        encoder, decoder, attention_layer (None without attention), dense: the
+            layers, also listed in ``layers`` in the order they run.
         optimizer: the optimizer of the last ``fit`` (None before), reused by the next
             one.
         completed_epochs: the epochs trained so far, the ``initial_epoch`` to resume at;
@@ -96,17 +77,21 @@ class Seq2Seq:
         seed: int | None = 0,
         dtype: np.dtype = np.float64,
         cell: str = "lstm",
+        attention: str | None = None,
     ) -> None:
         self.cell = check_choice(cell, "cell", tuple(RECURRENT_LAYERS))
+        self.attention = check_choice(attention, "attention", (None, *ATTENTIONS))
         self.units = check_int(units, "units")
         self.input_dim = check_int(input_dim, "input_dim")
         self.output_dim = check_int(output_dim, "output_dim")
         self.dtype = check_dtype(dtype)
         seed = check_seed(seed)
         self.seed = int(np.random.SeedSequence().entropy if seed is None else seed)
-        enc_seed, dec_seed, dense_seed = (
+        # The first three children are the same however many are spawned: a model
+        # without attention starts with the weights it had before attention existed.
+        enc_seed, dec_seed, dense_seed, attention_seed = (
             int(s.generate_state(1)[0])
-            for s in np.random.SeedSequence(self.seed).spawn(3)
+            for s in np.random.SeedSequence(self.seed).spawn(4)
         )
         layer = RECURRENT_LAYERS[self.cell]
         self.encoder = layer(units, return_state=True, seed=enc_seed, dtype=self.dtype)
@@ -120,8 +105,13 @@ class Seq2Seq:
         self.dense = Dense(output_dim, seed=dense_seed, dtype=self.dtype)
         self.encoder.build(self.input_dim)
         self.decoder.build(self.output_dim)
-        self.dense.build(self.units)
-        self.layers = [self.encoder, self.decoder, self.dense]
+        self.attention_layer: Attention | None = make_attention(
+            self.attention, self.units, attention_seed, self.dtype
+        )
+        # With attention the Dense layer reads [h_t, context_t]: 2H features.
+        self.dense.build(self.units * (1 if self.attention is None else 2))
+        named = self._named_layers().values()
+        self.layers = [layer for layer in named if layer is not None]
         self.optimizer: optimizers.Optimizer | None = None
         self.completed_epochs = 0
         # The per-step caches of a sampled decoder run (None after a teacher-forced).
@@ -129,7 +119,11 @@ class Seq2Seq:
 
     @staticmethod
     def weight_shapes(
-        units: int, input_dim: int, output_dim: int, cell: str = "lstm"
+        units: int,
+        input_dim: int,
+        output_dim: int,
+        cell: str = "lstm",
+        attention: str | None = None,
     ) -> list[tuple[int, ...]]:
         """The shapes of the 8 weights, in ``get_weights`` order, as the layers give
         them, without making a model (``saving`` checks a file against them).
@@ -139,6 +133,8 @@ class Seq2Seq:
             input_dim: D.
             output_dim: O.
             cell: "lstm", "gru" or "rnn".
+            attention: None, "dot" or "additive": with attention the Dense kernel is
+                (2H, O), and the additive attention's ``scale`` (H,) comes before it.
 
         Returns:
             for an LSTM (D, 4H), (H, 4H), (4H,) for the encoder; (O, 4H), (H, 4H),
@@ -146,22 +142,26 @@ class Seq2Seq:
             columns and a bias (2, 3H), a plain RNN H columns.
         """
         layer = RECURRENT_LAYERS[check_choice(cell, "cell", tuple(RECURRENT_LAYERS))]
+        attention = check_choice(attention, "attention", (None, *ATTENTIONS))
+        attends = ATTENTIONS[attention].weight_shapes(units) if attention else []
         return [
             *layer.weight_shapes(input_dim, units),
             *layer.weight_shapes(output_dim, units),
-            *Dense.weight_shapes(units, output_dim),
+            *attends,
+            *Dense.weight_shapes(units * (1 if attention is None else 2), output_dim),
         ]
 
     @property
     def trainable_weights(self) -> list[np.ndarray]:
-        """The 8 weight arrays themselves (not copies), in ``get_weights`` order; an
-        optimizer updates them in place."""
+        """The 8 weight arrays themselves (not copies; 9 with additive attention, its
+        ``scale`` after the decoder's), in ``get_weights`` order; an optimizer updates
+        them in place."""
         return [w for layer in self.layers for w in layer.trainable_weights]
 
     def get_weights(self) -> list[np.ndarray]:
-        """Copies of the 8 weights, each layer's [kernel, recurrent_kernel, bias] or
-        [kernel, bias] in turn: the order of Keras's ``model.get_weights()``, the
-        shapes of ``weight_shapes``."""
+        """Copies of the 8 weights, each layer's [kernel, recurrent_kernel, bias],
+        [scale] or [kernel, bias] in turn: the order of Keras's
+        ``model.get_weights()``, the shapes of ``weight_shapes``."""
         return [w.copy() for w in self.trainable_weights]
 
     def set_weights(self, weights: list[np.ndarray]) -> None:
@@ -211,13 +211,27 @@ class Seq2Seq:
         Returns:
             y: (N, T_dec, O), the prediction of every decoder step.
         """
-        _, enc_states = self.encoder.call(enc_x, self.encoder.zero_states(len(enc_x)))
-        # The decoder starts from the encoder's final states: all it knows of the input.
+        zeros = self.encoder.zero_states(len(enc_x))
+        enc_hs, enc_states = self.encoder.call(enc_x, zeros)
+        # The decoder starts from the encoder's final states: all it knows of the input,
+        # unless its outputs also attend over every step of the encoder's.
         if teacher is not None:
-            return self.decode_sampled(dec_x, enc_states, teacher)
+            y, self._sampled_steps = decoding.decode_sampled(
+                self.decoder,
+                self.attention_layer,
+                self.dense,
+                dec_x,
+                enc_states,
+                teacher,
+                enc_hs,
+            )
+            return y
         self._sampled_steps = None
         dec_hs, _ = self.decoder.call(dec_x, enc_states)
-        return self.dense.call(dec_hs)
+        if self.attention_layer is None:
+            return self.dense.call(dec_hs)
+        context = self.attention_layer.call(dec_hs, enc_hs)
+        return self.dense.call(np.concatenate((dec_hs, context), axis=-1))
 
     # --8<-- [end:forward]
     # --8<-- [start:backward]
@@ -232,108 +246,25 @@ class Seq2Seq:
             are data, so they need none.)
         """
         if self._sampled_steps is not None:
-            dstates = self.decode_sampled_backprop(dy)
+            dstates, enc_dhs = decoding.decode_sampled_backprop(
+                self.decoder, self.attention_layer, self.dense, dy, self._sampled_steps
+            )
         else:
-            dhs = self.dense.backprop(dy)
+            dhs, enc_dhs = self.dense.backprop(dy), None
+            if self.attention_layer is not None:
+                # The Dense layer read [h_t, context_t]; h_t was the attention's query.
+                H = self.units
+                dquery, enc_dhs = self.attention_layer.backprop(dhs[..., H:])
+                dhs = dhs[..., :H] + dquery
             # Nothing used the decoder's final states: no gradient on them.
             _, dstates = self.decoder.backprop(dhs, None)
         # The decoder started from the encoder's final states, so their gradients flow
-        # back into the encoder as gradients on its last h (and c); its outputs were not
-        # used.
-        self.encoder.backprop(None, dstates)
+        # back into the encoder as gradients on its last h (and c); its outputs get one
+        # only as the attention's value.
+        self.encoder.backprop(enc_dhs, dstates)
         return [g for layer in self.layers for g in layer.grads.values()]
 
     # --8<-- [end:backward]
-    # --8<-- [start:sampled]
-    def decode_sampled(
-        self, dec_x: np.ndarray, states: tuple, teacher: np.ndarray
-    ) -> np.ndarray:
-        """The decoder and its output layer run one step at a time, each step reading
-        the true previous value where ``teacher`` says so, else the previous step's
-        prediction, taken as a constant; keeps every step's caches for
-        ``decode_sampled_backprop``.
-
-        Args:
-            dec_x: (N, T_dec, O) the true previous values (step 0 reads dec_x[:, 0]).
-            states: the decoder's initial states, each (N, H).
-            teacher: (N, T_dec) booleans, True where the true value is read.
-
-        Returns:
-            y: (N, T_dec, O), the prediction of every decoder step.
-        """
-        N, T, O = dec_x.shape
-        y = np.empty((N, T, O), dtype=self.dtype)
-        steps = []
-        x = dec_x[:, 0]
-        for t in range(T):
-            if t > 0:
-                # A new array: the fed-back value is data, never a gradient path.
-                x = np.where(teacher[:, t, None], dec_x[:, t], y[:, t - 1])
-            states, step_cache = self.decoder.step_call(x, states)
-            y[:, t], output_cache = self.output_step(states[0])
-            steps.append((step_cache, output_cache))
-        self._sampled_steps = steps
-        return y
-
-    def output_step(self, h: np.ndarray) -> tuple[np.ndarray, tuple]:
-        """One decoder step's h to its prediction: the Dense layer on that step alone.
-
-        Args:
-            h: (N, H) the decoder's hidden state at this step.
-
-        Returns:
-            y_t (N, O) and the cache for ``output_step_backprop``.
-        """
-        return dense_forward(h, self.dense.kernel, self.dense.bias)
-
-    def output_step_backprop(
-        self, dy: np.ndarray, cache: tuple
-    ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Backward of ``output_step``.
-
-        Args:
-            dy: (N, O) gradient on y_t.
-            cache: the cache ``output_step`` returned.
-
-        Returns:
-            dh (N, H) and the step's gradients of the Dense layer's [kernel, bias].
-        """
-        dh, *dweights = dense_backward(dy, cache)
-        return dh, dweights
-
-    def decode_sampled_backprop(self, dy: np.ndarray) -> tuple:
-        """BPTT through the last ``decode_sampled``: its steps in reverse, each
-        output step's backward, then the decoder step's; sets the decoder's and the
-        Dense layer's ``grads`` (sums over the steps).
-
-        Args:
-            dy: (N, T_dec, O) gradient on y.
-
-        Returns:
-            the gradients on the decoder's initial states, each (N, H).
-        """
-        dstates = None
-        ddense = [np.zeros_like(w) for w in self.dense.trainable_weights]
-        ddecoder = [np.zeros_like(w) for w in self.decoder.trainable_weights]
-        for t in reversed(range(len(self._sampled_steps))):
-            step_cache, output_cache = self._sampled_steps[t]
-            dh, dweights = self.output_step_backprop(dy[:, t], output_cache)
-            for total, g in zip(ddense, dweights, strict=True):
-                total += g
-            # h_t went to the output and to step t+1 (whose dh_prev is dstates[0]).
-            if dstates is None:
-                dstates = (dh, *(np.zeros_like(dh) for _ in self.decoder.states[1:]))
-            else:
-                dstates = (dstates[0] + dh, *dstates[1:])
-            # dx is dropped: the step read data or a prediction held constant.
-            _, dstates, dweights = self.decoder.step_backprop(dstates, step_cache)
-            for total, g in zip(ddecoder, dweights, strict=True):
-                total += g
-        self.dense.grads = dict(zip(self.dense.weight_names, ddense, strict=True))
-        self.decoder.grads = dict(zip(self.decoder.weight_names, ddecoder, strict=True))
-        return dstates
-
-    # --8<-- [end:sampled]
 
     def forward(self, enc_x: np.ndarray, dec_x: np.ndarray) -> np.ndarray:
         """Teacher-forced forward pass (``call``) with the model's weights.
@@ -421,14 +352,13 @@ class Seq2Seq:
         verbose: int = 1,
         initial_epoch: int = 0,
         teacher_forcing: "float | str | Callable[[int], float]" = 1.0,
-    ) -> History:
+    ) -> divergence.History:
         """Train with minibatches, as Keras's ``fit([enc_x, dec_x], dec_y)``.
 
-        Each epoch visits the N windows once, in batches of ``batch_size``
-        (the last one may be smaller), in an order shuffled by a generator seeded from
-        the model's seed and the epoch number: the same seed gives the same run, and
-        training resumed at ``initial_epoch`` sees the orders an uninterrupted run would
-        have seen.
+        Each epoch visits the N windows once, in batches of ``batch_size`` (the last
+        may be smaller), shuffled by a generator seeded from the model's seed and the
+        epoch number: the same seed gives the same run, and resumed training sees the
+        orders an uninterrupted run would have seen.
 
         Args:
             enc_x: (N, T_enc, D) encoder inputs.
@@ -487,7 +417,9 @@ class Seq2Seq:
         optimizer.build(self.trainable_weights)
         self.optimizer = optimizer
         n = len(enc_x)
-        history = History({"epochs": epochs, "batch_size": batch_size, "samples": n})
+        settings = {"epochs": epochs, "batch_size": batch_size, "samples": n}
+        history = divergence.History(settings)
+        names = divergence.weight_names(self._named_layers())
         for epoch in range(initial_epoch, epochs):
             start_time = time.perf_counter()
             rng = np.random.default_rng([self.seed, epoch])
@@ -495,16 +427,23 @@ class Seq2Seq:
             batches = [order[k : k + batch_size] for k in range(0, n, batch_size)]
             total = 0.0
             for b, batch in enumerate(batches):
-                teacher = self._coins(teacher_forcing, epoch, b, dec_x[batch])
-                # A diverging run overflows; _finite_step reports it as such.
+                teacher = decoding.coins(
+                    teacher_forcing,
+                    self.optimizer.iterations,
+                    [self.seed, epoch, b],
+                    dec_x[batch].shape[:2],
+                )
+                # A diverging run overflows; finite_step reports it as such.
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                     loss, grads = self._loss_and_grads(
                         enc_x[batch], dec_x[batch], dec_y[batch], teacher
                     )
-                    problem = self._finite_step(loss, grads)
+                    problem = divergence.finite_step(
+                        self.optimizer, self.trainable_weights, names, loss, grads
+                    )
                 if problem:
                     where = f"epoch {epoch + 1}/{epochs}, batch {b + 1}/{len(batches)}"
-                    raise self._diverged(problem, where, epoch, b, history)
+                    raise divergence.diverged(problem, where, epoch, b, history)
                 total += loss * len(batch)
             history.history["loss"].append(total / n)
             history.epoch.append(epoch)
@@ -519,102 +458,22 @@ class Seq2Seq:
         return history
 
     # --8<-- [end:fit]
-    # --8<-- [start:coins]
-    def _coins(
-        self,
-        teacher_forcing: "Callable[[int], float]",
-        epoch: int,
-        batch: int,
-        dec_x: np.ndarray,
-    ) -> np.ndarray | None:
-        # One coin per window and decoder step, True (the true value) with the
-        # schedule's probability at the optimizer's step; None at probability 1: the
-        # teacher-forced path. Seeded by (seed, epoch, batch), so a resumed run
-        # replays the coins of an uninterrupted one.
-        step = self.optimizer.iterations
-        p = check_float(
-            teacher_forcing(step),
-            f"teacher_forcing({step})",
-            low_open=False,
-            high=1.0,
-        )
-        if p == 1.0:
-            return None
-        rng = np.random.default_rng([self.seed, epoch, batch])
-        return rng.random(dec_x.shape[:2]) < p
+    def _named_layers(self) -> dict[str, object]:
+        # The layers by name in the order they run; None for a missing attention.
+        names = ("encoder", "decoder", "attention", "dense")
+        layers = (self.encoder, self.decoder, self.attention_layer, self.dense)
+        return dict(zip(names, layers, strict=True))
 
-    # --8<-- [end:coins]
-    # --8<-- [start:finite_step]
-    def _finite_step(self, loss: float, grads: list[np.ndarray]) -> str | None:
-        # One optimizer step, taken only if everything it computes is finite; else what
-        # went wrong and what may help, with the model and the optimizer as they were.
-        # The step is staged (computed into new arrays), checked, then committed:
-        # neither a non-finite value nor an exception half-way through leaves a
-        # half-stepped model, and no copy is kept for a rollback (docs/robustness.md).
-        if not np.isfinite(loss):
-            kind = "an overflow" if np.isinf(loss) else "an invalid operation"
-            return f"the loss is {loss}, from {kind}. {self._advice()}"
-        names = self._weight_names()
-        for name, g in zip(names, grads, strict=True):
-            if not np.isfinite(g).all():
-                return f"the gradient of {name} has {_cause(g)}. {self._advice()}"
-        step = self.optimizer.stage(grads, self.trainable_weights)
-        for name, new, slots in zip(names, step.variables, step.slots, strict=True):
-            results = {f"the update of {name}": new}
-            results.update({f"the {s} slot of {name}": v for s, v in slots.items()})
-            for what, value in results.items():
-                if not np.isfinite(value).all():
-                    cause = _cause(value)
-                    return f"{what} has {cause}. {self._advice(invalid='0/0' in cause)}"
-        self.optimizer.commit(step, self.trainable_weights)
-        return None
-
-    def _advice(self, invalid: bool = False) -> str:
-        # What to try: an invalid operation in an update with epsilon = 0 is the 0/0 of
-        # a weight whose gradients were all 0 so far; anything else is a step too large.
-        if invalid and getattr(self.optimizer, "epsilon", None) == 0:
-            return (
-                "The optimizer's epsilon is 0, so a weight whose gradients have all "
-                "been 0 so far (e.g. one of an input feature that is always 0) gets "
-                "the step 0/0. Use a positive epsilon, e.g. Keras's default: "
-                f"{type(self.optimizer).__name__}(epsilon=1e-7)."
-            )
-        return (
-            "Try a lower learning rate (now "
-            f"{self.optimizer.current_learning_rate():g}) or clip the gradients, e.g. "
-            "optimizer=Adam(clipnorm=1.0)."
-        )
-
-    def _weight_names(self) -> list[str]:
-        # "weights[4] (decoder recurrent_kernel)": an index and what it is.
-        named = [
-            f"{layer_name} {weight}"
-            for layer_name, layer in zip(
-                ("encoder", "decoder", "dense"), self.layers, strict=True
-            )
-            for weight in layer.weight_names
-        ]
-        return [f"weights[{k}] ({name})" for k, name in enumerate(named)]
-
-    def _diverged(
-        self, problem: str, where: str, epoch: int, batch: int, history: History
-    ) -> TrainingDivergedError:
-        return TrainingDivergedError(
-            f"training diverged in {where} (the model and its optimizer keep the state "
-            f"of the last finite step): {problem}",
-            epoch,
-            batch,
-            history,
-        )
-
-    # --8<-- [end:finite_step]
     # --8<-- [start:predict]
     # assignment: predict
     def predict(self, enc_x: np.ndarray, steps: int | None = None) -> np.ndarray:
         """Autoregressive decoding of a batch of windows, as done after training.
 
         The decoder starts from the encoder's states and a zero input; at each step its
-        prediction becomes the next step's input (docs/inference.md).
+        prediction becomes the next step's input (docs/inference.md). With attention,
+        each step's h attends over the encoder's outputs, computed once; the weights
+        of every step are then in ``attention_layer.attention_scores``
+        (N, steps, T_enc).
 
         Args:
             enc_x: (N, T_enc, D) encoder inputs.
@@ -625,19 +484,28 @@ class Seq2Seq:
         """
         (enc_x,) = self._check_data(enc_x)
         steps = enc_x.shape[1] if steps is None else check_int(steps, "steps")
-        N = len(enc_x)
+        N, T_enc = enc_x.shape[:2]
         # Nothing goes backward here, so the steps' caches are dropped as soon as they
         # are made: the encoder too runs step by step (docs/performance.md). states is
         # (h, c) for the LSTM, (h,) for the others.
         states = self.encoder.zero_states(N)
-        for t in range(enc_x.shape[1]):
+        enc_hs = np.empty((N, T_enc, self.units), dtype=self.dtype)
+        for t in range(T_enc):
             states = self.encoder.step(enc_x[:, t], states)
+            enc_hs[:, t] = states[0]  # the value the decoder's steps attend over
         y_prev = np.zeros((N, self.output_dim), dtype=self.dtype)
         y = np.empty((N, steps, self.output_dim), dtype=self.dtype)
+        a = np.empty((N, steps, T_enc), dtype=self.dtype)
         for t in range(steps):
             states = self.decoder.step(y_prev, states)
-            y_prev, _ = self.output_step(states[0])
+            y_prev, cache = decoding.output_step(
+                self.attention_layer, self.dense, states[0], enc_hs
+            )
+            if cache.attention is not None:
+                a[:, t] = cache.attention.a[:, 0]
             y[:, t] = y_prev
+        if self.attention_layer is not None:
+            self.attention_layer.attention_scores = a
         return y
 
     # --8<-- [end:predict]
@@ -661,6 +529,8 @@ class Seq2Seq:
         }
         if self.cell != "lstm":  # an LSTM's file stays as older minilstm wrote it
             config["cell"] = self.cell
+        if self.attention is not None:  # and one without attention as before it
+            config["attention"] = self.attention
         optimizer = self.optimizer if include_optimizer else None
         contents = saving.ModelFile(
             config, self.trainable_weights, self.completed_epochs, optimizer
@@ -689,10 +559,3 @@ class Seq2Seq:
         model.completed_epochs = contents.completed_epochs
         model.optimizer = contents.optimizer
         return model
-
-
-def _cause(values: np.ndarray) -> str:
-    # What made an array non-finite, as a divergence message says it.
-    if np.isnan(values).any():
-        return "NaN values, from an invalid operation (0/0, inf - inf or 0 * inf)"
-    return "infinite values, from an overflow"

@@ -22,11 +22,22 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from typing import TYPE_CHECKING
+
 import keras  # after the log level: TensorFlow reads it when imported
 import numpy as np
 
 from minilstm import article
-from reference_keras.model import DECODER, DENSE, ENCODER, KERAS_CELLS
+from reference_keras.model import (
+    DECODER,
+    DENSE,
+    ENCODER,
+    KERAS_CELLS,
+    check_same_settings,
+)
+
+if TYPE_CHECKING:
+    from minilstm.seq2seq import Seq2Seq
 
 ATTENTION = "attention"
 # The Keras layer of each kind of attention, by the names minilstm gives them.
@@ -194,3 +205,38 @@ def set_keras_weights(model: keras.Model, weights: list[np.ndarray]) -> None:
     for layer, count in zip(layers(model), parts, strict=True):
         layer.set_weights(list(weights[start : start + count]))
         start += count
+
+
+def weights_to_keras(seq2seq: "Seq2Seq", model: keras.Model) -> None:
+    """Copy the weights of a ``minilstm.Seq2Seq`` with attention into a model from
+    ``build_training_model``, unchanged.
+
+    Raises:
+        ValueError: when the attention, the cell, units, input_dim or output_dim
+            differ.
+    """
+    _check_same_attention(seq2seq, model)
+    set_keras_weights(model, seq2seq.get_weights())
+
+
+def weights_from_keras(model: keras.Model, seq2seq: "Seq2Seq") -> None:
+    """Copy the weights of a model from ``build_training_model`` into a
+    ``minilstm.Seq2Seq`` with the same attention, unchanged.
+
+    Raises:
+        ValueError: when the attention, the cell, units, input_dim or output_dim
+            differ.
+    """
+    _check_same_attention(seq2seq, model)
+    seq2seq.set_weights(keras_weights(model))
+
+
+def _check_same_attention(seq2seq: "Seq2Seq", model: keras.Model) -> None:
+    attend = layers(model)[2]
+    kind = next(k for k, cls in KERAS_ATTENTION.items() if type(attend) is cls)
+    if seq2seq.attention != kind:
+        raise ValueError(
+            f"the two models attend differently (attention: minilstm "
+            f"{seq2seq.attention}, Keras {kind})"
+        )
+    check_same_settings(seq2seq, model)

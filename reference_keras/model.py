@@ -212,7 +212,12 @@ def weights_to_keras(seq2seq: "Seq2Seq", model: keras.Model) -> None:
     Raises:
         ValueError: when the cell, units, input_dim or output_dim differ.
     """
-    _check_same_settings(seq2seq, model)
+    check_same_settings(seq2seq, model)
+    if seq2seq.attention is not None:
+        raise ValueError(
+            "the minilstm model has attention: copy its weights with "
+            "reference_keras.attention.weights_to_keras"
+        )
     for keras_layer, layer in zip(_layers(model), seq2seq.layers, strict=True):
         keras_layer.set_weights(layer.get_weights())
 
@@ -226,7 +231,7 @@ def weights_from_keras(model: keras.Model, seq2seq: "Seq2Seq") -> None:
     Raises:
         ValueError: when the cell, units, input_dim or output_dim differ.
     """
-    _check_same_settings(seq2seq, model)
+    check_same_settings(seq2seq, model)
     seq2seq.set_weights([w for layer in _layers(model) for w in layer.get_weights()])
 
 
@@ -242,7 +247,9 @@ def _layers(model: keras.Model) -> tuple[keras.layers.Layer, ...]:
         ) from error
 
 
-def _check_same_settings(seq2seq: "Seq2Seq", model: keras.Model) -> None:
+def check_same_settings(seq2seq: "Seq2Seq", model: keras.Model) -> None:
+    """Raise ``ValueError`` naming every setting (cell, units, input_dim, output_dim)
+    in which the two models differ."""
     keras_side = keras_settings(model)
     differ = [
         f"{name}: minilstm {getattr(seq2seq, name)}, Keras {keras_side[name]}"

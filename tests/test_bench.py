@@ -404,3 +404,18 @@ def test_the_scale_table_marks_the_articles_size_and_dashes_a_missing_side():
         "50",
         "-",
     ]
+
+
+def test_the_attention_table_gives_each_ratio_to_the_run_without():
+    from minilstm.bench.attention import attention_table
+    from minilstm.bench.measure import QUICK, Results
+
+    results = Results()
+    for dtype in ("float32", "float64"):
+        results.attention[None, dtype] = [2.0, 4.0]
+        results.attention["dot", dtype] = [2.2, 4.4]  # 1.1x in both rounds
+        results.attention["additive", dtype] = [3.0, 6.0]  # 1.5x
+    table = attention_table(results, QUICK)
+    assert "| float64 | dot | 3.300 | 1.10x | met |" in table
+    assert "| float32 | additive | 4.500 | 1.50x | missed |" in table
+    assert "| float32 | none | 3.000 | 1.00x | - |" in table

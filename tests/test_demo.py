@@ -334,3 +334,46 @@ def test_the_demo_trains_the_chosen_cell_and_its_table_says_which(cell, name, tm
     assert [row[0] for row in table_rows] == list(TASKS)
     for row in table_rows:
         assert np.isfinite([float(v) for v in row[3:6]]).all()
+
+
+@pytest.mark.parametrize("attention", ["dot", "additive"])
+def test_the_demo_trains_with_attention_and_draws_where_it_looks(attention, tmp_path):
+    buffer = StringIO()
+    with redirect_stdout(buffer):
+        status = main(
+            [*FAST, "--attention", attention, "--cell", "gru", "--out", str(tmp_path)]
+        )
+    assert status == 0
+    label = ["minilstm", "GRU", "+", attention, "attention"]
+    rows = [line.split() for line in buffer.getvalue().splitlines()]
+    table_rows = [row for row in rows if row[1:6] == label]
+    assert [row[0] for row in table_rows] == list(TASKS)
+    for row in table_rows:
+        assert np.isfinite([float(v) for v in row[6:9]]).all()
+    # A row per task, a column per window of the article's start points.
+    width, height = png_size(tmp_path / "attention.png")
+    assert width > height > 0
+
+
+def test_a_saved_model_with_attention_is_loaded_with_it(tmp_path):
+    path = tmp_path / "model.npz"
+    with redirect_stdout(StringIO()):
+        main(
+            [*FAST, "--task", "sin_cos", "--attention", "additive", "--save", str(path)]
+        )
+    buffer = StringIO()
+    with redirect_stdout(buffer):
+        main(["--task", "sin_cos", "--load", str(path), "--out", str(tmp_path)])
+    assert "minilstm + additive attention" in buffer.getvalue()
+    assert (tmp_path / "attention.png").exists()
+
+
+def test_the_attention_weights_of_a_window_sum_to_one_over_the_encoder_steps():
+    settings = options.parse_args([*FAST, "--attention", "dot"]).settings
+    assert settings.attention == "dot"
+    result = experiment.run_task("damped", settings, verbose=False)
+    from minilstm.demo import plots
+
+    weights = plots.attention_weights(result, [0, 5])
+    assert weights.shape == (2, settings.window, settings.window)
+    np.testing.assert_allclose(weights.sum(axis=-1), 1.0, rtol=1e-12)

@@ -574,8 +574,8 @@ def test_a_member_twice_is_refused(saved):
     ("count", "words"),
     [
         (32, ["its end record claims 32 members; it holds 33"]),
-        (34, ["its end record claims 34 members in", "at most 33 members"]),
-        (60_000, ["its end record claims 60000 members", "at most 33 members"]),
+        (38, ["its end record claims 38 members in", "at most 37 members"]),
+        (60_000, ["its end record claims 60000 members", "at most 37 members"]),
     ],
 )
 def test_an_end_record_claiming_another_number_of_members_is_refused(

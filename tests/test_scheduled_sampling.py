@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import minilstm as ml
-from minilstm import schedules
+from minilstm import decoding, schedules
 from minilstm.data import load_task
 from minilstm.gradcheck import numerical_gradient, rel_error
 
@@ -25,11 +25,27 @@ def task():
     return data.enc_x[:24], data.dec_x[:24], data.dec_y[:24]
 
 
-def random_model(cell, seed=0, units=3, input_dim=2, output_dim=2, dtype=np.float64):
+def random_model(
+    cell,
+    seed=0,
+    units=3,
+    input_dim=2,
+    output_dim=2,
+    dtype=np.float64,
+    attention=None,
+):
     """Unit-normal weights: some gates saturate, so that a mix-up cannot hide in the
     linear part of the activations."""
     rng = np.random.default_rng(seed)
-    model = ml.Seq2Seq(units, input_dim, output_dim, seed=0, cell=cell, dtype=dtype)
+    model = ml.Seq2Seq(
+        units,
+        input_dim,
+        output_dim,
+        seed=0,
+        cell=cell,
+        dtype=dtype,
+        attention=attention,
+    )
     model.set_weights([rng.normal(size=w.shape) for w in model.get_weights()])
     return model
 
@@ -67,9 +83,16 @@ def test_probability_one_is_plain_fit_bit_for_bit(cell, task):
             np.testing.assert_array_equal(got, want)
 
 
+# The attention between the decoder and the Dense layer runs inside the step loop too.
+ATTENTIONS = [None, "dot", "additive"]
+
+
+@pytest.mark.parametrize("attention", ATTENTIONS)
 @pytest.mark.parametrize("cell", CELLS)
-def test_step_by_step_decoder_with_every_coin_true_is_the_batched_decoder(cell):
-    model = random_model(cell)
+def test_step_by_step_decoder_with_every_coin_true_is_the_batched_decoder(
+    cell, attention
+):
+    model = random_model(cell, attention=attention)
     enc_x, dec_x, dec_y = random_data(np.random.default_rng(1))
     loss, grads = model.loss_and_grads(enc_x, dec_x, dec_y)
     teacher = np.ones(dec_x.shape[:2], dtype=bool)
@@ -80,16 +103,17 @@ def test_step_by_step_decoder_with_every_coin_true_is_the_batched_decoder(cell):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-13)
 
 
+@pytest.mark.parametrize("attention", ATTENTIONS)
 @pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("coins", ["none true", "mixed"])
 def test_gradients_match_central_differences_with_fed_back_predictions_held(
-    cell, coins
+    cell, coins, attention
 ):
     """The gradient of the loss with the fed-back predictions taken as constants: the
     inputs one sampled forward read, recorded, then given to the teacher-forced model
     as data while each weight is moved."""
     rng = np.random.default_rng(7)
-    model = random_model(cell)
+    model = random_model(cell, attention=attention)
     enc_x, dec_x, dec_y = random_data(rng)
     teacher = np.zeros(dec_x.shape[:2], dtype=bool)
     if coins == "mixed":
@@ -148,15 +172,11 @@ def test_coins_are_seeded_and_change_the_training(task):
 
 
 def test_coins_come_up_true_with_the_schedules_probability():
-    model = ml.Seq2Seq(units=2, seed=0)
-    model.optimizer = ml.Adam()
-    model.optimizer.iterations = 3
-    dec_x = np.zeros((200, 50, 1))
-    coins = model._coins(schedules.ExponentialDecay(0.5), 0, 0, dec_x)
+    drawn = decoding.coins(schedules.ExponentialDecay(0.5), 3, [0, 0, 0], (200, 50))
     # p = 0.5 ** 3 over 10,000 coins: the standard deviation of the mean is 0.0033.
-    assert coins.shape == (200, 50)
-    assert coins.mean() == pytest.approx(0.125, abs=0.015)
-    assert model._coins(lambda step: 1.0, 0, 0, dec_x) is None
+    assert drawn.shape == (200, 50)
+    assert drawn.mean() == pytest.approx(0.125, abs=0.015)
+    assert decoding.coins(lambda step: 1.0, 3, [0, 0, 0], (200, 50)) is None
 
 
 @pytest.mark.parametrize("cell", CELLS)

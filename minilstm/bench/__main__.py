@@ -6,6 +6,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 
+from minilstm.bench.attention import measure_attention
 from minilstm.bench.machine import OPENBLAS_OVERRIDES, load_average, set_variables
 from minilstm.bench.measure import (
     FULL,
@@ -70,6 +71,12 @@ def build_parser() -> ArgumentParser:
         "the peak memory of each",
     )
     add(
+        "--attention",
+        action="store_true",
+        help="measure the article's fit with attention (dot, additive) against "
+        "without instead, float32 and float64, minilstm only",
+    )
+    add(
         "--out",
         type=writable_folder,
         default="bench_output",  # a string, so that argparse checks it like a given one
@@ -112,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         results.description = workers["minilstm"]("description")
         # The scale table compares minilstm as set up with PyTorch alone.
-        own_kernel = not (args.no_own_kernel or args.scale)
+        own_kernel = not (args.no_own_kernel or args.scale or args.attention)
         if set_variables(OPENBLAS_OVERRIDES) and own_kernel:
             worker = Worker(OWN_KERNEL, unset=OPENBLAS_OVERRIDES)
             workers[OWN_KERNEL] = worker
@@ -122,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 + "; ".join(line.removeprefix("- ") for line in worker("blas"))
             )
         for side, (left_out, flag, what, extra) in optional.items():
-            if side == "Keras" and args.scale:
+            if args.attention or (side == "Keras" and args.scale):
                 continue
             if left_out:
                 results.notes.append(f"{side} columns skipped: {flag}.")
@@ -137,7 +144,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                     f"{side} columns skipped: {what} cannot be imported ({error}). "
                     f"Install it with {extra}."
                 )
-        if args.scale:
+        if args.attention:
+            measure_attention(sizes, workers["minilstm"], results)
+        elif args.scale:
             measure_scale(sizes, workers, results)
         else:
             measure(sizes, workers, results)
@@ -148,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             worker.close()
     if args.scale:
         measure_scale_memory(sizes, list(workers), results)
-    else:
+    elif not args.attention:  # which measures the time of fit only
         measure_memory(sizes, results)
 
     text = report(results, sizes)

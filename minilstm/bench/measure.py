@@ -96,6 +96,7 @@ class Results:
     floor: float = 0.0
     sweep: list[tuple[str, int, dict[str, float]]] = field(default_factory=list)
     scale: list[ScaleRow] = field(default_factory=list)
+    attention: dict[tuple[str | None, str], list[float]] = field(default_factory=dict)
     memory: dict[str, float | None] = field(default_factory=dict)
     description: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

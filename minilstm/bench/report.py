@@ -3,6 +3,7 @@
 import statistics
 
 from minilstm import article
+from minilstm.bench.attention import attention_table
 from minilstm.bench.compare import versus, versus_rounds
 from minilstm.bench.measure import OWN_KERNEL, SWEEP_SIDES, Results, Run, Sizes
 from minilstm.bench.scale import scale_table
@@ -15,6 +16,8 @@ def report(results: Results, sizes: Sizes) -> str:
     if results.scale:
         out += ["", *(f"> {note}" for note in results.notes)] if results.notes else []
         return "\n".join(out + scale_table(results, sizes)) + "\n"
+    if results.attention:
+        return "\n".join(out + attention_table(results, sizes)) + "\n"
     out.append(
         f"- medians of {sizes.rounds} rounds (sweep: {sizes.sweep_rounds}), sides "
         "alternating; a comparison of the headline is the median of its rounds' ratios"

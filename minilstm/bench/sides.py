@@ -21,10 +21,18 @@ class MinilstmSide:
     def __init__(self) -> None:
         self.epochs: dict[str, Callable[[], Any]] = {}
 
-    def fit_seconds(self, epochs: int, seed: int, dtype: str = "float64") -> float:
-        """A fresh model's ``fit`` on the article's workload."""
+    def fit_seconds(
+        self,
+        epochs: int,
+        seed: int,
+        dtype: str = "float64",
+        attention: str | None = None,
+    ) -> float:
+        """A fresh model's ``fit`` on the article's workload (with ``attention``)."""
         data = article_data()
-        model = ml.Seq2Seq(units=data.units, seed=seed, dtype=np.dtype(dtype))
+        model = ml.Seq2Seq(
+            units=data.units, seed=seed, dtype=np.dtype(dtype), attention=attention
+        )
         return seconds_of(
             lambda: model.fit(
                 data.enc_x,

@@ -40,7 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         model = args.models.get(task)
         if model is not None:
             print(f"loaded {model_paths(args.load, args.task)[task]}; not training")
-            settings = dataclasses.replace(settings, units=model.units, cell=model.cell)
+            settings = dataclasses.replace(
+                settings, units=model.units, cell=model.cell, attention=model.attention
+            )
         elif verbose:
             print(describe(settings))
         result = run_task(task, settings, verbose=verbose, model=model)

@@ -71,10 +71,12 @@ def mse(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean((np.asarray(a) - np.asarray(b)) ** 2))
 
 
-def model_label(name: str, cell: str) -> str:
+def model_label(name: str, cell: str, attention: str | None = None) -> str:
     """The name a result goes by in the table and the pictures: "minilstm" or "Keras"
-    for the article's LSTM, "minilstm GRU", "Keras RNN"... for the other cells."""
-    return name if cell == "lstm" else f"{name} {cell.upper()}"
+    for the article's LSTM, "minilstm GRU", "Keras RNN"... for the other cells, and
+    "minilstm + dot attention"... with attention."""
+    label = name if cell == "lstm" else f"{name} {cell.upper()}"
+    return label if attention is None else f"{label} + {attention} attention"
 
 
 def run_task(
@@ -100,7 +102,12 @@ def run_task(
     train_seconds = None
     initial_weights = None
     if model is None:
-        model = Seq2Seq(settings.units, seed=settings.seed, cell=settings.cell)
+        model = Seq2Seq(
+            settings.units,
+            seed=settings.seed,
+            cell=settings.cell,
+            attention=settings.attention,
+        )
         initial_weights = model.get_weights()
         steps_per_epoch = -(-len(data.enc_x) // settings.batch_size)
         start = time.perf_counter()
@@ -119,7 +126,7 @@ def run_task(
     predictions = model.predict(data.enc_x, steps=settings.window)
     return TaskResult(
         task=task,
-        label=model_label("minilstm", model.cell),
+        label=model_label("minilstm", model.cell, model.attention),
         settings=settings,
         data=data,
         losses=losses,

@@ -69,16 +69,26 @@ def run_keras_task(
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     import keras
 
-    import reference_keras as rk
+    import reference_keras
+    import reference_keras.attention
 
+    # The model with attention has builders of its own, under the same names.
+    rk = reference_keras if settings.attention is None else reference_keras.attention
     data = load_task(task, article.NUM_POINTS, settings.window)
     held_out = load_task(task, article.NUM_POINTS, settings.window, split="held_out")
     steps_per_epoch = -(-len(data.enc_x) // settings.batch_size)
     optimizer = keras_optimizer(keras, settings, steps_per_epoch)
+    attention = {} if settings.attention is None else {"attention": settings.attention}
     model = rk.build_training_model(
-        settings.units, window=settings.window, optimizer=optimizer, cell=settings.cell
+        settings.units,
+        window=settings.window,
+        optimizer=optimizer,
+        cell=settings.cell,
+        **attention,
     )
-    start_model = Seq2Seq(settings.units, seed=settings.seed, cell=settings.cell)
+    start_model = Seq2Seq(
+        settings.units, seed=settings.seed, cell=settings.cell, **attention
+    )
     start_model.set_weights(initial_weights)
     rk.weights_to_keras(start_model, model)
 
@@ -119,7 +129,7 @@ def run_keras_task(
 
     return TaskResult(
         task=task,
-        label=model_label("Keras", settings.cell),
+        label=model_label("Keras", settings.cell, settings.attention),
         settings=settings,
         data=data,
         losses=losses,

@@ -40,6 +40,7 @@ SETTINGS_OPTIONS = (
     "seed",
     "cell",
     "teacher_forcing",
+    "attention",
 )
 # Memory a run needs, measured with tracemalloc over one epoch of run_task (NumPy's
 # arrays only, so the estimate stays below what the process really takes):
@@ -84,6 +85,12 @@ def build_parser() -> ArgumentParser:
         "--cell",
         choices=["lstm", "gru", "rnn"],
         help="the recurrent layers: lstm (article), gru or rnn (SimpleRNN)",
+    )
+    add(
+        "--attention",
+        choices=["dot", "additive"],
+        help="the decoder also attends over the encoder's outputs: dot (Keras's "
+        "Attention) or additive (AdditiveAttention); article: none",
     )
     add(
         "--epochs",

@@ -161,6 +161,86 @@ def plot_predictions(
     legend_below(ax, ncol or 2 + len(results))
 
 
+def attention_weights(result: "TaskResult", starts: Sequence[int]) -> np.ndarray:
+    """The attention weights of a model with attention, decoding the windows that
+    start at ``starts``: (len(starts), T_dec, T_enc), each row summing to 1.
+
+    Args:
+        result: a minilstm result whose model has attention.
+        starts: indices of windows of ``result.data``.
+    """
+    model = result.model
+    window = result.predictions.shape[1]
+    model.predict(result.data.enc_x[list(starts)], steps=window)
+    return model.attention_layer.attention_scores
+
+
+def plot_attention(
+    ax: "Axes",
+    result: "TaskResult",
+    start: int,
+    weights: np.ndarray,
+    vmax: float | None = None,
+) -> "matplotlib.image.AxesImage":
+    """One window's attention weights as a heat map: decoder step t (rows) by encoder
+    step j (columns), with the steps where x is the same (j = t) and, on the periodic
+    tasks, a quarter period away (j = t +- a quarter period of 2 pi) as guides. The
+    colours run from 0 to ``vmax`` (default the largest weight)."""
+    data = result.data
+    T_dec, T_enc = weights.shape
+    image = ax.imshow(
+        weights, origin="lower", cmap="viridis", vmin=0, vmax=vmax, aspect="auto"
+    )
+    t = np.arange(T_dec)
+    ax.plot(t, t, color="white", linestyle="--", linewidth=1, label="same x")
+    if result.task in ("sin_cos", "damped"):
+        quarter = (np.pi / 2) / (data.x[1] - data.x[0])
+        for sign in (1, -1):
+            ax.plot(
+                t + sign * quarter,
+                t,
+                color="white",
+                linestyle=":",
+                linewidth=1,
+                label=r"x $\pm$ a quarter period" if sign == 1 else None,
+            )
+    ax.set(
+        xlim=(-0.5, T_enc - 0.5),
+        ylim=(-0.5, T_dec - 0.5),
+        xlabel="encoder step j",
+        ylabel="decoder step t",
+        title=f"{result.task}, window at x = {data.x[start]:.2f}",
+    )
+    return image
+
+
+def attention_figure(results: Mapping[str, Sequence["TaskResult"]]) -> "Figure":
+    """For each task (a row) whose minilstm model has attention, the attention weights
+    of a few windows (the article's start points) as heat maps."""
+    rows = [
+        next(r for r in rs if getattr(r.model, "attention_layer", None) is not None)
+        for rs in results.values()
+        if any(getattr(r.model, "attention_layer", None) is not None for r in rs)
+    ]
+    starts = [s for s in article.START_POINTS if s < len(rows[0].predictions)]
+    fig, axes = plt.subplots(
+        len(rows),
+        len(starts),
+        figsize=(3.2 * len(starts) + 1, 3.2 * len(rows) + 0.8),
+        squeeze=False,
+        layout="constrained",
+    )
+    for row, result in zip(axes, rows, strict=True):
+        weights = attention_weights(result, starts)
+        # One colour scale per row, so that its windows compare.
+        for ax, start, w in zip(row, starts, weights, strict=True):
+            image = plot_attention(ax, result, start, w, vmax=weights.max())
+        fig.colorbar(image, ax=row, label="attention weight")
+    axes[0, 0].legend(fontsize="x-small", loc="upper left")
+    fig.suptitle(f"{rows[0].label}: where each decoder step looks")
+    return fig
+
+
 def task_figures(results: Sequence["TaskResult"]) -> dict[str, "Figure"]:
     """One task's pictures, by name: "curves", "loss" (when trained), "predictions"."""
     figures = {}
@@ -194,7 +274,8 @@ def save_figures(
 ) -> list[Path]:
     """Write every picture as PNG into ``out`` (created if missing): per task
     ``<task>_curves.png``, ``<task>_loss.png`` (when trained),
-    ``<task>_predictions.png``, and ``all_tasks.png``. Returns the paths written, in
+    ``<task>_predictions.png``, ``all_tasks.png``, and ``attention.png`` for a model
+    with attention. Returns the paths written, in
     that order. ``keep_open`` leaves the figures open for ``show``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -204,6 +285,10 @@ def save_figures(
         for name, fig in task_figures(task_results).items()
     ]
     named.append(("all_tasks.png", overview_figure(results)))
+    if any(
+        getattr(r.model, "attention_layer", None) for rs in results.values() for r in rs
+    ):
+        named.append(("attention.png", attention_figure(results)))
     paths = []
     for name, fig in named:
         path = out / name

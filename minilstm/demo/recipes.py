@@ -34,6 +34,7 @@ class Settings:
     cell: str = "lstm"  # or "gru", "rnn": the recurrent layers of Seq2Seq
     # fit's teacher_forcing: a probability, or a schedule as text ("inverse_sigmoid:40")
     teacher_forcing: float | str = 1.0
+    attention: str | None = None  # or "dot", "additive": Seq2Seq's attention
 
 
 # --8<-- [start:recipes]
@@ -141,6 +142,8 @@ def describe(settings: Settings) -> str:
         if settings.teacher_forcing == 1.0
         else f", teacher forcing {settings.teacher_forcing}"
     )
+    if settings.attention is not None:
+        cell += f"{settings.attention} attention, "
     return (
         f"{cell}{settings.units} units, window {settings.window}, batch "
         f"{settings.batch_size}, {settings.epochs} epochs, {settings.optimizer} "
