@@ -204,6 +204,7 @@ def plot_attention(
                 linewidth=1,
                 label=r"x $\pm$ a quarter period" if sign == 1 else None,
             )
+    ax.grid(False)  # a grid would hide cells of the map
     ax.set(
         xlim=(-0.5, T_enc - 0.5),
         ylim=(-0.5, T_dec - 0.5),
