@@ -17,10 +17,11 @@ SEEDS = (0, 1, 2, 3, 4)
 METHODS = {"teacher forcing": 1.0, "scheduled sampling": InverseSigmoidDecay(40)}
 
 
-def train(name: str, seed: int, teacher_forcing) -> tuple[float, list[float]]:
-    """The teacher-forced MSE after training, and the autoregressive MSE after each
-    epoch (fit one epoch at a time: the same run as one fit of 35 epochs)."""
-    data = load_task(name)
+def train(name: str, seed: int, teacher_forcing) -> tuple[float, list[float], float]:
+    """The teacher-forced MSE after training, the autoregressive MSE after each epoch
+    (fit one epoch at a time: the same run as one fit of 35 epochs), and the
+    autoregressive MSE on the held-out windows after training."""
+    data, held_out = load_task(name), load_task(name, split="held_out")
     model = ml.Seq2Seq(units=article.UNITS, seed=seed)
     autoregressive = []
     for epoch in range(article.EPOCHS):
@@ -36,7 +37,13 @@ def train(name: str, seed: int, teacher_forcing) -> tuple[float, list[float]]:
         )
         y = model.predict(data.enc_x)
         autoregressive.append(float(np.mean((y - data.dec_y) ** 2)))
-    return model.evaluate(data.enc_x, data.dec_x, data.dec_y), autoregressive
+    y = model.predict(held_out.enc_x)
+    held_out_mse = float(np.mean((y - held_out.dec_y) ** 2))
+    return (
+        model.evaluate(data.enc_x, data.dec_x, data.dec_y),
+        autoregressive,
+        held_out_mse,
+    )
 
 
 runs = {
@@ -45,16 +52,20 @@ runs = {
     for method, tf in METHODS.items()
 }
 print(f"median of {len(SEEDS)} seeds, {article.EPOCHS} epochs, batch 10")
-print(f"{'task':12} {'training':19} {'teacher-forced':>14} {'autoregressive':>14}")
+print(
+    f"{'task':12} {'training':19} {'teacher-forced':>14} {'autoregressive':>14} "
+    f"{'held-out autoregressive':>24}"
+)
 for (name, method), results in runs.items():
-    tf_mse = np.median([tf for tf, _ in results])
-    ar_mse = np.median([ar[-1] for _, ar in results])
-    print(f"{name:12} {method:19} {tf_mse:14.1e} {ar_mse:14.1e}")
+    tf_mse = np.median([tf for tf, _, _ in results])
+    ar_mse = np.median([ar[-1] for _, ar, _ in results])
+    held_mse = np.median([held for _, _, held in results])
+    print(f"{name:12} {method:19} {tf_mse:14.1e} {ar_mse:14.1e} {held_mse:24.1e}")
 print("seeds where scheduled sampling ends with the lower autoregressive MSE:")
 better = {}
 for name in TASKS:
-    plain = [ar[-1] for _, ar in runs[name, "teacher forcing"]]
-    sampled = [ar[-1] for _, ar in runs[name, "scheduled sampling"]]
+    plain = [ar[-1] for _, ar, _ in runs[name, "teacher forcing"]]
+    sampled = [ar[-1] for _, ar, _ in runs[name, "scheduled sampling"]]
     better[name] = sum(s < p for s, p in zip(sampled, plain, strict=True))
     print(f"{name:12} {better[name]} of {len(SEEDS)}")
 # --8<-- [end:run]
@@ -75,8 +86,8 @@ for name in TASKS:
         (key, column): np.median(values)
         for key, method in (("tf", "teacher forcing"), ("ss", "scheduled sampling"))
         for column, values in (
-            ("tf", [tf for tf, _ in runs[name, method]]),
-            ("ar", [ar[-1] for _, ar in runs[name, method]]),
+            ("tf", [tf for tf, _, _ in runs[name, method]]),
+            ("ar", [ar[-1] for _, ar, _ in runs[name, method]]),
         )
     }
     record(
@@ -93,7 +104,7 @@ fig, axes = panels(3, height=2.7, sharex=True)
 epochs = np.arange(1, article.EPOCHS + 1)
 for ax, name in zip(axes, TASKS, strict=True):
     for (method, _), color in zip(METHODS.items(), ("C0", "C3"), strict=True):
-        curves = np.array([ar for _, ar in runs[name, method]])
+        curves = np.array([ar for _, ar, _ in runs[name, method]])
         for curve in curves:
             ax.semilogy(epochs, curve, color=color, lw=0.6, alpha=0.35)
         ax.semilogy(epochs, np.median(curves, axis=0), color=color, lw=2, label=method)
