@@ -36,14 +36,27 @@ if __name__ == "__main__":
         trained = pool.map(train, *zip(*runs, strict=True))
         results = dict(zip(runs, trained, strict=True))
     print(f"autoregressive MSE, median of {len(SEEDS)} seeds, {settings.epochs} epochs")
-    print(f"{'task':12} {'without':>9} {'dot attention':>14}")
+    print(f"{'':12} {'training windows':>24} {'held-out windows':>24}")
+    print(
+        f"{'task':12} {'without':>9} {'dot attention':>14} {'without':>9} {'dot':>14}"
+    )
     for task in TASKS:
-        without, dot = (
-            float(np.median([results[task, s, k].autoregressive_mse for s in SEEDS]))
+        without, dot, held_without, held_dot = (
+            float(np.median([getattr(results[task, s, k], score) for s in SEEDS]))
+            for score in ("autoregressive_mse", "held_out_autoregressive_mse")
             for k in kinds
         )
-        print(f"{task:12} {without:9.1e} {dot:14.1e}")
-        record(**{f"{task}_without": sci(without), f"{task}_dot": sci(dot)})
+        print(
+            f"{task:12} {without:9.1e} {dot:14.1e} {held_without:9.1e} {held_dot:14.1e}"
+        )
+        record(
+            **{
+                f"{task}_without": sci(without),
+                f"{task}_dot": sci(dot),
+                f"{task}_held_without": sci(held_without),
+                f"{task}_held_dot": sci(held_dot),
+            }
+        )
 
     # Where the seed-0 models look, decoding every window: the share of each decoder
     # step's weight on the encoder steps within one step of the same x, and of a
