@@ -128,7 +128,9 @@ def decode_sampled(
     taken as a constant.
 
     Args:
-        decoder, attention, dense: the model's layers (attention may be None).
+        decoder: the model's decoder layer.
+        attention: the model's attention layer, or None.
+        dense: the model's Dense layer.
         dec_x: (N, T, O) the true previous values (step 0 reads dec_x[:, 0]).
         states: the decoder's initial states, each (N, H).
         teacher: (N, T) booleans, True where the true value is read.
@@ -163,7 +165,9 @@ def decode_sampled_backprop(
     then the decoder step's; sets the layers' ``grads`` (sums over the steps).
 
     Args:
-        decoder, attention, dense: the layers ``decode_sampled`` ran.
+        decoder: the decoder layer ``decode_sampled`` ran.
+        attention: its attention layer, or None.
+        dense: its Dense layer.
         dy: (N, T, O) gradient on y.
         steps: the caches ``decode_sampled`` returned.
 
