@@ -20,7 +20,9 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
 fi
 # MkDocs, its plugins, MathJax (from PyPI, served by the site itself), build (the site's
 # wheel and source archive), Selenium and pytest for the tests.
-python -c "import mkdocs, material, mkdocstrings_handlers.python, mathjax, build, selenium, pytest" \
+python -c "import mkdocs, material, mkdocstrings_handlers.python, mathjax, build, selenium, pytest
+import setuptools  # the build backend pyproject.toml names, which build runs in place
+assert int(setuptools.__version__.split('.')[0]) >= 68" \
     2>/dev/null \
     || pip install --quiet -e ".[docs]"
 
