@@ -52,8 +52,8 @@ with printed("worked_example-backward"):
     dh = np.array([[1.0, 0.5]])  # dL/dh, from the layer above
     dc_next = np.zeros((1, 2))  # c is not used after this step
 
-    tanh_c = tanh(c)
-    do = dh * tanh_c  # h = o tanh(c)
+    tanh_c = np.tanh(c)
+    do = tanh_c * dh  # h = o tanh(c)
     dc = dc_next + dh * o * (1 - tanh_c**2)
     di, df, dg, dc_prev = dc * g, dc * c_prev, dc * i, dc * f  # c = f c_prev + i g
     print("do = dh tanh(c)                =", show(do))
