@@ -252,14 +252,17 @@ for _ in range(300):
 """
 
 
+# Weights found on other data may or may not lower the loss on the grader's data,
+# which is drawn anew for every run: either refusal is right, and one must come.
+HALVE = "it should at least halve"
+NOT_TRAINED = "not those the library's training reaches"
+
+
 @pytest.mark.parametrize(
-    ("fit", "words"),
-    [
-        ("found", "it should at least halve"),
-        (OWN_TRAINING, "not those the library's training reaches"),
-    ],
+    ("fit", "refusals"),
+    [("found", (HALVE, NOT_TRAINED)), (OWN_TRAINING, (NOT_TRAINED,))],
 )
-def test_a1_weights_made_elsewhere_do_not_pass_for_training(site, fit, words):
+def test_a1_weights_made_elsewhere_do_not_pass_for_training(site, fit, refusals):
     if fit == "found":
         fit = f"self.set_weights([np.array(w) for w in {weights_found_at_home()!r}])"
     folder = Path(tempfile.mkdtemp(prefix="minilstm-threat-", dir="/tmp"))
@@ -271,7 +274,8 @@ def test_a1_weights_made_elsewhere_do_not_pass_for_training(site, fit, words):
     finally:
         shutil.rmtree(folder)
     assert results["score"] == 0
-    assert words in results["tests"][0]["output"]
+    output = results["tests"][0]["output"]
+    assert any(words in output for words in refusals), output
 
 
 # A6. The student's own assignment.json gives all the points to the one part written.
