@@ -36,6 +36,7 @@ from minilstm.validation import (
 )
 
 
+# assignment: attention_forward
 def softmax(s: np.ndarray) -> np.ndarray:
     """The softmax over the last axis: a_j = e^(s_j) / sum_k e^(s_k).
 
@@ -51,6 +52,7 @@ def softmax(s: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+# assignment: attention_backward
 def softmax_backward(da: np.ndarray, a: np.ndarray) -> np.ndarray:
     """Backward of ``softmax``, from its output a (docs/attention.md).
 
@@ -81,6 +83,7 @@ class DotCache(NamedTuple):
     a: np.ndarray  # (N, Tq, Tv) attention weights
 
 
+# assignment: attention_forward
 def dot_attention_forward(
     query: np.ndarray, value: np.ndarray
 ) -> tuple[np.ndarray, DotCache]:
@@ -100,6 +103,7 @@ def dot_attention_forward(
     return context, DotCache(query, value, a)
 
 
+# assignment: attention_backward
 def dot_attention_backward(
     dcontext: np.ndarray, cache: DotCache
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -137,6 +141,7 @@ class AdditiveCache(NamedTuple):
     a: np.ndarray  # (N, Tq, Tv) attention weights
 
 
+# assignment: attention_forward
 def additive_attention_forward(
     query: np.ndarray, value: np.ndarray, scale: np.ndarray
 ) -> tuple[np.ndarray, AdditiveCache]:
@@ -161,6 +166,7 @@ def additive_attention_forward(
     return context, AdditiveCache(value, scale, tanh_qv, a)
 
 
+# assignment: attention_backward
 def additive_attention_backward(
     dcontext: np.ndarray, cache: AdditiveCache
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.slow  # hands out and grades workspaces end to end
 
 LIBRARY = Path(minilstm.__file__).parent
 TOTAL = sum(PARTS[name].points for name in DEFAULT_PARTS) + END_TO_END.points
-# Handed out only when named (--parts): the SimpleRNN and GRU steps.
+# Handed out only when named (--parts): the SimpleRNN and GRU steps, and attention.
 OPT_IN = [name for name in PARTS if name not in DEFAULT_PARTS]
 
 
@@ -85,6 +85,8 @@ def test_every_part_is_marked_in_the_library_and_has_a_hint_per_function():
         "rnn_step_backward",
         "gru_step_forward",
         "gru_step_backward",
+        "attention_forward",
+        "attention_backward",
     ]
 
 
@@ -177,7 +179,7 @@ def test_the_opt_in_parts_are_not_handed_out_unless_named(tmp_path):
     workspace = init_workspace(tmp_path / "ws")
     manifest = json.loads((workspace / "assignment.json").read_text())
     assert manifest["parts"] == DEFAULT_PARTS
-    for module in ("simple_rnn.py", "gru.py"):
+    for module in ("simple_rnn.py", "gru.py", "attention.py"):
         assert (workspace / "minilstm" / module).read_text() == (
             LIBRARY / module
         ).read_text()
@@ -271,6 +273,11 @@ da = np.concatenate((da_z, da_r, da_h), axis=1)
 du = np.concatenate((da_z, da_r, da_h * r), axis=1)
 return da, du, dh * (1 - z)
 """
+# The softmax over the query steps: each value step's weights sum to 1 instead.
+SOFTMAX_OVER_QUERY_STEPS = """
+e = np.exp(s - s.max(axis=1, keepdims=True))
+return e / e.sum(axis=1, keepdims=True)
+"""
 PLANTED = {
     "rnn_step_forward": (
         "simple_rnn.py",
@@ -295,6 +302,18 @@ PLANTED = {
         "gru_cell_backward",
         GRU_Z_SWAPPED_BACKWARD,
         ["gru_cell_backward with", "z and 1 - z are swapped"],
+    ),
+    "attention_forward": (
+        "attention.py",
+        "softmax",
+        SOFTMAX_OVER_QUERY_STEPS,
+        ["softmax with", "taken over the query steps (axis 1)"],
+    ),
+    "attention_backward": (
+        "attention.py",
+        "softmax_backward",
+        "return a * da",
+        ["softmax_backward with", "misses its cross term"],
     ),
     "lstm_step_backward": (
         "lstm.py",
@@ -374,6 +393,17 @@ dbias = np.stack((da.sum(axis=0), {db_rec}.sum(axis=0)))
 dh_prev = {dh_prev}
 return da @ kernel.T, dh_prev, x.T @ da, cell.h_prev.T @ du, dbias
 """
+DOT_CONTEXT_NOT_TO_VALUE = """
+query, value, a = cache
+ds = softmax_backward(dcontext @ value.transpose(0, 2, 1), a)
+return ds @ value, ds.transpose(0, 2, 1) @ query
+"""
+DSCALE_NOT_OVER_QUERY_STEPS = """
+value, scale, tanh_qv, a = cache
+dquery, dvalue, _ = library_additive_attention_backward(dcontext, cache)
+ds = softmax_backward(dcontext @ value.transpose(0, 2, 1), a)
+return dquery, dvalue, np.sum(ds[..., None] * tanh_qv, axis=(0, 2))
+"""
 OTHER_MISTAKES = [
     (
         "rnn_step_forward",
@@ -440,6 +470,20 @@ OTHER_MISTAKES = [
             db_rec="da", dh_prev="dh_skip + du @ recurrent_kernel.T"
         ),
         "the recurrent bias b' gets the input bias's gradient",
+    ),
+    (
+        "attention_backward",
+        "attention.py",
+        "dot_attention_backward",
+        DOT_CONTEXT_NOT_TO_VALUE,
+        "dvalue misses the gradient through context = a v",
+    ),
+    (
+        "attention_backward",
+        "attention.py",
+        "additive_attention_backward",
+        DSCALE_NOT_OVER_QUERY_STEPS,
+        "dscale is not summed over the query steps",
     ),
     (
         "gru_step_backward",

@@ -26,8 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.slow  # runs the assignment's notebooks
 
-# A forward-free part, a layer's backward and BPTT: small, and two kinds of module.
-NOTEBOOK_PARTS = ["mse_backward", "dense_backward", "bptt"]
+# A forward-free part, a layer's backward, BPTT and an opt-in part: small, three kinds
+# of module, and an opt-in part's cache (attention's) rebuilt by the self-check.
+NOTEBOOK_PARTS = ["mse_backward", "dense_backward", "bptt", "attention_backward"]
 CELL_TIMEOUT_S = 120
 RUN_ENV = {
     "MPLBACKEND": "Agg",

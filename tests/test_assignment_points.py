@@ -25,10 +25,13 @@ def test_the_end_to_end_check_is_worth_its_share_of_the_parts_handed_out():
     assert points_for(["bptt", "adam"])["end_to_end"] == 3  # 30 x 10/90
     assert points_for(["bptt"], {"bptt": 90})["end_to_end"] == 10
     assert points_for(["bptt"], {"end_to_end": 0})["end_to_end"] == 0
-    # The end-to-end model runs no SimpleRNN or GRU step: those parts add nothing.
+    # The end-to-end model runs no SimpleRNN or GRU step and no attention: those parts
+    # add nothing.
     assert points_for([*DEFAULT_PARTS, "gru_step_backward"])["end_to_end"] == 10
     assert points_for(["bptt", "rnn_step_backward"])["end_to_end"] == 2  # 20 x 10/90
     assert points_for(["gru_step_forward", "gru_step_backward"])["end_to_end"] == 0
+    assert points_for(["bptt", "attention_backward"])["end_to_end"] == 2
+    assert points_for(["attention_forward", "attention_backward"])["end_to_end"] == 0
 
 
 def test_points_come_from_options_and_json_files_and_bad_ones_are_refused(tmp_path):

@@ -41,7 +41,7 @@ def verdicts(output: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def solution(tmp_path_factory):
-    """A workspace with every part handed out, the opt-in SimpleRNN and GRU ones too."""
+    """A workspace with every part handed out, the opt-in ones too."""
     path = tmp_path_factory.mktemp("ws") / "solution"
     return init_workspace(path, parts=list(PARTS), solution=True)
 

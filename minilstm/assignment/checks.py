@@ -10,6 +10,7 @@ import numpy as np
 
 from minilstm import dense, losses, optimizers, seq2seq
 from minilstm.assignment import mistakes
+from minilstm.assignment.checks_attention import ATTENTION_CHECKS
 from minilstm.assignment.checks_cells import CELL_CHECKS
 from minilstm.assignment.checks_lstm import (
     check_bptt,
@@ -311,5 +312,6 @@ CHECKS = {
     "adam": check_adam,
     "predict": check_predict,
     **CELL_CHECKS,
+    **ATTENTION_CHECKS,
     "end_to_end": check_end_to_end,
 }

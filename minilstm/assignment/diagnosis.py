@@ -15,9 +15,11 @@ import numpy as np
 from minilstm.assignment.mistakes import (
     ADAM,
     ADAM_NOT_IN_PLACE,
+    ADDITIVE_ATTENTION_BACKWARD,
     BPTT,
     CELL_BACKWARD,
     CELL_FORWARD,
+    DOT_ATTENTION_BACKWARD,
     GRU_CELL_BACKWARD,
     GRU_CELL_FORWARD,
     GRU_STEP_BACKWARD,
@@ -26,10 +28,15 @@ from minilstm.assignment.mistakes import (
     RNN_CACHE_HOLDS_Z,
     RNN_STEP_BACKWARD,
     RNN_STEP_FORWARD,
+    SOFTMAX,
+    SOFTMAX_BACKWARD,
     adam,
+    additive_attention_backward,
+    attention_forward,
     bptt_from_caches,
     cell_backward_from_gates,
     cell_forward,
+    dot_attention_backward,
     gru_cell_backward_from_gates,
     gru_cell_forward,
     gru_step_backward_from_gates,
@@ -38,6 +45,8 @@ from minilstm.assignment.mistakes import (
     predict,
     rnn_step_backward_from_output,
     rnn_step_forward,
+    softmax,
+    softmax_backward,
 )
 from minilstm.lstm import StepCache
 
@@ -171,6 +180,31 @@ def likely(
                 ),
             )
             for text, o in GRU_STEP_BACKWARD
+        ]
+    if label == "softmax":
+        (s,) = args
+        return [Likely(text, softmax(s, **o)) for text, o in SOFTMAX]
+    if label in ("dot_attention_forward", "additive_attention_forward"):
+        # A softmax over the wrong axis, written into the forward itself.
+        return [
+            Likely(text, [attention_forward(*args, **o), None]) for text, o in SOFTMAX
+        ]
+    if label == "softmax_backward":
+        da, a = args
+        return [
+            Likely(text, softmax_backward(da, a, **o)) for text, o in SOFTMAX_BACKWARD
+        ]
+    if label == "dot_attention_backward":
+        dcontext, cache = args
+        return [
+            Likely(text, list(dot_attention_backward(dcontext, *cache, **o)))
+            for text, o in DOT_ATTENTION_BACKWARD
+        ]
+    if label == "additive_attention_backward":
+        dcontext, cache = args
+        return [
+            Likely(text, list(additive_attention_backward(dcontext, *cache, **o)))
+            for text, o in ADDITIVE_ATTENTION_BACKWARD
         ]
     return []
 

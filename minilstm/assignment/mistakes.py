@@ -637,6 +637,158 @@ GRU_STEP_BACKWARD = [
 ]
 
 
+def softmax(s: np.ndarray, axis: int = -1) -> np.ndarray:
+    """The softmax of scores s (N, Tq, Tv) over ``axis``: -1, the value steps, is
+    right."""
+    e = np.exp(s - s.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def attention_forward(
+    query: np.ndarray,
+    value: np.ndarray,
+    scale: np.ndarray | None = None,
+    axis: int = -1,
+) -> np.ndarray:
+    """The context (N, Tq, dim) of dot attention (``scale`` None) or additive attention
+    (``scale`` (dim,)), its softmax over ``axis``.
+
+    Args:
+        query: (N, Tq, dim) q.
+        value: (N, Tv, dim) v.
+        scale: (dim,) the additive score's weight, or None for the dot product.
+        axis: the softmax's axis: -1 (the value steps, right), 1 (the query steps) or
+            0 (the batch).
+    """
+    if scale is None:
+        s = query @ value.transpose(0, 2, 1)
+    else:
+        s = np.tanh(query[:, :, None, :] + value[:, None, :, :]) @ scale
+    return softmax(s, axis) @ value
+
+
+_ROWS = "each query step's weights are over the value steps, the last axis"
+SOFTMAX = [
+    (f"the softmax is taken over the query steps (axis 1); {_ROWS}", {"axis": 1}),
+    (f"the softmax is taken over the batch (axis 0); {_ROWS}", {"axis": 0}),
+]
+
+
+def softmax_backward(da: np.ndarray, a: np.ndarray, cross: bool = True) -> np.ndarray:
+    """ds (N, Tq, Tv) from da and the weights a; ``cross`` False leaves out the
+    Jacobian's cross term (ds = a * da, its diagonal alone)."""
+    if not cross:
+        return a * da
+    return a * (da - np.sum(a * da, axis=-1, keepdims=True))
+
+
+def dot_attention_backward(
+    dcontext: np.ndarray,
+    query: np.ndarray,
+    value: np.ndarray,
+    a: np.ndarray,
+    cross: bool = True,
+    context_to_value: bool = True,
+    key_share: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """dquery (N, Tq, dim) and dvalue (N, Tv, dim) of dot attention, from a DotCache's
+    fields, with a mistake switched on.
+
+    Args:
+        dcontext: (N, Tq, dim) gradient on the context.
+        query: (N, Tq, dim) q.
+        value: (N, Tv, dim) v.
+        a: (N, Tq, Tv) the attention weights.
+        cross: False leaves out the softmax Jacobian's cross term.
+        context_to_value: False leaves out a^T dcontext, the values' gradient through
+            context = a v.
+        key_share: False leaves out ds^T q, the values' gradient as the key.
+    """
+    da = dcontext @ value.transpose(0, 2, 1)
+    ds = softmax_backward(da, a, cross)
+    dvalue = ds.transpose(0, 2, 1) @ query if key_share else np.zeros_like(value)
+    if context_to_value:
+        dvalue = dvalue + a.transpose(0, 2, 1) @ dcontext
+    return ds @ value, dvalue
+
+
+def additive_attention_backward(
+    dcontext: np.ndarray,
+    value: np.ndarray,
+    scale: np.ndarray,
+    tanh_qv: np.ndarray,
+    a: np.ndarray,
+    cross: bool = True,
+    context_to_value: bool = True,
+    dscale_over: str = "all pairs",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """dquery (N, Tq, dim), dvalue (N, Tv, dim) and dscale of additive attention, from
+    an AdditiveCache's fields, with a mistake switched on.
+
+    Args:
+        dcontext: (N, Tq, dim) gradient on the context.
+        value: (N, Tv, dim) v.
+        scale: (dim,) the score's weight.
+        tanh_qv: (N, Tq, Tv, dim) tanh(q_t + v_j) for every pair of steps.
+        a: (N, Tq, Tv) the attention weights.
+        cross: as in ``dot_attention_backward``.
+        context_to_value: as in ``dot_attention_backward``.
+        dscale_over: what dscale sums ds * tanh(q + v) over: "all pairs" (the batch
+            and both step axes, right), "the batch" (a (Tq, Tv, dim) array) or "the
+            batch and the value steps" (a (Tq, dim) array, the query steps left
+            apart).
+    """
+    da = dcontext @ value.transpose(0, 2, 1)
+    ds = softmax_backward(da, a, cross)
+    per_pair = ds[..., None] * tanh_qv
+    axes = {
+        "all pairs": (0, 1, 2),
+        "the batch": 0,
+        "the batch and the value steps": (0, 2),
+    }
+    dscale = per_pair.sum(axis=axes[dscale_over])
+    dz = ds[..., None] * scale * (1 - tanh_qv**2)
+    dvalue = dz.sum(axis=1)
+    if context_to_value:
+        dvalue = dvalue + a.transpose(0, 2, 1) @ dcontext
+    return dz.sum(axis=2), dvalue, dscale
+
+
+_CROSS = (
+    "the softmax's backward misses its cross term: every weight of a row shares the "
+    "denominator, so ds_i = a_i (da_i - sum_j a_j da_j), not a_i da_i"
+)
+_CONTEXT_TO_VALUE = (
+    "dvalue misses the gradient through context = a v: add a^T dcontext, besides the "
+    "part that comes through the scores"
+)
+SOFTMAX_BACKWARD = [(_CROSS, {"cross": False})]
+DOT_ATTENTION_BACKWARD = [
+    (_CROSS, {"cross": False}),
+    (_CONTEXT_TO_VALUE, {"context_to_value": False}),
+    (
+        "dvalue misses its share as the key: s = q v^T gives dvalue += ds^T q, besides "
+        "a^T dcontext",
+        {"key_share": False},
+    ),
+]
+_ALL_PAIRS = (
+    "one scale serves every pair (t, j) of steps of every window, so dscale sums ds_tj "
+    "tanh(q_t + v_j) over the batch, the query steps and the value steps"
+)
+ADDITIVE_ATTENTION_BACKWARD = [
+    (_CROSS, {"cross": False}),
+    (_CONTEXT_TO_VALUE, {"context_to_value": False}),
+    (
+        f"dscale is summed over the batch only; {_ALL_PAIRS}",
+        {"dscale_over": "the batch"},
+    ),
+    (
+        f"dscale is not summed over the query steps; {_ALL_PAIRS}",
+        {"dscale_over": "the batch and the value steps"},
+    ),
+]
+
 # The gradient of the MSE off by a constant factor: (the mistake, the factor), given
 # the shape's size, its batch size N and dloss.
 MSE_FACTORS: list[tuple[str, Callable[[int, int, float], float]]] = [

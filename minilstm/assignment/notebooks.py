@@ -157,6 +157,36 @@ $$\delta a_h = \delta\tilde h \odot (1 - \tilde h^2),\quad
 """,
         backward=True,
     ),
+    "attention_forward": Idea(
+        "attention.md",
+        "Attention: each query step $q_t$ scores every value step $v_j$, a softmax "
+        "over the value steps turns the scores into weights that sum to 1, and the "
+        "context is the weighted mean of the value steps. The dot score has no "
+        "weights; the additive one weighs each feature's tanh with `scale`:"
+        r"""
+$$a_{tj} = \frac{e^{s_{tj}}}{\sum_i e^{s_{ti}}},\qquad
+\mathit{ctx}_t = \sum_j a_{tj}\, v_j,$$
+$$s_{tj} = q_t \cdot v_j\ \text{(dot)},\qquad
+s_{tj} = \sum_k \text{scale}_k \tanh(q_{tk} + v_{jk})\ \text{(additive)}.$$
+""",
+    ),
+    "attention_backward": Idea(
+        "attention.md",
+        "The three lines in reverse. The weighted mean gives $\\delta a$ and a first "
+        "share of $\\delta v$; every weight of a row shares the softmax's "
+        "denominator, so a score's gradient has a cross term; the dot score gives "
+        "$\\delta q$ and a second share of $\\delta v$ (the value is the key too), "
+        "the additive score sums its gradients over every pair of steps:"
+        r"""
+$$\delta a = \delta \mathit{ctx}\, v^\top,\quad
+\delta v = a^\top \delta \mathit{ctx},\quad
+\delta s_i = a_i \Bigl(\delta a_i - \sum_j a_j\, \delta a_j\Bigr),$$
+$$\delta q = \delta s\, v,\ \delta v \mathrel{+}= \delta s^\top q\ \text{(dot)},
+\qquad \delta \text{scale}_k = \sum_{n,t,j} \delta s_{tj} \tanh(q_{tk} + v_{jk})
+\ \text{(additive)}.$$
+""",
+        backward=True,
+    ),
 }
 
 CHECK_CELL = """\

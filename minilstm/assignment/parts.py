@@ -7,9 +7,9 @@ a title, the default points, the hint the stub raises, and whether the part is h
 out by default; ``points_for`` applies the points a teacher sets.
 
 The default parts are those of the LSTM encoder-decoder, which the end-to-end check
-trains. The SimpleRNN and GRU step parts are handed out only when a teacher names them
-(``--parts``): the encoder-decoder does not run them, and the default assignment stays
-the 100 points it was.
+trains. The SimpleRNN and GRU step parts and the attention parts are handed out only
+when a teacher names them (``--parts``): the encoder-decoder does not run them, and the
+default assignment stays the 100 points it was.
 """
 
 import json
@@ -210,6 +210,60 @@ PARTS: dict[str, Part] = {
                     "h_prev U + b' give dx = da W^T, dh_prev = (the direct part) + "
                     "du U^T, dW = x^T da, dU = h_prev^T du, dbias = (sum of da, sum "
                     "of du) over the batch."
+                ),
+            },
+            default=False,
+        ),
+        Part(
+            "attention_forward",
+            "Attention forward",
+            10,
+            {
+                "softmax": (
+                    "over the last axis (the value steps): subtract each row's "
+                    "largest score first, since softmax(s) = softmax(s - c) and no "
+                    "e^s then overflows; a = e / (the sum of e over the row), with "
+                    "keepdims=True so that it broadcasts."
+                ),
+                "dot_attention_forward": (
+                    "s = query @ value^T, the last two axes of value swapped, (N, Tq, "
+                    "Tv); a = softmax(s); context = a @ value; return (context, "
+                    "DotCache(query, value, a))."
+                ),
+                "additive_attention_forward": (
+                    "pair every query step with every value step by broadcasting: "
+                    "query[:, :, None, :] + value[:, None, :, :] is (N, Tq, Tv, dim); "
+                    "its tanh @ scale gives s (N, Tq, Tv); a = softmax(s); context = "
+                    "a @ value; return (context, AdditiveCache(value, scale, that "
+                    "tanh, a))."
+                ),
+            },
+            default=False,
+        ),
+        Part(
+            "attention_backward",
+            "Attention backward",
+            20,
+            {
+                "softmax_backward": (
+                    "every weight of a row shares the same denominator, so a score "
+                    "moves the whole row: ds_i = a_i (da_i - sum_j a_j da_j), the sum "
+                    "over the last axis with keepdims=True; a * da alone misses that "
+                    "cross term."
+                ),
+                "dot_attention_backward": (
+                    "context = a v gives da = dcontext v^T and dvalue = a^T dcontext; "
+                    "ds = softmax_backward(da, a); s = q v^T gives dquery = ds v, and "
+                    "the value, which is also the key, a second share: dvalue += "
+                    "ds^T q (each transpose swaps the last two axes)."
+                ),
+                "additive_attention_backward": (
+                    "da, dvalue = a^T dcontext and ds as in the dot backward; s = "
+                    "tanh(q + v) @ scale: one scale serves every pair of steps, so "
+                    "dscale sums ds[..., None] * tanh(q + v) over the batch and both "
+                    "step axes; dz = ds[..., None] * scale * (1 - tanh^2); dquery "
+                    "sums dz over the value steps (axis 2), and dvalue gets dz summed "
+                    "over the query steps (axis 1)."
                 ),
             },
             default=False,

@@ -67,6 +67,12 @@ OUTPUT_NAMES: dict[str, object] = {
     "gru_step_forward": ["h", "cache"],
     "gru_cell_backward": ["da", "du", "dh_prev"],
     "gru_step_backward": STEP_GRADS,
+    "softmax": "a",
+    "dot_attention_forward": ["context", "cache"],
+    "additive_attention_forward": ["context", "cache"],
+    "softmax_backward": "ds",
+    "dot_attention_backward": ["dquery", "dvalue"],
+    "additive_attention_backward": ["dquery", "dvalue", "dscale"],
 }
 # What to call the changes a call makes to its arguments in place, by function: the
 # self-check compares Adam's step, not the weights after it.

@@ -27,7 +27,16 @@ from minilstm.assignment.child import Encoder
 from minilstm.assignment.compare import PartFailed, describe_error
 from minilstm.assignment.sandbox import ChildRun, Limits
 
-MODULES = ("lstm", "dense", "losses", "optimizers", "seq2seq", "simple_rnn", "gru")
+MODULES = (
+    "lstm",
+    "dense",
+    "losses",
+    "optimizers",
+    "seq2seq",
+    "simple_rnn",
+    "gru",
+    "attention",
+)
 
 
 class Target(NamedTuple):
