@@ -152,8 +152,10 @@ def additive_attention_forward(
         (its ``a`` holds the attention weights).
     """
     # Every query step with every value step: (N, Tq, 1, dim) + (N, 1, Tv, dim). The
-    # largest array of the layer, so the tanh is taken in place, without a second one.
-    tanh_qv = query[:, :, None, :] + value[:, None, :, :]
+    # largest array of the layer, so the tanh is taken in place, without a second one;
+    # in C order whatever the inputs' strides (the model's are time-major), so that the
+    # backward's reshapes are views, not copies.
+    tanh_qv = np.add(query[:, :, None, :], value[:, None, :, :], order="C")
     np.tanh(tanh_qv, out=tanh_qv)
     s = tanh_qv @ scale
     a = softmax(s)
