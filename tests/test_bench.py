@@ -419,3 +419,25 @@ def test_the_attention_table_gives_each_ratio_to_the_run_without():
     assert "| float64 | dot | 3.300 | 1.10x | met |" in table
     assert "| float32 | additive | 4.500 | 1.50x | missed |" in table
     assert "| float32 | none | 3.000 | 1.00x | - |" in table
+
+
+def test_the_additive_table_sets_each_piece_beside_the_budget():
+    from minilstm.bench.attention import attention_table
+    from minilstm.bench.measure import QUICK, Results
+
+    results = Results(attention_batches=100)
+    for dtype in ("float32", "float64"):
+        for kind in (None, "dot", "additive"):
+            results.attention[kind, dtype] = [2.0, 4.0]  # 30 ms a batch
+    pieces = {"pairs": 1e-3, "tanh": 2e-3, "scores": 3e-3, "forward": 4e-3}
+    results.additive["float64"] = {**pieces, "backward": 5e-3}
+    table = attention_table(results, QUICK)
+    assert "| float64 | 30.00 | 9.00 | 1.00 | 2.00 | 3.00 | 4.00 | 5.00 |" in table
+
+
+def test_the_additive_pieces_are_timed_on_the_articles_batch():
+    from minilstm.bench.sides import MinilstmSide
+
+    pieces = MinilstmSide().additive_seconds("float32", repeats=1)
+    assert list(pieces) == ["pairs", "tanh", "scores", "forward", "backward"]
+    assert all(0 < seconds < 10 for seconds in pieces.values())
