@@ -242,6 +242,14 @@ def test_an_out_folder_that_cannot_be_made_is_a_bad_argument(tmp_path, capsys):
     assert err.count("\n") == 1 and "argument --out: cannot write to folder" in err
 
 
+def test_a_refused_run_leaves_no_out_folder(tmp_path, capsys):
+    out = tmp_path / "new" / "results"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--out", str(out), "--rounds", "0"])  # --rounds is refused after --out
+    assert exit_info.value.code == 2
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_sides_alternate_which_goes_first():
     assert alternate(3, ["a", "b"]) == ["a", "b", "b", "a", "a", "b"]
 
