@@ -157,8 +157,10 @@ def additive_attention_forward(
         (its ``a`` holds the attention weights).
     """
     # Every query step with every value step: (N, Tq, 1, dim) + (N, 1, Tv, dim). The
-    # largest array of the layer, so the tanh is taken in place, without a second one.
-    tanh_qv = query[:, :, None, :] + value[:, None, :, :]
+    # largest array of the layer, so the tanh is taken in place, without a second one;
+    # in C order whatever the inputs' strides (the model's are time-major), so that the
+    # backward's reshapes are views, not copies.
+    tanh_qv = np.add(query[:, :, None, :], value[:, None, :, :], order="C")
     np.tanh(tanh_qv, out=tanh_qv)
     s = tanh_qv @ scale
     a = softmax(s)
@@ -189,15 +191,15 @@ def additive_attention_backward(
     # s = tanh(q + v) scale: one scale for every pair of steps, so its gradient sums
     # over all of them, as one product over the (N Tq Tv) rows.
     dscale = ds.reshape(-1) @ tanh_qv.reshape(-1, dim)
-    # dz = ds scale tanh'(z) with tanh'(z) = 1 - tanh(z)^2, built in one (N, Tq, Tv,
-    # dim) array, in place: at these sizes an allocation costs more than the arithmetic.
-    dqv = tanh_qv * tanh_qv
-    np.subtract(1.0, dqv, out=dqv)
-    dqv *= scale
-    dqv *= ds[..., None]
-    # q_t meets every v_j and v_j every q_t: each sums its pairs' gradients.
-    dquery = dqv.sum(axis=2)
-    dvalue += dqv.sum(axis=1)
+    # dz = ds scale (1 - tanh^2), summed over the value steps for q and over the query
+    # steps for v. The "1" part sums ds alone; the tanh^2 part is a batched product,
+    # (1, Tv) @ (Tv, dim) for each query step and (1, Tq) @ (Tq, dim) for each value
+    # step, so no (N, Tq, Tv, dim) array but tanh^2 is made (docs/attention.md).
+    tanh2 = tanh_qv * tanh_qv
+    over_values = ds[:, :, None, :] @ tanh2
+    over_queries = ds.transpose(0, 2, 1)[:, :, None, :] @ tanh2.transpose(0, 2, 1, 3)
+    dquery = scale * (ds.sum(axis=2)[..., None] - over_values[:, :, 0, :])
+    dvalue += scale * (ds.sum(axis=1)[..., None] - over_queries[:, :, 0, :])
     return dquery, dvalue, dscale
 
 

@@ -4,7 +4,7 @@ stderr, never a traceback.
 
     parser = ArgumentParser(prog="python -m minilstm.demo")
     parser.add_argument("--epochs", type=positive_int)
-    parser.add_argument("--out", type=writable_folder)
+    parser.add_argument("--out", type=folder_to_write)
     ...
     if __name__ == "__main__":
         sys.exit(run(main, "python -m minilstm.demo"))
@@ -123,20 +123,6 @@ def file_to_write(text: str) -> Path:
         reason = error.strerror or str(error)
         raise argparse.ArgumentTypeError(f"cannot write {text!r}: {reason}") from None
     return path
-
-
-def writable_folder(text: str) -> Path:
-    """argparse type: a folder to write into, created if missing (see
-    ``folder_to_write``, which leaves a missing folder missing)."""
-    folder = folder_to_write(text)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise argparse.ArgumentTypeError(
-            f"cannot write to folder {text!r}: {reason}"
-        ) from None
-    return folder
 
 
 def available_memory() -> int | None:

@@ -242,6 +242,14 @@ def test_an_out_folder_that_cannot_be_made_is_a_bad_argument(tmp_path, capsys):
     assert err.count("\n") == 1 and "argument --out: cannot write to folder" in err
 
 
+def test_a_refused_run_leaves_no_out_folder(tmp_path, capsys):
+    out = tmp_path / "new" / "results"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--out", str(out), "--rounds", "0"])  # --rounds is refused after --out
+    assert exit_info.value.code == 2
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_sides_alternate_which_goes_first():
     assert alternate(3, ["a", "b"]) == ["a", "b", "b", "a", "a", "b"]
 
@@ -419,3 +427,25 @@ def test_the_attention_table_gives_each_ratio_to_the_run_without():
     assert "| float64 | dot | 3.300 | 1.10x | met |" in table
     assert "| float32 | additive | 4.500 | 1.50x | missed |" in table
     assert "| float32 | none | 3.000 | 1.00x | - |" in table
+
+
+def test_the_additive_table_sets_each_piece_beside_the_budget():
+    from minilstm.bench.attention import attention_table
+    from minilstm.bench.measure import QUICK, Results
+
+    results = Results(attention_batches=100)
+    for dtype in ("float32", "float64"):
+        for kind in (None, "dot", "additive"):
+            results.attention[kind, dtype] = [2.0, 4.0]  # 30 ms a batch
+    pieces = {"pairs": 1e-3, "tanh": 2e-3, "scores": 3e-3, "forward": 4e-3}
+    results.additive["float64"] = {**pieces, "backward": 5e-3}
+    table = attention_table(results, QUICK)
+    assert "| float64 | 30.00 | 9.00 | 1.00 | 2.00 | 3.00 | 4.00 | 5.00 |" in table
+
+
+def test_the_additive_pieces_are_timed_on_the_articles_batch():
+    from minilstm.bench.sides import MinilstmSide
+
+    pieces = MinilstmSide().additive_seconds("float32", repeats=1)
+    assert list(pieces) == ["pairs", "tanh", "scores", "forward", "backward"]
+    assert all(0 < seconds < 10 for seconds in pieces.values())

@@ -19,7 +19,6 @@ from minilstm.cli import (
     positive_float,
     positive_int,
     run,
-    writable_folder,
 )
 from minilstm.data import load_task
 
@@ -71,20 +70,6 @@ def test_a_bad_argument_exits_2_with_one_line_naming_it(capsys):
         f"{PROG}: error: argument --epochs: must be an integer >= 1; got '0' (see "
         "--help)"
     ]
-
-
-def test_writable_folder_is_created(tmp_path):
-    folder = writable_folder(str(tmp_path / "a" / "b"))
-    assert folder.is_dir()
-    assert list(folder.iterdir()) == []  # the write test leaves nothing behind
-
-
-def test_a_folder_that_cannot_be_made_is_reported_as_such(tmp_path):
-    (tmp_path / "file").write_text("not a folder")
-    with pytest.raises(
-        argparse.ArgumentTypeError, match=r"cannot write to folder .*file/out"
-    ):
-        writable_folder(str(tmp_path / "file" / "out"))
 
 
 def failing(error: BaseException):

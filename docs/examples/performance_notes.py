@@ -13,6 +13,7 @@ from _site import cpu_label, record
 import minilstm as ml
 from minilstm import article
 from minilstm.activations import sigmoid
+from minilstm.attention import additive_attention_backward, additive_attention_forward
 from minilstm.data import load_task
 from minilstm.lstm import lstm_forward, lstm_step_forward
 
@@ -119,6 +120,24 @@ errstate = compare(
     lambda: 1.0 / (1.0 + np.exp(-z)),
     5000,
 )
+
+# Additive attention's (N, Tq, Tv, dim) array of tanh(q_t + v_j), from inputs laid out
+# as the model's are (time-major arrays seen batch-major): in the inputs' memory order,
+# NumPy's choice for a new array, or in C order, the library's; then the backward.
+query = rng.normal(size=(T, N, H)).transpose(1, 0, 2)
+value = rng.normal(size=(T, N, H)).transpose(1, 0, 2)
+_, in_c_order = additive_attention_forward(query, value, rng.normal(size=H))
+pairs = np.tanh(query[:, :, None, :] + value[:, None, :, :])
+in_inputs_order = in_c_order._replace(tanh_qv=pairs)
+dcontext = rng.normal(size=(N, T, H))
+pairs_order = compare(
+    "additive attention's backward",
+    "pairs in the inputs' order",
+    lambda: additive_attention_backward(dcontext, in_inputs_order),
+    "in C order (the library's)",
+    lambda: additive_attention_backward(dcontext, in_c_order),
+    50,
+)
 # --8<-- [end:measure]
 
 print(f"CPU: {cpu_label()}; NumPy {np.__version__}")
@@ -133,4 +152,5 @@ record(
     caches=f"{caches:.1f}",
     errstate=f"{errstate:.2f}",
     decorator=f"{decorator:.2f}",
+    pairs_order=f"{pairs_order:.1f}",
 )

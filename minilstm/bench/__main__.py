@@ -20,7 +20,7 @@ from minilstm.bench.plot import plot
 from minilstm.bench.report import report
 from minilstm.bench.scale import measure_scale, measure_scale_memory
 from minilstm.bench.workers import Worker
-from minilstm.cli import ArgumentParser, positive_int, run, writable_folder
+from minilstm.cli import ArgumentParser, folder_to_write, positive_int, run
 
 PROG = "python -m minilstm.bench"
 THREAD_SETTINGS = (
@@ -78,7 +78,7 @@ def build_parser() -> ArgumentParser:
     )
     add(
         "--out",
-        type=writable_folder,
+        type=folder_to_write,
         default="bench_output",  # a string, so that argparse checks it like a given one
         help="folder for results.md and sweep.png, created if missing "
         "(default bench_output)",
@@ -162,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     text = report(results, sizes)
     print(text)
+    # Made only now, so that a run refused or stopped earlier leaves no empty folder.
+    args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.md").write_text(text)
     written = [args.out / "results.md"]
     if results.sweep:

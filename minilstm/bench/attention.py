@@ -2,15 +2,18 @@
 against without, float32 and float64, in one worker, the runs alternating round by
 round."""
 
+import math
 import statistics
 
 from minilstm.bench.measure import Results, Sizes, progress
 from minilstm.bench.timing import alternate
 from minilstm.bench.workers import Worker
+from minilstm.bench.workloads import ARTICLE, article_data
 
 KINDS = (None, "dot", "additive")  # Seq2Seq's attention: without, then each kind
 DTYPES = ("float32", "float64")
 TARGET = 1.3  # fit with attention takes at most this many times the time without
+PIECES = ("pairs", "tanh", "scores", "forward", "backward")  # of one additive batch
 
 
 def measure_attention(sizes: Sizes, worker: Worker, results: Results) -> None:
@@ -23,6 +26,10 @@ def measure_attention(sizes: Sizes, worker: Worker, results: Results) -> None:
         seconds = worker("fit_seconds", sizes.epochs, seed, dtype, kind)
         results.attention[kind, dtype].append(seconds)
         progress(f"article fit, attention {kind}, {dtype}: {seconds:.3f} s")
+    batches = math.ceil(len(article_data().enc_x) / ARTICLE["batch_size"])
+    results.attention_batches = sizes.epochs * batches
+    for dtype in DTYPES:
+        results.additive[dtype] = worker("additive_seconds", dtype, 20)
 
 
 def attention_table(results: Results, sizes: Sizes) -> list[str]:
@@ -48,4 +55,32 @@ def attention_table(results: Results, sizes: Sizes) -> list[str]:
                 f"| {dtype} | {kind or 'none'} | {statistics.median(mine):.3f} | "
                 f"{ratio:.2f}x | {met} |"
             )
+    return out + additive_table(results)
+
+
+def additive_table(results: Results) -> list[str]:
+    """The Markdown table of one additive batch's pieces beside the time the target
+    leaves for everything attention adds to a batch of ``fit``."""
+    out = [
+        "",
+        "## Additive attention's work in one batch, against the target's budget",
+        "",
+        "A batch without attention: the median `fit` time above over its "
+        f"{results.attention_batches} batches. The budget, {TARGET - 1:.1f} times "
+        "that, is what the target leaves for all that attention adds to a batch. The "
+        "additive layer on one batch (N = 10, Tq = Tv = 24, dim = 75): three pieces "
+        "of its forward, the whole forward, and its backward; medians of 20 calls, in "
+        "ms.",
+        "",
+        "| dtype | batch without (ms) | budget (ms) | pairs q + v | their tanh "
+        "| scores | forward | backward |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for dtype, pieces in results.additive.items():
+        batch = statistics.median(results.attention[None, dtype])
+        batch_ms = batch / results.attention_batches * 1e3
+        cells = " | ".join(f"{pieces[name] * 1e3:.2f}" for name in PIECES)
+        out.append(
+            f"| {dtype} | {batch_ms:.2f} | {(TARGET - 1) * batch_ms:.2f} | {cells} |"
+        )
     return out

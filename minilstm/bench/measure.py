@@ -97,6 +97,8 @@ class Results:
     sweep: list[tuple[str, int, dict[str, float]]] = field(default_factory=list)
     scale: list[ScaleRow] = field(default_factory=list)
     attention: dict[tuple[str | None, str], list[float]] = field(default_factory=dict)
+    additive: dict[str, dict[str, float]] = field(default_factory=dict)
+    attention_batches: int = 0
     memory: dict[str, float | None] = field(default_factory=dict)
     description: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

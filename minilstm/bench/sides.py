@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 import minilstm as ml
+from minilstm.attention import additive_attention_backward, additive_attention_forward
 from minilstm.bench.machine import blas_lines, environment
 from minilstm.bench.timing import matmul_floor, seconds_of
 from minilstm.bench.workloads import ARTICLE, Data, article_data
@@ -44,6 +45,35 @@ class MinilstmSide:
                 verbose=0,
             )
         )
+
+    def additive_seconds(self, dtype: str, repeats: int) -> dict[str, float]:
+        """One batch of the article's additive attention, and three pieces of its
+        forward: the pairs q_t + v_j, their tanh, the scores; the median seconds of
+        ``repeats`` calls of each.
+
+        Args:
+            dtype: "float32" or "float64".
+            repeats: calls of each, for the median.
+        """
+        rng = np.random.default_rng(0)
+        n, t, h = ARTICLE["batch_size"], ARTICLE["window"], ARTICLE["units"]
+        # Hidden states in (-1, 1), time-major arrays seen batch-major, as the model's.
+        query, value = (
+            np.tanh(rng.normal(size=(t, n, h))).astype(dtype).transpose(1, 0, 2)
+            for _ in range(2)
+        )
+        scale = rng.normal(size=h).astype(dtype)
+        pairs = np.add(query[:, :, None, :], value[:, None, :, :], order="C")
+        context, cache = additive_attention_forward(query, value, scale)
+        dcontext = rng.normal(size=context.shape).astype(dtype)
+        pieces = {
+            "pairs": lambda: np.add(query[:, :, None, :], value[:, None, :, :]),
+            "tanh": lambda: np.tanh(pairs, out=pairs),
+            "scores": lambda: pairs @ scale,
+            "forward": lambda: additive_attention_forward(query, value, scale),
+            "backward": lambda: additive_attention_backward(dcontext, cache),
+        }
+        return {name: seconds_of(fn, repeats) for name, fn in pieces.items()}
 
     def prepare_decode(self, dtype: str = "float64") -> None:
         """Make the model that ``decode_seconds`` decodes with, and decode once.
