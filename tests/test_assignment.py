@@ -393,16 +393,16 @@ dbias = np.stack((da.sum(axis=0), {db_rec}.sum(axis=0)))
 dh_prev = {dh_prev}
 return da @ kernel.T, dh_prev, x.T @ da, cell.h_prev.T @ du, dbias
 """
-DOT_CONTEXT_NOT_TO_VALUE = """
+DOT_BACKWARD = """
 query, value, a = cache
 ds = softmax_backward(dcontext @ value.transpose(0, 2, 1), a)
-return ds @ value, ds.transpose(0, 2, 1) @ query
+return ds @ value, {dvalue}
 """
-DSCALE_NOT_OVER_QUERY_STEPS = """
+DSCALE_SUMMED_OVER = """
 value, scale, tanh_qv, a = cache
 dquery, dvalue, _ = library_additive_attention_backward(dcontext, cache)
 ds = softmax_backward(dcontext @ value.transpose(0, 2, 1), a)
-return dquery, dvalue, np.sum(ds[..., None] * tanh_qv, axis=(0, 2))
+return dquery, dvalue, np.sum(ds[..., None] * tanh_qv, axis={axes})
 """
 OTHER_MISTAKES = [
     (
@@ -475,15 +475,29 @@ OTHER_MISTAKES = [
         "attention_backward",
         "attention.py",
         "dot_attention_backward",
-        DOT_CONTEXT_NOT_TO_VALUE,
+        DOT_BACKWARD.format(dvalue="ds.transpose(0, 2, 1) @ query"),
         "dvalue misses the gradient through context = a v",
     ),
     (
         "attention_backward",
         "attention.py",
+        "dot_attention_backward",
+        DOT_BACKWARD.format(dvalue="a.transpose(0, 2, 1) @ dcontext"),
+        "dvalue misses its share as the key",
+    ),
+    (
+        "attention_backward",
+        "attention.py",
         "additive_attention_backward",
-        DSCALE_NOT_OVER_QUERY_STEPS,
+        DSCALE_SUMMED_OVER.format(axes="(0, 2)"),
         "dscale is not summed over the query steps",
+    ),
+    (
+        "attention_backward",
+        "attention.py",
+        "additive_attention_backward",
+        DSCALE_SUMMED_OVER.format(axes="0"),
+        "dscale is summed over the batch only",
     ),
     (
         "gru_step_backward",
