@@ -35,3 +35,13 @@ def lstm_weights(
     recurrent_kernel = rng.normal(size=(H, 4 * H))
     bias = rng.normal(size=4 * H)
     return kernel, recurrent_kernel, bias
+
+
+@pytest.fixture(scope="module")
+def keras_float64():
+    """Keras in float64 for a module's tests (set up once, restored after); only the
+    modules that ask for it import TensorFlow."""
+    from keras_session import keras_float
+
+    with keras_float("float64"):
+        yield

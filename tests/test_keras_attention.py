@@ -12,51 +12,17 @@ fed the true values.
 Relative errors are max |a - b| / max |b| per array, as in test_keras_parity.py.
 """
 
-import contextlib
-import os
-
 import numpy as np
 import pytest
+from keras_session import keras, keras_float, relative, tf
 
 import minilstm as ml
-
-if os.environ.get("CI"):
-    # In CI the Keras reference must be tested: a missing TensorFlow is a failure there.
-    import tensorflow as tf
-else:
-    tf = pytest.importorskip("tensorflow")
-
-import keras
-
 import reference_keras.attention as rka
 
+# Keras in float64 for every test of this module, set up once and restored after.
+pytestmark = pytest.mark.usefixtures("keras_float64")
+
 KERAS_LAYERS = {ml.Attention: "Attention", ml.AdditiveAttention: "AdditiveAttention"}
-
-
-def relative(a, b) -> float:
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
-
-
-@contextlib.contextmanager
-def keras_float(dtype: str):
-    """Keras's float type set to ``dtype`` inside, the caller's restored after (both
-    settings: layers take the global dtype policy)."""
-    floatx, policy = keras.config.floatx(), keras.config.dtype_policy()
-    keras.config.set_floatx(dtype)
-    keras.config.set_dtype_policy(dtype)
-    try:
-        yield
-    finally:
-        keras.config.set_floatx(floatx)
-        keras.config.set_dtype_policy(policy)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def keras_float64():
-    """Keras in float64 for every test of this module (set up once, restored after)."""
-    with keras_float("float64"):
-        yield
 
 
 def keras_attention(layer: type, query, value, dcontext, weights):

@@ -12,55 +12,19 @@ comparison below measured 1e-15 or less (a few units of float64 rounding); the b
 of computation shows at 1e-3 or more.
 """
 
-import contextlib
-import os
-
 import numpy as np
 import pytest
 from conftest import lstm_weights
+from keras_session import keras, keras_float, relative, tf
 
 import minilstm as ml
-
-if os.environ.get("CI"):
-    # In CI the Keras reference must be tested: a missing TensorFlow is a failure there.
-    import tensorflow as tf
-else:
-    tf = pytest.importorskip("tensorflow")
-
-import keras
-
 import reference_keras as rk
 
-pytestmark = pytest.mark.slow  # loads TensorFlow, trains in Keras
+# Slow: loads TensorFlow and trains in Keras; Keras in float64 for every test of this
+# module, set up once and restored after.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("keras_float64")]
 
 DATA = ml.data.load_task("sin_cos")
-
-
-def relative(a, b) -> float:
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
-
-
-@contextlib.contextmanager
-def keras_float(dtype: str):
-    """Keras's float type set to ``dtype`` inside, the caller's restored after. Both
-    settings are needed: layers take the global dtype policy, which Keras fixes from
-    ``floatx()`` once, when the first layer of the process is made."""
-    floatx, policy = keras.config.floatx(), keras.config.dtype_policy()
-    keras.config.set_floatx(dtype)
-    keras.config.set_dtype_policy(dtype)
-    try:
-        yield
-    finally:
-        keras.config.set_floatx(floatx)
-        keras.config.set_dtype_policy(policy)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def keras_float64():
-    """Keras in float64 for every test of this module (set up once, restored after)."""
-    with keras_float("float64"):
-        yield
 
 
 def article_pair(seed: int = 0):

@@ -11,35 +11,20 @@ room for rounding to add up; a real difference (a gate order, the reset gate app
 before the product, z and 1 - z swapped) shows at 1e-3 or more.
 """
 
-import os
-
 import numpy as np
 import pytest
+from keras_session import keras, relative, tf
+from test_keras_parity import BETA_1, BETA_2
 
 import minilstm as ml
-
-if os.environ.get("CI"):
-    # In CI the Keras reference must be tested: a missing TensorFlow is a failure there.
-    import tensorflow as tf
-else:
-    tf = pytest.importorskip("tensorflow")
-
-import keras
-from test_keras_parity import BETA_1, BETA_2, keras_float, relative
-
 import reference_keras as rk
 
-pytestmark = pytest.mark.slow  # loads TensorFlow, trains in Keras
+# Slow: loads TensorFlow and trains in Keras; Keras in float64 for every test of this
+# module, set up once and restored after.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("keras_float64")]
 
 DATA = ml.data.load_task("sin_cos")
 CELLS = ("gru", "rnn")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def keras_float64():
-    """Keras in float64 for every test of this module (set up once, restored after)."""
-    with keras_float("float64"):
-        yield
 
 
 def random_pair(cell, rng, units=5, input_dim=3, output_dim=2):

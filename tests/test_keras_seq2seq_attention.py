@@ -7,53 +7,21 @@ test_keras_parity.py's (1e-12, and 1e-10 for gradients), each test saying what i
 measured.
 """
 
-import contextlib
-import os
-
 import numpy as np
 import pytest
+from keras_session import keras, relative, tf
 
 import minilstm as ml
-
-if os.environ.get("CI"):
-    # In CI the Keras reference must be tested: a missing TensorFlow is a failure there.
-    import tensorflow as tf
-else:
-    tf = pytest.importorskip("tensorflow")
-
-import keras
-
 import reference_keras as rk
 import reference_keras.attention as rka
+
+# Keras in float64 for every test of this module, set up once and restored after.
+pytestmark = pytest.mark.usefixtures("keras_float64")
 
 DATA = ml.data.load_task("sin_cos")
 KINDS = ["dot", "additive"]
 # Keras casts Adam's betas to float32 first (test_keras_parity.py): float32-exact ones.
 BETA_1, BETA_2 = (float(np.float32(c)) for c in (0.9, 0.999))
-
-
-def relative(a, b) -> float:
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
-
-
-@contextlib.contextmanager
-def keras_float(dtype: str):
-    """Keras's float type set to ``dtype`` inside, the caller's restored after."""
-    floatx, policy = keras.config.floatx(), keras.config.dtype_policy()
-    keras.config.set_floatx(dtype)
-    keras.config.set_dtype_policy(dtype)
-    try:
-        yield
-    finally:
-        keras.config.set_floatx(floatx)
-        keras.config.set_dtype_policy(policy)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def keras_float64():
-    with keras_float("float64"):
-        yield
 
 
 def article_pair(attention, cell="lstm", optimizer="adam"):
