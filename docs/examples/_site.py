@@ -5,7 +5,6 @@ numbers that a page quotes go to numbers/SCRIPT.json, and what a script prints b
 its output.
 """
 
-import atexit
 import contextlib
 import io
 import json
@@ -60,31 +59,6 @@ def record(**numbers: object) -> None:
     known = json.loads(path.read_text()) if path.is_file() else {}
     known.update({key: str(value) for key, value in numbers.items()})
     path.write_text(json.dumps(known, indent=1))
-
-
-_open_section: list[str] = []
-
-
-def _end_section() -> None:
-    if _open_section:
-        print(f"--8<-- [end:{_open_section.pop()}]")
-
-
-def output_section(name: str) -> None:
-    """From here on, what the script prints is the part NAME of its output, which a
-    page shows by itself (``--8<-- "output/SCRIPT.txt:NAME"``) below the code that
-    prints it; the part before ends here.
-
-    Only the site build (which sets MINILSTM_DOCS_BUILD=1) marks the parts; run by
-    hand or as a notebook, the script prints just its results.
-    """
-    if os.environ.get("MINILSTM_DOCS_BUILD") != "1":
-        return
-    if not _open_section:
-        atexit.register(_end_section)
-    _end_section()
-    _open_section.append(name)
-    print(f"--8<-- [start:{name}]")
 
 
 def blas_threads() -> str:

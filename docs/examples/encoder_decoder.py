@@ -1,51 +1,52 @@
 """The encoder-decoder page: a diagram of the model, its weights, and its gradient
 checked."""
 
-from _site import output_section
+from _site import printed
 
-output_section("weights")
-# --8<-- [start:weights]
-import numpy as np
+with printed("encoder_decoder-weights"):
+    # --8<-- [start:weights]
+    import numpy as np
 
-import minilstm as ml
-from minilstm import article
+    import minilstm as ml
+    from minilstm import article
 
-model = ml.Seq2Seq(units=article.UNITS, input_dim=1, output_dim=1, seed=0)  # 75 units
-names = [
-    "encoder kernel",
-    "encoder recurrent_kernel",
-    "encoder bias",
-    "decoder kernel",
-    "decoder recurrent_kernel",
-    "decoder bias",
-    "dense kernel",
-    "dense bias",
-]
-for name, w in zip(names, model.get_weights(), strict=True):
-    print(f"{name:25} {w.shape!s:10} {w.size:6,}")
-print(f"{'total':25} {'':10} {model.count_params():6,}")
-# --8<-- [end:weights]
+    # The article's model: 75 units, one feature in and out.
+    model = ml.Seq2Seq(units=article.UNITS, input_dim=1, output_dim=1, seed=0)
+    names = [
+        "encoder kernel",
+        "encoder recurrent_kernel",
+        "encoder bias",
+        "decoder kernel",
+        "decoder recurrent_kernel",
+        "decoder bias",
+        "dense kernel",
+        "dense bias",
+    ]
+    for name, w in zip(names, model.get_weights(), strict=True):
+        print(f"{name:25} {w.shape!s:10} {w.size:6,}")
+    print(f"{'total':25} {'':10} {model.count_params():6,}")
+    # --8<-- [end:weights]
 
-output_section("check")
-# --8<-- [start:check]
-from minilstm.gradcheck import numerical_gradient, rel_error
+with printed("encoder_decoder-check"):
+    # --8<-- [start:check]
+    from minilstm.gradcheck import numerical_gradient, rel_error
 
-rng = np.random.default_rng(0)
-small = ml.Seq2Seq(units=4, input_dim=2, output_dim=3, seed=1)
-enc_x, dec_x, dec_y = (
-    rng.normal(size=(3, 5, 2)),
-    rng.normal(size=(3, 4, 3)),
-    rng.normal(size=(3, 4, 3)),
-)
-loss, grads = small.loss_and_grads(enc_x, dec_x, dec_y)
-worst = 0.0
-for weight, grad in zip(small.trainable_weights, grads, strict=True):
-    numeric = numerical_gradient(
-        lambda: small.loss_and_grads(enc_x, dec_x, dec_y)[0], weight
+    rng = np.random.default_rng(0)
+    small = ml.Seq2Seq(units=4, input_dim=2, output_dim=3, seed=1)
+    enc_x, dec_x, dec_y = (
+        rng.normal(size=(3, 5, 2)),
+        rng.normal(size=(3, 4, 3)),
+        rng.normal(size=(3, 4, 3)),
     )
-    worst = max(worst, rel_error(grad, numeric))
-print(f"all 8 gradients of the whole model: worst relative error {worst:.1e}")
-# --8<-- [end:check]
+    loss, grads = small.loss_and_grads(enc_x, dec_x, dec_y)
+    worst = 0.0
+    for weight, grad in zip(small.trainable_weights, grads, strict=True):
+        numeric = numerical_gradient(
+            lambda: small.loss_and_grads(enc_x, dec_x, dec_y)[0], weight
+        )
+        worst = max(worst, rel_error(grad, numeric))
+    print(f"all 8 gradients of the whole model: worst relative error {worst:.1e}")
+    # --8<-- [end:check]
 
 import matplotlib.pyplot as plt
 from _site import record, save_figure, sci

@@ -3,7 +3,9 @@
 Every script in docs/examples/ is run with the checkout's own minilstm, in build/docs/,
 and leaves there what its page shows:
 
-- output/NAME.txt   what the script printed (a page includes it with a snippet);
+- output/NAME.txt   what the script printed, and output/NAME-SECTION.txt what one
+                    section of it printed (_site.printed); a page includes them
+                    with a snippet;
 - figures/*.png     its pictures (added to the site under figures/);
 - numbers/NAME.json numbers a page quotes inline as {{ NAME.key }}.
 
@@ -158,8 +160,6 @@ class _Scripts:
             filter(None, [str(self.root), env.get("PYTHONPATH")])
         )
         env["MPLBACKEND"] = "Agg"
-        # docs/examples/_site.py marks the parts of the output the pages show apart.
-        env["MINILSTM_DOCS_BUILD"] = "1"
         env["TF_CPP_MIN_LOG_LEVEL"] = "3"
         # One script per core: one BLAS thread each avoids oversubscription.
         env["OPENBLAS_NUM_THREADS"] = env["OMP_NUM_THREADS"] = "1"
