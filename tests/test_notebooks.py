@@ -93,7 +93,7 @@ def test_a_script_is_cut_at_its_markers(hook: ModuleType, tmp_path: Path) -> Non
             Its second paragraph.
             """
 
-            from _site import record
+            from _site import printed, record
             from helper import VALUE
 
             # --8<-- [start:first]
@@ -107,6 +107,13 @@ def test_a_script_is_cut_at_its_markers(hook: ModuleType, tmp_path: Path) -> Non
             # --8<-- [start:second]
             record(x=x, y=y)
             # --8<-- [end:second]
+
+            with printed("example-third"):
+                # --8<-- [start:third]
+                print(x)
+
+                print(y)
+                # --8<-- [end:third]
             '''
         )
     )
@@ -118,13 +125,15 @@ def test_a_script_is_cut_at_its_markers(hook: ModuleType, tmp_path: Path) -> Non
     assert sources[0] == "%%writefile helper.py\nVALUE = 3"
     assert "def record" in sources[1] and 'script = "example"' in sources[1]
     assert sources[2:] == [
-        "from _site import record\nfrom helper import VALUE",
+        "from _site import printed, record\nfrom helper import VALUE",
         "x = VALUE + 1",
         "y = 2\nfor k in range(2):\n    y += k",
         "record(x=x, y=y)",
+        # A notebook shows what a cell prints below it: no need for printed().
+        "print(x)\n\nprint(y)",
     ]
     tags = [c.metadata.get("tags") for c in nb.cells if c.cell_type == "code"]
-    assert tags[2:] == [None, ["first"], None, ["second"]]
+    assert tags[2:] == [None, ["first"], None, ["second"], ["third"]]
     assert len({c.id for c in nb.cells}) == len(nb.cells)
 
 

@@ -20,7 +20,9 @@ notebook cannot drift from the script. Its cells:
   ``# --8<-- [start:x]`` ... ``# --8<-- [end:x]`` section is a cell (tagged ``x``), and
   the code between sections makes cells of its own. The marker lines are dropped;
   markers inside a loop or an ``if`` are dropped without a cut, since half a loop
-  cannot run.
+  cannot run. A section inside a top-level ``with printed(...):`` block (_site.py's
+  way to show a page what that section printed) is cut too: the notebook drops the
+  ``with`` line and runs the block as a cell of its own, whose output shows below it.
 
 Scripts no page includes (diagrams.py only draws pictures the pages show) get no
 notebook: nothing would link to it. tests/test_notebooks.py makes every notebook with
@@ -31,6 +33,7 @@ import ast
 import json
 import posixpath
 import re
+import textwrap
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -48,6 +51,8 @@ REFERENCE = re.compile(
     re.MULTILINE,
 )
 MARKER = re.compile(r"^([ \t]*)# --8<-- \[(start|end):([\w-]+)\][ \t]*$")
+# A top-level block whose printed output _site.printed keeps for a page.
+PRINTED_BLOCK = re.compile(r"^with printed\(.*\):[ \t]*$")
 # An import of another module, whose name may be a sibling script's in docs/examples/.
 IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+(\w+)", re.MULTILINE)
 FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
@@ -99,6 +104,25 @@ def offered_scripts(examples: Path, pages: Iterable[str]) -> list[Path]:
     if missing:
         raise ValueError(f"pages include scripts not in {examples}: {missing}")
     return [examples / f"{name}.py" for name in sorted(names)]
+
+
+def _unwrap_printed(code: str) -> str:
+    """The code with each top-level ``with printed(...):`` line dropped and its block
+    dedented, so that the snippet markers inside become top-level ones that cut it."""
+    lines = code.split("\n")
+    out: list[str] = []
+    k = 0
+    while k < len(lines):
+        if not PRINTED_BLOCK.match(lines[k]):
+            out.append(lines[k])
+            k += 1
+            continue
+        end = k + 1
+        while end < len(lines) and (not lines[end].strip() or lines[end][0] in " \t"):
+            end += 1
+        out.append(textwrap.dedent("\n".join(lines[k + 1 : end])))
+        k = end
+    return "\n".join(out)
 
 
 def _code_chunks(code: str) -> list[tuple[str, list[str]]]:
@@ -277,7 +301,7 @@ def notebook(
         ]
     cells.append(v4.new_code_cell(_site_cell(examples, name, siblings)))
     try:
-        chunks = _code_chunks(code)
+        chunks = _code_chunks(_unwrap_printed(code))
     except ValueError as err:
         raise ValueError(f"docs/examples/{name}.py: {err}") from err
     for source, tags in chunks:
