@@ -54,7 +54,7 @@ fig, axes = plt.subplots(
     len(TASKS) + 1, 1, figsize=(7, 3.6 * (len(TASKS) + 1)), layout="constrained"
 )
 for ax, result in zip(axes, results, strict=False):
-    plots.plot_predictions(ax, [result], ncol=2)
+    plots.plot_predictions(ax, [result])
 for result in results:
     axes[-1].semilogy(result.losses, lw=2, label=result.task)
 axes[-1].set(

@@ -20,6 +20,7 @@ import matplotlib
 import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import offset_copy
 
 from minilstm import article
 from minilstm.data import TASKS
@@ -59,9 +60,17 @@ def style(label: str) -> dict:
 
 
 def legend_below(ax: "Axes", ncol: int) -> None:
-    """The legend under the axes, in ``ncol`` columns, where it hides no curve."""
+    """The legend under the axes and their x label, in ``ncol`` columns, where it
+    hides no curve."""
+    # A distance in points, not a fraction of the axes' height, clears the tick labels
+    # and the x label however short the axes are.
+    below_label = offset_copy(ax.transAxes, ax.figure, y=-30, units="points")
     ax.legend(
-        fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=ncol
+        fontsize="small",
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0),
+        bbox_transform=below_label,
+        ncol=ncol,
     )
 
 
@@ -79,10 +88,11 @@ def plot_curves(ax: "Axes", result: "TaskResult") -> None:
     legend_below(ax, ncol=2)
 
 
-def plot_loss(ax: "Axes", results: Sequence["TaskResult"], ncol: int = 2) -> None:
+def plot_loss(ax: "Axes", results: Sequence["TaskResult"]) -> None:
     """Training loss per epoch (log scale), and each model's final autoregressive MSE as
     a horizontal line: the gap between the two is the cost of decoding without the
-    truth."""
+    truth. The legend has an entry a line: a model's label (its cell, its attention,
+    its framework) can be long."""
     for r in results:
         s = style(r.label)
         if r.losses:
@@ -110,14 +120,13 @@ def plot_loss(ax: "Axes", results: Sequence["TaskResult"], ncol: int = 2) -> Non
         title=f"{title(results[0].task)}: loss",
     )
     ax.grid(True, which="both", alpha=0.3)
-    legend_below(ax, ncol)
+    legend_below(ax, ncol=1)
 
 
 def plot_predictions(
     ax: "Axes",
     results: Sequence["TaskResult"],
     starts: Sequence[int] = article.START_POINTS,
-    ncol: int | None = None,
 ) -> None:
     """As the article drew them: at each start point, the encoder's input window and the
     decoder's autoregressive prediction over it, on top of the true target curve."""
@@ -153,12 +162,14 @@ def plot_predictions(
                 label=f"{r.label} prediction" if k == 0 else None,
             )
         ax.axvline(span[0], color="gray", linewidth=0.5, alpha=0.5)
-    mses = ", ".join(f"{r.label} {r.autoregressive_mse:.1e}" for r in results)
-    ax.set(
-        xlabel="x", ylabel="y", title=f"{title(first.task)}\nautoregressive MSE: {mses}"
+    # A line per model: labels with a cell and an attention are long.
+    mses = "\n".join(
+        f"{r.label}: autoregressive MSE {r.autoregressive_mse:.1e}" for r in results
     )
+    ax.set(xlabel="x", ylabel="y", title=f"{title(first.task)}\n{mses}")
     ax.grid(True, alpha=0.4)
-    legend_below(ax, ncol or 2 + len(results))
+    # Two columns: a model's label (its cell, its attention, its framework) is long.
+    legend_below(ax, ncol=2)
 
 
 def attention_weights(result: "TaskResult", starts: Sequence[int]) -> np.ndarray:
@@ -237,7 +248,10 @@ def attention_figure(results: Mapping[str, Sequence["TaskResult"]]) -> "Figure":
         for ax, start, w in zip(row, starts, weights, strict=True):
             image = plot_attention(ax, result, start, w, vmax=weights.max())
         fig.colorbar(image, ax=row, label="attention weight")
-    axes[0, 0].legend(fontsize="x-small", loc="upper left")
+    # The guide lines are white, to show on every colour of the map: a dark legend.
+    axes[0, 0].legend(
+        fontsize="x-small", loc="upper left", facecolor="0.3", labelcolor="white"
+    )
     fig.suptitle(f"{rows[0].label}: where each decoder step looks")
     return fig
 
@@ -265,8 +279,10 @@ def overview_figure(results: Mapping[str, Sequence["TaskResult"]]) -> "Figure":
         2, n, figsize=(5.5 * n, 8), squeeze=False, layout="constrained"
     )
     for k, task_results in enumerate(results.values()):
-        plot_predictions(axes[0, k], task_results, ncol=2)
-        plot_loss(axes[1, k], task_results, ncol=1 if len(task_results) > 1 else 2)
+        plot_predictions(axes[0, k], task_results)
+        # A column is narrower than the task's own picture: the title a size smaller.
+        axes[0, k].title.set_fontsize("medium")
+        plot_loss(axes[1, k], task_results)
     return fig
 
 
