@@ -19,7 +19,12 @@ from minilstm.data import TASKS, load_task
 from minilstm.demo import experiment, keras_run, options, recipes
 from minilstm.demo.__main__ import main
 
-pytestmark = pytest.mark.slow  # runs the demo end to end
+# Slow: runs the demo end to end. A picture whose legends or titles do not fit makes
+# matplotlib's constrained layout give up with this warning: here it fails the test.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("error:constrained_layout not applied:UserWarning"),
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
