@@ -69,8 +69,8 @@ def additive_table(results: Results) -> list[str]:
         f"{results.attention_batches} batches. The budget, {TARGET - 1:.1f} times "
         "that, is what the target leaves for all that attention adds to a batch. The "
         "additive layer on one batch (N = 10, Tq = Tv = 24, dim = 75): three pieces "
-        "of its forward, the whole forward, and its backward; medians of 20 calls, in "
-        "ms.",
+        "of its forward, the whole forward, and its backward, in ms a call (medians "
+        "of 5 runs of 20 calls in a row).",
         "",
         "| dtype | batch without (ms) | budget (ms) | pairs q + v | their tanh "
         "| scores | forward | backward |",

@@ -2,6 +2,8 @@
 calls (``minilstm.bench.workers``)."""
 
 import functools
+import statistics
+import timeit
 from collections.abc import Callable
 from typing import Any
 
@@ -48,12 +50,13 @@ class MinilstmSide:
 
     def additive_seconds(self, dtype: str, repeats: int) -> dict[str, float]:
         """One batch of the article's additive attention, and three pieces of its
-        forward: the pairs q_t + v_j, their tanh, the scores; the median seconds of
-        ``repeats`` calls of each.
+        forward: the pairs q_t + v_j, their tanh, the scores; the seconds of one call
+        of each, the median of 5 runs of ``repeats`` calls in a row (as in ``fit``, one
+        batch after another, with no garbage collection between them).
 
         Args:
             dtype: "float32" or "float64".
-            repeats: calls of each, for the median.
+            repeats: calls in a row of each, per run.
         """
         rng = np.random.default_rng(0)
         n, t, h = ARTICLE["batch_size"], ARTICLE["window"], ARTICLE["units"]
@@ -77,7 +80,13 @@ class MinilstmSide:
             "forward": lambda: additive_attention_forward(query, value, scale),
             "backward": lambda: additive_attention_backward(dcontext, cache),
         }
-        return {name: seconds_of(fn, repeats) for name, fn in pieces.items()}
+        runs = {
+            name: timeit.repeat(fn, number=repeats, repeat=5)
+            for name, fn in pieces.items()
+        }
+        return {
+            name: statistics.median(times) / repeats for name, times in runs.items()
+        }
 
     def prepare_decode(self, dtype: str = "float64") -> None:
         """Make the model that ``decode_seconds`` decodes with, and decode once.
