@@ -472,6 +472,13 @@ OTHER_MISTAKES = [
         "the recurrent bias b' gets the input bias's gradient",
     ),
     (
+        "attention_forward",
+        "attention.py",
+        "softmax",
+        "e = np.exp(s)\nreturn e / e.sum(axis=-1, keepdims=True)",
+        "e^s overflows on large scores",
+    ),
+    (
         "attention_backward",
         "attention.py",
         "dot_attention_backward",

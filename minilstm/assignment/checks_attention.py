@@ -52,6 +52,17 @@ def attention_forward_once(
     """One shape of ``check_attention_forward``."""
     where = f"with N={N}, Tq={Tq}, Tv={Tv}, dim={dim}"
     scores = rng.normal(size=(N, Tq, Tv))
+    softmax_once(s, scores, f"softmax {where}")
+    # Scores this large, which a dot product of long vectors can reach, overflow e^s
+    # in float64 (above about 709) unless each row's largest score is subtracted.
+    softmax_once(s, scores + 800.0, f"softmax of scores near 800 {where}")
+    dcontext = rng.normal(size=(N, Tq, dim))
+    for kind, inputs in attention_inputs(rng, N, Tq, Tv, dim).items():
+        forward_once(s, kind, inputs, dcontext, where)
+
+
+def softmax_once(s: Session, scores: np.ndarray, where: str) -> None:
+    """The student's softmax of ``scores`` (N, Tq, Tv) against the library's."""
     got = s.call("softmax", s.attention.softmax, scores.copy())
     problems = [p for p in (mismatch("a", got, attention.softmax(scores)),) if p]
     hint = ""
@@ -59,10 +70,7 @@ def attention_forward_once(
         hint = name_mistake(
             mistakes.SOFTMAX, lambda **o: [mistakes.softmax(scores, **o)], [got]
         )
-    fail(f"softmax {where}", problems, hint)
-    dcontext = rng.normal(size=(N, Tq, dim))
-    for kind, inputs in attention_inputs(rng, N, Tq, Tv, dim).items():
-        forward_once(s, kind, inputs, dcontext, where)
+    fail(where, problems, hint)
 
 
 def forward_once(

@@ -637,9 +637,14 @@ GRU_STEP_BACKWARD = [
 ]
 
 
-def softmax(s: np.ndarray, axis: int = -1) -> np.ndarray:
+def softmax(s: np.ndarray, axis: int = -1, shift: bool = True) -> np.ndarray:
     """The softmax of scores s (N, Tq, Tv) over ``axis``: -1, the value steps, is
-    right."""
+    right; ``shift`` False leaves out the subtraction of each row's largest score, so
+    that e^s overflows to inf, and the weights to NaN, for scores above about 709."""
+    if not shift:
+        with np.errstate(over="ignore", invalid="ignore"):
+            e = np.exp(s)
+            return e / e.sum(axis=axis, keepdims=True)
     e = np.exp(s - s.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
@@ -649,9 +654,10 @@ def attention_forward(
     value: np.ndarray,
     scale: np.ndarray | None = None,
     axis: int = -1,
+    shift: bool = True,
 ) -> np.ndarray:
     """The context (N, Tq, dim) of dot attention (``scale`` None) or additive attention
-    (``scale`` (dim,)), its softmax over ``axis``.
+    (``scale`` (dim,)), its softmax over ``axis``, with or without its ``shift``.
 
     Args:
         query: (N, Tq, dim) q.
@@ -659,18 +665,24 @@ def attention_forward(
         scale: (dim,) the additive score's weight, or None for the dot product.
         axis: the softmax's axis: -1 (the value steps, right), 1 (the query steps) or
             0 (the batch).
+        shift: False leaves out the subtraction of each row's largest score.
     """
     if scale is None:
         s = query @ value.transpose(0, 2, 1)
     else:
         s = np.tanh(query[:, :, None, :] + value[:, None, :, :]) @ scale
-    return softmax(s, axis) @ value
+    return softmax(s, axis, shift) @ value
 
 
 _ROWS = "each query step's weights are over the value steps, the last axis"
 SOFTMAX = [
     (f"the softmax is taken over the query steps (axis 1); {_ROWS}", {"axis": 1}),
     (f"the softmax is taken over the batch (axis 0); {_ROWS}", {"axis": 0}),
+    (
+        "e^s overflows on large scores: subtract each row's largest score before the "
+        "exponential (softmax(s) = softmax(s - c) for any c)",
+        {"shift": False},
+    ),
 ]
 
 

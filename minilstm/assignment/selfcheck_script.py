@@ -170,10 +170,12 @@ def compare(names, got, want, arrays: dict, found: list) -> None:
             if value.ndim == 2 and value.shape == expected.shape[::-1]:
                 problem += f": {TRANSPOSED}"
             found.append((name, None, problem))
-        elif not np.all(np.isfinite(value)):
+        elif not np.array_equal(np.isfinite(value), np.isfinite(expected)):
+            # NaN or inf is wrong, unless a mistake's output has them in the same place.
             found.append((name, None, "contains NaN or inf"))
         else:
-            found.append((name, rel_error(value, expected), None))
+            finite = np.isfinite(expected)
+            found.append((name, rel_error(value[finite], expected[finite]), None))
         return
     if "make" in want:
         fields = want["fields"]
