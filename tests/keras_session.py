@@ -1,5 +1,6 @@
-"""What the Keras parity tests share: TensorFlow, required in CI; Keras's float type set
-for a block of code; the relative error every parity bound is stated in."""
+"""What the Keras parity tests share: TensorFlow, required in CI; optimizer constants as
+Keras reads them; Keras's float type set for a block of code; the relative error every
+parity bound is stated in."""
 
 import contextlib
 import os
@@ -14,6 +15,11 @@ else:
     tf = pytest.importorskip("tensorflow")
 
 import keras
+
+# Keras 3 reads some optimizer constants through ``ops.cast(python_float, float64)``,
+# and TensorFlow makes a float32 tensor of a Python float before casting it: 0.9 becomes
+# 0.8999999761581421. Constants already representable in float32 pass through unchanged.
+BETA_1, BETA_2, MOMENTUM = (float(np.float32(c)) for c in (0.9, 0.999, 0.9))
 
 
 def relative(a, b) -> float:
@@ -37,4 +43,4 @@ def keras_float(dtype: str):
         keras.config.set_dtype_policy(policy)
 
 
-__all__ = ["keras", "keras_float", "relative", "tf"]
+__all__ = ["BETA_1", "BETA_2", "MOMENTUM", "keras", "keras_float", "relative", "tf"]

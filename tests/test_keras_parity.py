@@ -15,7 +15,7 @@ of computation shows at 1e-3 or more.
 import numpy as np
 import pytest
 from conftest import lstm_weights
-from keras_session import keras, keras_float, relative, tf
+from keras_session import BETA_1, BETA_2, MOMENTUM, keras, keras_float, relative, tf
 
 import minilstm as ml
 import reference_keras as rk
@@ -156,11 +156,6 @@ def test_gradients_agree_to_1e_10_on_random_shapes(
 
 
 # --- 3. optimizers ------------------------------------------------------------------
-
-# Keras 3 reads some optimizer constants through ``ops.cast(python_float, float64)``,
-# and TensorFlow makes a float32 tensor of a Python float before casting it: 0.9 becomes
-# 0.8999999761581421. Constants already representable in float32 pass through unchanged.
-BETA_1, BETA_2, MOMENTUM = (float(np.float32(c)) for c in (0.9, 0.999, 0.9))
 
 
 class AdamWithKerasPowers(ml.Adam):

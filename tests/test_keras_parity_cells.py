@@ -13,8 +13,7 @@ before the product, z and 1 - z swapped) shows at 1e-3 or more.
 
 import numpy as np
 import pytest
-from keras_session import keras, relative, tf
-from test_keras_parity import BETA_1, BETA_2
+from keras_session import BETA_1, BETA_2, keras, relative, tf
 
 import minilstm as ml
 import reference_keras as rk

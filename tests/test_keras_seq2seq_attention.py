@@ -9,7 +9,7 @@ measured.
 
 import numpy as np
 import pytest
-from keras_session import keras, relative, tf
+from keras_session import BETA_1, BETA_2, keras, relative, tf
 
 import minilstm as ml
 import reference_keras as rk
@@ -20,8 +20,6 @@ pytestmark = pytest.mark.usefixtures("keras_float64")
 
 DATA = ml.data.load_task("sin_cos")
 KINDS = ["dot", "additive"]
-# Keras casts Adam's betas to float32 first (test_keras_parity.py): float32-exact ones.
-BETA_1, BETA_2 = (float(np.float32(c)) for c in (0.9, 0.999))
 
 
 def article_pair(attention, cell="lstm", optimizer="adam"):
