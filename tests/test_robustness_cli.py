@@ -282,11 +282,22 @@ def test_a_loaded_model_is_not_held_to_the_training_sizes(
         (["grade", "{ws}", "--memory", str(2**43)], "--memory: must be at most"),
         (["autograder", "{tmp}/a.zip", "--memory", str(10**40)], "must be at most"),
         (["grade", "{ws}", "--json", "{tmp}/nodir/r.json"], "there is no folder"),
+        (["grade-zip", "{tmp}/s.zip", "--memory", str(2**43)], "must be at most"),
+        (["grade-zip", "{tmp}/s.zip", "--json", "{tmp}/nodir/r.json"], "no folder"),
         (["collect", "{ws}", "-o", "{tmp}/nodir/s.zip"], "there is no folder"),
         (["autograder", "{tmp}/nodir/a.zip"], "there is no folder"),
         (["autograder", "{tmp}"], "is a folder, not a file"),
     ],
-    ids=["grade memory", "bundle memory", "json", "collect", "bundle", "bundle dir"],
+    ids=[
+        "grade memory",
+        "bundle memory",
+        "json",
+        "zip memory",
+        "zip json",
+        "collect",
+        "bundle",
+        "bundle dir",
+    ],
 )
 def test_the_kit_refuses_an_output_or_limit_before_doing_any_work(
     small_workspace, tmp_path, capsys, command, says

@@ -54,6 +54,47 @@ def memory_mb(text: str) -> int:
     return value
 
 
+def add_grading_options(command: argparse.ArgumentParser) -> None:
+    """The options ``grade`` and ``grade-zip`` share: the teacher's parts and points,
+    the JSON report, and each part's limits and user; defined once, so that both
+    commands check them alike."""
+    command.add_argument(
+        "--config",
+        type=Path,
+        metavar="TEACHER.json",
+        help="the parts handed out and their points, as init wrote them in the "
+        "workspace's assignment.json: keep a copy, the student can edit theirs "
+        "(default: the kit's default parts and points)",
+    )
+    command.add_argument(
+        "--points",
+        nargs="+",
+        default=[],
+        metavar="SPEC",
+        help="points a part is worth, as part=N or JSON files of {part: N} "
+        "(end_to_end=0 leaves the end-to-end check out; default: its usual share)",
+    )
+    command.add_argument(
+        "--json", type=file_to_write, help="also write the result to this JSON file"
+    )
+    command.add_argument(
+        "--timeout", type=positive_float, default=60.0, help="seconds per part"
+    )
+    command.add_argument(
+        "--memory", type=memory_mb, default=2048, help="MB of address space per part"
+    )
+    command.add_argument(
+        "--jobs",
+        type=positive_int,
+        help="parts checked at once (default: one per CPU core)",
+    )
+    command.add_argument(
+        "--user",
+        help="run the students' code as this user, e.g. one who cannot read the "
+        "installed minilstm (needs root)",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = ArgumentParser(
         prog=PROG,
@@ -115,78 +156,13 @@ def main(argv: list[str] | None = None) -> int:
         help=f"the checks to run, from: {', '.join([*PARTS, END_TO_END.name])} "
         "(default: the parts handed out and end_to_end)",
     )
-    check.add_argument(
-        "--config",
-        type=Path,
-        metavar="TEACHER.json",
-        help="the parts handed out and their points, as init wrote them in the "
-        "workspace's assignment.json: keep a copy, the student can edit theirs "
-        "(default: the kit's default parts and points)",
-    )
-    check.add_argument(
-        "--points",
-        nargs="+",
-        default=[],
-        metavar="SPEC",
-        help="points a part is worth, as part=N or JSON files of {part: N} "
-        "(end_to_end=0 leaves the end-to-end check out; default: its usual share)",
-    )
-    check.add_argument(
-        "--json", type=file_to_write, help="also write the result to this JSON file"
-    )
-    check.add_argument(
-        "--timeout", type=positive_float, default=60.0, help="seconds per part"
-    )
-    check.add_argument(
-        "--memory", type=memory_mb, default=2048, help="MB of address space per part"
-    )
-    check.add_argument(
-        "--jobs",
-        type=positive_int,
-        help="parts checked at once (default: one per CPU core)",
-    )
-    check.add_argument(
-        "--user",
-        help="run the students' code as this user, e.g. one who cannot read the "
-        "installed minilstm (needs root)",
-    )
+    add_grading_options(check)
     grade_zip = commands.add_parser(
         "grade-zip",
         help="grade a submission zip (as collect writes it) in a fresh workspace",
     )
     grade_zip.add_argument("zip", type=Path, help="the student's submission zip")
-    grade_zip.add_argument(
-        "--config",
-        type=Path,
-        metavar="TEACHER.json",
-        help="the parts handed out and their points (default: the kit's defaults)",
-    )
-    grade_zip.add_argument(
-        "--points",
-        nargs="+",
-        default=[],
-        metavar="SPEC",
-        help="points a part is worth, as part=N or JSON files of {part: N}",
-    )
-    grade_zip.add_argument(
-        "--json", type=Path, help="also write the result to this JSON file"
-    )
-    grade_zip.add_argument(
-        "--timeout", type=positive_float, default=60.0, help="seconds per part"
-    )
-    grade_zip.add_argument(
-        "--memory", type=positive_int, default=2048, help="MB of address space per part"
-    )
-    grade_zip.add_argument(
-        "--jobs",
-        type=positive_int,
-        help="parts checked at once (default: one per core)",
-    )
-    grade_zip.add_argument(
-        "--user",
-        help="run the students' code as this user, e.g. one who cannot read the "
-        "installed minilstm (needs root)",
-    )
+    add_grading_options(grade_zip)
     collect_ = commands.add_parser(
         "collect", help="zip the module files a student edits, to hand in"
     )
