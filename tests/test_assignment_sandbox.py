@@ -15,7 +15,7 @@ import minilstm
 from minilstm.assignment import grade, init_workspace
 from minilstm.assignment.parts import PARTS
 from minilstm.assignment.sandbox import KEEP
-from minilstm.assignment.workspace import _functions, parse
+from minilstm.assignment.workspace import find_function, parse
 
 pytestmark = pytest.mark.slow  # grades planted code in bounded processes
 
@@ -205,7 +205,7 @@ def test_what_the_students_process_sends_is_bounded_without_a_user_too(tmp_path)
 def library_function(module: str, qualname: str) -> str:
     """The library's source of one function or method, as its module has it."""
     source = (Path(minilstm.__file__).parent / module).read_text()
-    (node,) = [f for name, f in _functions(parse(source)).values() if name == qualname]
+    node = find_function(parse(source), qualname)
     return "".join(source.splitlines(keepends=True)[node.lineno - 1 : node.end_lineno])
 
 
@@ -220,9 +220,7 @@ def test_a_part_runs_on_the_graders_stand_ins_for_the_parts_it_calls(tmp_path):
     ]:
         path = workspace / "minilstm" / module
         source = path.read_text()
-        (node,) = [
-            f for name, f in _functions(parse(source)).values() if name == qualname
-        ]
+        node = find_function(parse(source), qualname)
         lines = source.splitlines(keepends=True)
         path.write_text(
             "".join(lines[: node.lineno - 1])

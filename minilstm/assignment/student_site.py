@@ -36,6 +36,7 @@ from minilstm.assignment.workspace import (
     PACKAGE_DIR,
     check_parts,
     find_markers,
+    functions_by_line,
     parse,
     replace_body,
     stub_source,
@@ -86,18 +87,8 @@ def _body(source: str, function: ast.FunctionDef) -> list[str]:
 
 
 def _functions(tree: ast.Module) -> dict[str, ast.FunctionDef]:
-    found = {}
-
-    def visit(node: ast.AST, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.FunctionDef | ast.ClassDef):
-                name = prefix + child.name
-                if isinstance(child, ast.FunctionDef):
-                    found[name] = child
-                visit(child, name + ".")
-
-    visit(tree, "")
-    return found
+    """Every function and method by its qualified name, in the order they stand."""
+    return dict(functions_by_line(tree).values())
 
 
 def answer_lines(parts: list[str], package: Path = PACKAGE_DIR) -> dict[str, str]:

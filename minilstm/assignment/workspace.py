@@ -31,7 +31,7 @@ MANIFEST = "assignment.json"
 PACKAGE_DIR = Path(minilstm.__file__).parent
 
 
-def _functions(tree: ast.Module) -> dict[int, tuple[str, ast.FunctionDef]]:
+def functions_by_line(tree: ast.Module) -> dict[int, tuple[str, ast.FunctionDef]]:
     """Every function and method by the line its definition starts on
     (decorators first)."""
     found = {}
@@ -75,7 +75,7 @@ def find_markers(source: str, module: str) -> list[Marked]:
         ValueError: a marker with something else than comments between it and the next
             ``def``, or naming an unknown part.
     """
-    functions = _functions(parse(source))
+    functions = functions_by_line(parse(source))
     lines = source.splitlines()
     marked = []
     for k, line in enumerate(lines, start=1):
@@ -116,17 +116,22 @@ def library_digest() -> str:
     return digest.hexdigest()
 
 
+def find_function(tree: ast.Module, qualname: str) -> ast.FunctionDef:
+    """The one function or method ``qualname`` of a module; ValueError if there is not
+    exactly one."""
+    matches = [f for name, f in functions_by_line(tree).values() if name == qualname]
+    if len(matches) != 1:
+        raise ValueError(f"no single function {qualname!r} in the source")
+    return matches[0]
+
+
 def replace_body(source: str, qualname: str, body: str) -> str:
     """The source with the body of function ``qualname`` replaced by ``body``.
 
     The signature and the docstring stay; ``body`` is dedented code, indented here to
     the function's level. Everything after the docstring (code and comments) goes.
     """
-    tree = parse(source)
-    matches = [f for name, f in _functions(tree).values() if name == qualname]
-    if len(matches) != 1:
-        raise ValueError(f"no single function {qualname!r} in the source")
-    func = matches[0]
+    func = find_function(parse(source), qualname)
     first = func.body[0]
     has_docstring = isinstance(first, ast.Expr) and isinstance(
         first.value, ast.Constant
@@ -141,12 +146,8 @@ def replace_body(source: str, qualname: str, body: str) -> str:
 
 def function_source(source: str, qualname: str) -> str:
     """The dedented source of function ``qualname`` (its decorators left out)."""
-    matches = [f for name, f in _functions(parse(source)).values() if name == qualname]
-    if len(matches) != 1:
-        raise ValueError(f"no single function {qualname!r} in the source")
-    lines = source.splitlines(keepends=True)[
-        matches[0].lineno - 1 : matches[0].end_lineno
-    ]
+    func = find_function(parse(source), qualname)
+    lines = source.splitlines(keepends=True)[func.lineno - 1 : func.end_lineno]
     return textwrap.dedent("".join(lines))
 
 
