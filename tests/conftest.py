@@ -1,8 +1,15 @@
-"""Shared fixtures: seeded generators, weights large enough to saturate some gates, and
-lines a test adds to the end of pytest's report."""
+"""Shared fixtures: seeded generators, weights large enough to saturate some gates, the
+built docs site, and lines a test adds to the end of pytest's report."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SUMMARY_LINES = pytest.StashKey[list[str]]()
 
@@ -45,3 +52,37 @@ def keras_float64():
 
     with keras_float("float64"):
         yield
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built docs site, one build for every test that reads it: $DOCS_SITE_DIR if
+    set (it must hold a site), else a fresh `mkdocs build --strict` as published, never
+    the writers' preview with less training (MINILSTM_DOCS_QUICK). Without MkDocs the
+    tests are skipped, saying why; in CI (CI=true) that is a failure."""
+    prebuilt = os.environ.get("DOCS_SITE_DIR")
+    if prebuilt:
+        site = Path(prebuilt)
+        assert (site / "index.html").is_file(), (
+            f"DOCS_SITE_DIR={prebuilt} holds no built site"
+        )
+        return site
+    try:
+        import mkdocs  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("MkDocs not installed (CI must run the docs tests)")
+        pytest.skip("MkDocs not installed: pip install -e '.[docs]'")
+    site = tmp_path_factory.mktemp("site")
+    env = {k: v for k, v in os.environ.items() if k != "MINILSTM_DOCS_QUICK"}
+    build = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert build.returncode == 0, (
+        f"mkdocs build --strict failed:\n{build.stderr[-5000:]}"
+    )
+    return site

@@ -153,33 +153,6 @@ def _lines(text: str) -> list[str]:
     return [line.rstrip() for line in text.rstrip().split("\n")]
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The built site: $DOCS_SITE_DIR if set, else a fresh `mkdocs build --strict`."""
-    prebuilt = os.environ.get("DOCS_SITE_DIR")
-    if prebuilt:
-        return Path(prebuilt)
-    try:
-        import mkdocs  # noqa: F401
-    except ImportError:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("MkDocs not installed (CI must run the docs tests)")
-        pytest.skip("MkDocs not installed: pip install -e '.[docs]'")
-    site = tmp_path_factory.mktemp("site")
-    env = {k: v for k, v in os.environ.items() if k != "MINILSTM_DOCS_QUICK"}
-    build = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert build.returncode == 0, (
-        f"mkdocs build --strict failed:\n{build.stderr[-5000:]}"
-    )
-    return site
-
-
 PAGES = sorted(
     p.relative_to(ROOT / "docs").with_suffix(".html").as_posix()
     for p in (ROOT / "docs").glob("*.md")
@@ -204,8 +177,8 @@ def test_blocks_are_read_as_a_reader_copies_them() -> None:
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_page_runs_as_shown(page: str, site: Path, tmp_path: Path) -> None:
-    blocks = page_blocks(site / page)
+def test_page_runs_as_shown(page: str, built_site: Path, tmp_path: Path) -> None:
+    blocks = page_blocks(built_site / page)
     code = [b.text for b in blocks if b.runs]
     printed_blocks = [b for b in blocks if b.printed]
     if not code:
@@ -255,13 +228,14 @@ def test_page_runs_as_shown(page: str, site: Path, tmp_path: Path) -> None:
             since_last = ""
 
 
-def test_the_sites_wheel_installs_and_runs(site: Path, tmp_path: Path) -> None:
+def test_the_sites_wheel_installs_and_runs(built_site: Path, tmp_path: Path) -> None:
     """A reader can install minilstm from the built site alone: its wheel goes into a
     fresh virtual environment offline, imports from there, and trains."""
-    wheels = sorted((site / "download").glob("minilstm-*.whl"))
-    sdists = sorted((site / "download").glob("minilstm-*.tar.gz"))
-    assert len(wheels) == 1 and len(sdists) == 1, sorted((site / "download").iterdir())
-    home = (site / "index.html").read_text()
+    wheels = sorted((built_site / "download").glob("minilstm-*.whl"))
+    sdists = sorted((built_site / "download").glob("minilstm-*.tar.gz"))
+    downloads = sorted((built_site / "download").iterdir())
+    assert len(wheels) == 1 and len(sdists) == 1, downloads
+    home = (built_site / "index.html").read_text()
     assert f'href="download/{wheels[0].name}"' in home
     assert f'href="download/{sdists[0].name}"' in home
     env_dir = tmp_path / "venv"

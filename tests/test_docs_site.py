@@ -24,8 +24,6 @@ import http.server
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -99,44 +97,14 @@ def _executable(variable: str, name: str, debian: str) -> str:
     return path
 
 
-@pytest.fixture(scope="session")
-def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The built site: $DOCS_SITE_DIR if set, else a fresh `mkdocs build --strict`."""
-    prebuilt = os.environ.get("DOCS_SITE_DIR")
-    if prebuilt:
-        site = Path(prebuilt)
-        assert (site / "index.html").is_file(), (
-            f"DOCS_SITE_DIR={prebuilt} holds no built site"
-        )
-        return site
-    try:
-        import mkdocs  # noqa: F401
-    except ImportError:
-        _unavailable("MkDocs not installed: pip install -e '.[docs]'")
-    site = tmp_path_factory.mktemp("site")
-    # The site as published: no preview with less training.
-    env = {k: v for k, v in os.environ.items() if k != "MINILSTM_DOCS_QUICK"}
-    build = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert build.returncode == 0, (
-        f"mkdocs build --strict failed:\n{build.stderr[-5000:]}"
-    )
-    return site
-
-
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
 
 
 @pytest.fixture(scope="session")
-def site_url(site_dir: Path) -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+def site_url(built_site: Path) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(built_site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
