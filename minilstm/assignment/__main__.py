@@ -54,6 +54,19 @@ def memory_mb(text: str) -> int:
     return value
 
 
+def add_points_option(command: argparse.ArgumentParser) -> None:
+    """``--points``: init writes them into the workspace, grade and grade-zip apply
+    them."""
+    command.add_argument(
+        "--points",
+        nargs="+",
+        default=[],
+        metavar="SPEC",
+        help="points a part is worth, as part=N or JSON files of {part: N} "
+        "(end_to_end=0 leaves the end-to-end check out; default: its usual share)",
+    )
+
+
 def add_grading_options(command: argparse.ArgumentParser) -> None:
     """The options ``grade`` and ``grade-zip`` share: the teacher's parts and points,
     the JSON report, and each part's limits and user; defined once, so that both
@@ -66,14 +79,7 @@ def add_grading_options(command: argparse.ArgumentParser) -> None:
         "workspace's assignment.json: keep a copy, the student can edit theirs "
         "(default: the kit's default parts and points)",
     )
-    command.add_argument(
-        "--points",
-        nargs="+",
-        default=[],
-        metavar="SPEC",
-        help="points a part is worth, as part=N or JSON files of {part: N} "
-        "(end_to_end=0 leaves the end-to-end check out; default: its usual share)",
-    )
+    add_points_option(command)
     command.add_argument(
         "--json", type=file_to_write, help="also write the result to this JSON file"
     )
@@ -128,14 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         help="where the notebooks' links find the site's pages (default: "
         f"{SITE}, the student edition built into DIR/site)",
     )
-    init.add_argument(
-        "--points",
-        nargs="+",
-        default=[],
-        metavar="SPEC",
-        help="points a part is worth, as part=N or JSON files of {part: N} "
-        "(end_to_end=0 leaves the end-to-end check out; default: its usual share)",
-    )
+    add_points_option(init)
     selfcheck = commands.add_parser(
         "check",
         help="run a workspace's self-check (NumPy only, without the installed library)",
