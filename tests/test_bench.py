@@ -299,7 +299,7 @@ def test_the_cpu_is_named_with_its_family_and_model(tmp_path):
 
 
 # The scale table's columns: the size, minilstm's and PyTorch's float32 times and their
-# comparison, the float32 floor and minilstm's multiple of it, minilstm's float64 time
+# comparison, the float32 floor and each side's multiple of it, minilstm's float64 time
 # and floor, the two peaks.
 SCALE_HEADER = [
     "H",
@@ -310,6 +310,7 @@ SCALE_HEADER = [
     "minilstm vs PyTorch, float32",
     "floor float32 (ms)",
     "minilstm float32 ÷ floor",
+    "PyTorch float32 ÷ floor",
     "minilstm float64 (ms)",
     "floor float64 (ms)",
     "peak MB, minilstm",
@@ -342,6 +343,8 @@ def test_scale_prints_a_row_per_size_under_its_header_and_nothing_else(scale_run
         for column in ("floor float32 (ms)", "floor float64 (ms)"):
             assert NUMBER.fullmatch(times[column])
         assert re.fullmatch(r"\d+\.\dx", times["minilstm float32 ÷ floor"])
+        torch_over_floor = times["PyTorch float32 ÷ floor"]
+        assert bool(re.fullmatch(r"\d+\.\dx", torch_over_floor)) == HAS_TORCH
         assert is_ratio(times["minilstm vs PyTorch, float32"]) == HAS_TORCH
         assert (
             NUMBER.fullmatch(times["PyTorch float32 (ms)"]) is not None
@@ -393,6 +396,7 @@ def test_the_scale_table_marks_the_articles_size_and_dashes_a_missing_side():
         "1.10x faster; faster in 3 of 3 rounds",
         "500.0",
         "4.0x",
+        "4.8x",
         "4000.0",
         "1000.0",
         "123",
@@ -407,6 +411,7 @@ def test_the_scale_table_marks_the_articles_size_and_dashes_a_missing_side():
         "-",
         "0.40",
         "30.0x",
+        "-",
         "15.0",
         "0.50",
         "50",

@@ -15,7 +15,8 @@ One run measures, alternating the sides round by round and quoting medians:
 
 ``--scale`` measures the scale table instead: one training epoch at four sizes, from the
 article's to H=512 units, batches of 128, 100 steps, minilstm in float32 and float64
-beside PyTorch in float32, with each size's matrix-product floor and peak memory.
+beside PyTorch in float32, with each size's matrix-product floor (there including each
+LSTM's recurrent weight gradient) and peak memory.
 
 Where the environment overrides OpenBLAS's choice of kernel (``OPENBLAS_CORETYPE``,
 ``OPENBLAS_L2_SIZE``, set on some machines), the headline also runs minilstm in a

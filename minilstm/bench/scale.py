@@ -1,7 +1,8 @@
 """The scale table (``--scale``): how the time of one training epoch grows with the
 model, from the article's size (H=75 units, batches of N=10, T=24 steps) to H=512,
 N=128, T=100; minilstm in float32 and float64 beside PyTorch in float32, the floor that
-the matrix products alone set, and the memory each side's training needs."""
+the recurrent matrix products alone set (the weight gradient's included), and the memory
+each side's training needs."""
 
 import statistics
 
@@ -82,15 +83,16 @@ def scale_table(results: Results, sizes: Sizes) -> list[str]:
         f"An epoch is {sizes.scale_batches} batches of N windows of T steps, Adam, "
         "warm; medians of "
         f"{sizes.scale_rounds} rounds, the sides taking turns. The floor is the "
-        "recurrent matrix products h U and dz U^T of that epoch alone, in minilstm's "
-        "BLAS. Peak memory: a fresh process training one float32 epoch, the library's "
+        "recurrent matrix products of that epoch alone, in minilstm's BLAS: h U at "
+        "every step, dz U^T at every step and each LSTM's recurrent weight gradient. "
+        "Peak memory: a fresh process training one float32 epoch, the library's "
         "import included.",
         "",
         "| H | N | T | minilstm float32 (ms) | PyTorch float32 (ms) "
         "| minilstm vs PyTorch, float32 | floor float32 (ms) | minilstm float32 "
-        "÷ floor | minilstm float64 (ms) | floor float64 (ms) | peak MB, minilstm "
-        "| peak MB, PyTorch |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "÷ floor | PyTorch float32 ÷ floor | minilstm float64 (ms) "
+        "| floor float64 (ms) | peak MB, minilstm | peak MB, PyTorch |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in results.scale:
         size = (row.units, row.batch_size, row.window)
@@ -108,7 +110,12 @@ def scale_table(results: Results, sizes: Sizes) -> list[str]:
         mine = row.epoch["minilstm", "float32"]
         torch = row.epoch.get(("PyTorch", "float32"))
         ratio = "-" if torch is None else versus_rounds(torch, mine)
-        over_floor = statistics.median(mine) / row.floor["float32"]
+
+        def over_floor(rounds: list[float] | None, row: ScaleRow = row) -> str:
+            if rounds is None:
+                return "-"
+            return f"{statistics.median(rounds) / row.floor['float32']:.1f}x"
+
         cells = [
             str(row.units),
             str(row.batch_size),
@@ -117,7 +124,8 @@ def scale_table(results: Results, sizes: Sizes) -> list[str]:
             ms(("PyTorch", "float32")),
             ratio,
             milliseconds(row.floor["float32"]),
-            f"{over_floor:.1f}x",
+            over_floor(mine),
+            over_floor(torch),
             ms(("minilstm", "float64")),
             milliseconds(row.floor["float64"]),
             mb("minilstm"),

@@ -132,9 +132,12 @@ class MinilstmSide:
         return seconds_of(self.epochs[dtype])
 
     def epoch_floor_seconds(self, data: Data, batch_size: int, dtype: str) -> float:
-        """The matrix-product floor of one epoch on ``data`` (``matmul_floor``)."""
+        """The matrix-product floor of one epoch on ``data``, the recurrent weight
+        gradient included (``matmul_floor``)."""
         n, window = data.enc_x.shape[:2]
-        return matmul_floor(1, n, batch_size, window, data.units, dtype)
+        return matmul_floor(
+            1, n, batch_size, window, data.units, dtype, weight_gradient=True
+        )
 
     def floor_seconds(self, epochs: int) -> float:
         return matmul_floor(

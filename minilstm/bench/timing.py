@@ -40,6 +40,7 @@ def matmul_floor(
     window: int,
     units: int,
     dtype: str = "float64",
+    weight_gradient: bool = False,
 ) -> float:
     """Seconds of the recurrent matrix products of a training run alone: per batch, the
     encoder's and the decoder's h U at every step forward and dz U^T at every step
@@ -52,6 +53,9 @@ def matmul_floor(
         window: steps T of the encoder and of the decoder.
         units: units H; U is (H, 4H).
         dtype: "float32" or "float64".
+        weight_gradient: also each LSTM's recurrent weight gradient of each batch, the
+            one product (T*N, H)^T (T*N, 4H) that ``lstm_backward`` makes after its
+            loop: as many multiply-adds as all the steps' h U.
 
     Returns:
         the median of 3 timed runs, in seconds.
@@ -67,6 +71,14 @@ def matmul_floor(
         )
         for b in set(batches)
     }
+    gradients = {
+        b: (
+            rng.normal(size=(window * b, units)).astype(dtype),
+            rng.normal(size=(window * b, 4 * units)).astype(dtype),
+            np.empty((units, 4 * units), dtype=dtype),
+        )
+        for b in (set(batches) if weight_gradient else ())
+    }
 
     def run() -> None:
         for _ in range(epochs):
@@ -76,5 +88,9 @@ def matmul_floor(
                     np.matmul(h, U, out=z)
                 for _ in range(2 * window):  # decoder and encoder, backward
                     np.matmul(dz, U.T, out=h)
+                if weight_gradient:
+                    hs, dzs, dU = gradients[b]
+                    for _ in range(2):  # decoder and encoder
+                        np.matmul(hs.T, dzs, out=dU)
 
     return seconds_of(run, repeats=3)
