@@ -641,12 +641,13 @@ def softmax(s: np.ndarray, axis: int = -1, shift: bool = True) -> np.ndarray:
     """The softmax of scores s (N, Tq, Tv) over ``axis``: -1, the value steps, is
     right; ``shift`` False leaves out the subtraction of each row's largest score, so
     that e^s overflows to inf, and the weights to NaN, for scores above about 709."""
-    if not shift:
-        with np.errstate(over="ignore", invalid="ignore"):
-            e = np.exp(s)
-            return e / e.sum(axis=axis, keepdims=True)
-    e = np.exp(s - s.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
+    if shift:
+        s = s - s.max(axis=axis, keepdims=True)
+    # Unshifted, large scores overflow e^s to inf and the weights to NaN: the mistake
+    # modelled, so its warnings are silenced.
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(s)
+        return e / e.sum(axis=axis, keepdims=True)
 
 
 def attention_forward(
